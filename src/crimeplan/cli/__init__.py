@@ -1,0 +1,1 @@
+"""The ``crimeplan`` command: a thin shell over the library."""

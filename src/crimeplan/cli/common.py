@@ -1,0 +1,45 @@
+"""Options and helpers shared by every command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from crimeplan.settings import HOME_ENV, resolve_home
+
+console = Console()
+err_console = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", envvar=HOME_ENV, help="Workspace folder (warehouse, audit log, runs).",
+                 show_default="./crimeplan-home"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary.")]
+PurposeOption = Annotated[
+    str | None,
+    typer.Option("--purpose", help="Why this run is made; recorded in the audit log."),
+]
+
+
+def home_dir(home: Path | None) -> Path:
+    """The workspace folder for a command, created if absent."""
+    path = resolve_home(home)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def print_json(obj: Any) -> None:
+    """Write JSON to stdout (no Rich markup, so it can be piped)."""
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error to stderr and exit non-zero."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)

@@ -1,0 +1,35 @@
+"""Entry point of the ``crimeplan`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from crimeplan import __version__
+from crimeplan.cli import standard
+
+app = typer.Typer(
+    name="crimeplan",
+    help="Crime analysis, honest hotspot forecasting and governed risk tools for policing.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+app.add_typer(standard.app, name="standard")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crimeplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """crimeplan: every command takes --home DIR (or CRIMEPLAN_HOME) for its workspace."""
+
+
+if __name__ == "__main__":
+    app()

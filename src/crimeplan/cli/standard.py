@@ -1,0 +1,35 @@
+"""``crimeplan standard``: the common data standard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crimeplan.cli.common import console
+from crimeplan.standard.codes import CRIME_CATEGORIES, OUTCOME_CATEGORIES
+from crimeplan.standard.schema import export_schemas
+
+app = typer.Typer(help="The common data standard: record types, code lists, JSON Schema.",
+                  no_args_is_help=True)
+
+
+@app.command("schema")
+def schema(out: Annotated[Path, typer.Option("--out", help="Folder for the .schema.json files.")]
+           ) -> None:
+    """Export JSON Schema for each record type."""
+    for path in export_schemas(out):
+        console.print(str(path))
+
+
+@app.command("codes")
+def codes() -> None:
+    """List the crime and outcome code lists."""
+    console.print("[bold]Crime categories[/] (label ↔ slug)")
+    for c in CRIME_CATEGORIES:
+        note = "" if c.current else "  (historic)"
+        console.print(f"  {c.label} ↔ {c.slug}{note}")
+    console.print("[bold]Outcome categories[/] (label ↔ slug: group)")
+    for o in OUTCOME_CATEGORIES:
+        console.print(f"  {o.label} ↔ {o.slug}: {o.group}")

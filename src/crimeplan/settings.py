@@ -1,0 +1,29 @@
+"""Documented settings: where a workspace lives and the defaults every command shares.
+
+A workspace ("home") holds one deployment's warehouse, audit log, model runs and reports.
+Nothing is written outside it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HOME_ENV = "CRIMEPLAN_HOME"
+DEFAULT_HOME = Path("crimeplan-home")
+
+#: File names inside a workspace.
+WAREHOUSE_FILE = "warehouse.duckdb"
+AUDIT_LOG_FILE = "audit/log.jsonl"
+RUNS_DIR = "runs"
+
+#: Memory the embedded warehouse may use before it spills to disk.
+WAREHOUSE_MEMORY_LIMIT = os.environ.get("CRIMEPLAN_MEMORY_LIMIT", "3GB")
+
+
+def resolve_home(home: str | Path | None = None) -> Path:
+    """Return the workspace folder: the argument, else ``$CRIMEPLAN_HOME``, else ``./crimeplan-home``."""
+    if home is not None:
+        return Path(home)
+    env = os.environ.get(HOME_ENV)
+    return Path(env) if env else DEFAULT_HOME
