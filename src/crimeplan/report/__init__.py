@@ -1,0 +1,1 @@
+"""Offline HTML reports: one self-contained file, charts inline, no external references."""

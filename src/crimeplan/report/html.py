@@ -1,0 +1,139 @@
+"""Building blocks for self-contained HTML reports.
+
+Every report is one file that opens offline: styles inline, charts as inline SVG (matplotlib)
+or inline JavaScript shipped inside a Python wheel (plotly), and no links to scripts, fonts,
+styles or map tiles elsewhere. ``assert_self_contained`` checks a page for external references.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:2rem auto;
+max-width:70rem;padding:0 1rem;color:#1b1b1b;line-height:1.45}
+h1{font-size:1.7rem;border-bottom:3px solid #1d70b8;padding-bottom:.3rem}
+h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:1px solid #b1b4b6}
+h3{font-size:1.05rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
+th,td{border:1px solid #d0d3d4;padding:.25rem .5rem;text-align:left}
+th{background:#f3f2f1}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.note{background:#f3f2f1;border-left:4px solid #1d70b8;padding:.5rem .8rem;margin:.8rem 0}
+.warn{background:#fff7e6;border-left:4px solid #f47738;padding:.5rem .8rem;margin:.8rem 0}
+figure{margin:1rem 0}
+figcaption{font-size:.85rem;color:#505a5f}
+nav ul{columns:2}
+footer{margin-top:3rem;font-size:.8rem;color:#505a5f}
+"""
+
+
+@dataclass
+class Section:
+    """One titled section of a report; ``anchor`` is its id for the contents list."""
+
+    title: str
+    anchor: str
+    parts: list[str] = field(default_factory=list)
+
+    def add(self, fragment: str) -> Section:
+        self.parts.append(fragment)
+        return self
+
+
+def esc(text: object) -> str:
+    """HTML-escape any value."""
+    return html.escape(str(text), quote=True)
+
+
+def paragraph(text: str, cls: str | None = None) -> str:
+    attr = f' class="{cls}"' if cls else ""
+    return f"<p{attr}>{esc(text)}</p>"
+
+
+def note(text: str, warn: bool = False) -> str:
+    """A highlighted note (definition, caveat, coverage gap)."""
+    return f'<div class="{"warn" if warn else "note"}">{esc(text)}</div>'
+
+
+def table(frame: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:,.2f}",
+          caption: str | None = None) -> str:
+    """A DataFrame as an HTML table, numbers right-aligned."""
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.head(max_rows).iterrows():
+        cells = []
+        for value in row:
+            if isinstance(value, bool) or value is None:
+                cells.append(f"<td>{esc('' if value is None else value)}</td>")
+            elif isinstance(value, int):
+                cells.append(f'<td class="num">{value:,}</td>')
+            elif isinstance(value, float):
+                text = "" if value != value else float_format.format(value)
+                cells.append(f'<td class="num">{text}</td>')
+            else:
+                cells.append(f"<td>{esc(value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = ""
+    if len(frame) > max_rows:
+        more = f"<p>… {len(frame) - max_rows:,} more rows in the data files.</p>"
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def svg_figure(fig: plt.Figure, caption: str | None = None) -> str:
+    """A matplotlib figure as inline SVG (the figure is closed)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.find("<svg"):]  # drop the XML prolog and DOCTYPE (which names a URL)
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return f"<figure>{svg}{cap}</figure>"
+
+
+def page(title: str, sections: Sequence[Section], *, intro: Iterable[str] = (),
+         footer: str = "") -> str:
+    """A whole self-contained HTML page with a contents list."""
+    toc = "".join(f'<li><a href="#{esc(s.anchor)}">{esc(s.title)}</a></li>' for s in sections)
+    body = "".join(
+        f'<section id="{esc(s.anchor)}"><h2>{esc(s.title)}</h2>{"".join(s.parts)}</section>'
+        for s in sections
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>{esc(title)}</h1>{''.join(intro)}<nav><h2>Contents</h2><ul>{toc}</ul></nav>"
+        f"{body}<footer>{esc(footer)}</footer></body></html>\n"
+    )
+
+
+_EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|@import\s+url\(\s*["']?(?:https?:)?//|"""
+    r"""url\(\s*["']?(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def external_references(document: str) -> list[str]:
+    """Every place where a page would load something from elsewhere (scripts, styles, fonts,
+    images, tiles). Plain text mentioning a web address is not a reference."""
+    return [m.group(0) for m in _EXTERNAL.finditer(document)]
+
+
+def assert_self_contained(document: str) -> None:
+    """Raise AssertionError if the page loads anything from elsewhere."""
+    refs = external_references(document)
+    if refs:
+        raise AssertionError(f"page loads external resources: {refs[:5]}")
