@@ -22,7 +22,7 @@ WAREHOUSE_MEMORY_LIMIT = os.environ.get("CRIMEPLAN_MEMORY_LIMIT", "3GB")
 
 
 def resolve_home(home: str | Path | None = None) -> Path:
-    """Return the workspace folder: the argument, else ``$CRIMEPLAN_HOME``, else ``./crimeplan-home``."""
+    """The workspace folder: the argument, else ``$CRIMEPLAN_HOME``, else ``./crimeplan-home``."""
     if home is not None:
         return Path(home)
     env = os.environ.get(HOME_ENV)

@@ -16,7 +16,7 @@ class _Record(BaseModel):
 
 
 class _Located(_Record):
-    longitude: float | None = Field(None, ge=-180, le=180, description="WGS84 longitude as published")
+    longitude: float | None = Field(None, ge=-180, le=180, description="WGS84 longitude")
     latitude: float | None = Field(None, ge=-90, le=90, description="WGS84 latitude as published")
     x: float | None = Field(None, description="British National Grid easting (EPSG:27700), metres")
     y: float | None = Field(None, description="British National Grid northing (EPSG:27700), metres")
@@ -26,7 +26,7 @@ class _Located(_Record):
 class StreetCrime(_Located):
     """One street-level crime or anti-social behaviour incident (data.police.uk 'street')."""
 
-    crime_id: str | None = Field(None, description="Published crime ID; empty for anti-social behaviour")
+    crime_id: str | None = Field(None, description="Published crime ID; empty for ASB")
     month: dt.date = Field(description="First day of the month the crime was recorded in")
     force: str = Field(description="Force slug, e.g. 'essex'")
     reported_by: str

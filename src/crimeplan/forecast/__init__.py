@@ -1,0 +1,1 @@
+"""Hotspot forecasting: grids, models sharing one fit/predict contract, metrics, backtests."""

@@ -1,0 +1,97 @@
+"""The forecasting contract every model follows.
+
+A model is constructed from parameters only. ``fit(events, until)`` learns from events strictly
+before ``until`` (the base class drops the rest, so no model can look ahead); ``predict(grid,
+horizon)`` returns the expected number of events in each grid cell over ``[until, until +
+horizon)``, aligned with the grid's cell order. Any model can be dropped into the backtest runner.
+
+Events are a DataFrame with columns ``time`` (datetime64; the first day of the month for monthly
+police.uk data), ``x`` and ``y`` (metres in the grid CRS) and optionally ``category``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from crimeplan.forecast.grid import Grid
+
+EVENT_COLUMNS = ("time", "x", "y")
+
+
+def check_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Validate the event frame: required columns, datetime times, finite coordinates."""
+    missing = [c for c in EVENT_COLUMNS if c not in events.columns]
+    if missing:
+        raise ValueError(f"events lack column(s) {missing}; need time, x, y")
+    if not pd.api.types.is_datetime64_any_dtype(events["time"]):
+        raise ValueError("events 'time' must be datetime64")
+    ok = np.isfinite(events["x"].to_numpy(float)) & np.isfinite(events["y"].to_numpy(float))
+    return events.loc[ok]
+
+
+class ForecastModel(ABC):
+    """Base class: parameters in ``__init__``, learning in ``fit``, scores from ``predict``."""
+
+    #: Short name used on the command line and in outputs.
+    name: ClassVar[str]
+
+    def fit(self, events: pd.DataFrame, until: pd.Timestamp | str) -> Self:
+        """Learn from the events strictly before ``until``."""
+        until = pd.Timestamp(until)
+        events = check_events(events)
+        past = events.loc[events["time"] < until].sort_values("time", kind="stable")
+        self.until_ = until
+        self._fit(past.reset_index(drop=True), until)
+        return self
+
+    def predict(self, grid: Grid, horizon: pd.DateOffset | pd.Timedelta | str) -> np.ndarray:
+        """Expected events per grid cell over ``[until, until + horizon)``."""
+        if not hasattr(self, "until_"):
+            raise RuntimeError(f"{type(self).__name__} must be fitted before predict")
+        scores = np.asarray(self._predict(grid, to_offset(horizon)), dtype=float)
+        if scores.shape != (grid.n_cells,):
+            raise ValueError(f"{self.name} returned {scores.shape}, grid has {grid.n_cells} cells")
+        return scores
+
+    @abstractmethod
+    def _fit(self, events: pd.DataFrame, until: pd.Timestamp) -> None: ...
+
+    @abstractmethod
+    def _predict(self, grid: Grid, horizon: pd.DateOffset) -> np.ndarray: ...
+
+    # parameters, as scikit-learn estimators expose them --------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self) -> dict[str, Any]:
+        return {p: getattr(self, p) for p in self._param_names()}
+
+    def clone(self) -> Self:
+        """An unfitted copy with the same parameters."""
+        return type(self)(**self.get_params())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def to_offset(horizon: pd.DateOffset | pd.Timedelta | str) -> pd.DateOffset:
+    """'1D', '7D', '1W' or '1M' (a calendar month) as a pandas offset."""
+    if isinstance(horizon, pd.DateOffset):
+        return horizon
+    if isinstance(horizon, pd.Timedelta):
+        return pd.DateOffset(days=horizon.days)
+    text = str(horizon).strip().upper()
+    table = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(days=7), "M": pd.DateOffset(months=1)}
+    number = text[:-1] or "1"
+    if text[-1:] in table and number.isdigit():
+        unit = table[text[-1]]
+        return pd.DateOffset(**{k: v * int(number) for k, v in unit.kwds.items()})
+    raise ValueError(f"horizon {horizon!r}: use 1D, 1W (7 days) or 1M (calendar month)")
