@@ -1,13 +1,19 @@
 """The append-only, hash-chained audit log of a workspace.
 
-Each line of ``audit/log.jsonl`` is one entry ``{"seq", "prev", "hash", "record"}`` where
-``hash = sha256(canonical JSON of {"seq", "prev", "record"})`` and ``prev`` is the previous
-entry's hash (64 zeros for the first). ``audit/head.json`` holds the count and last hash, so a
-truncated log is caught too. Any edited, deleted, inserted or reordered entry breaks the chain.
+Each line of ``audit/log.jsonl`` is one entry ``{"seq", "prev", "logged_at", "hash", "record"}``
+where ``hash = sha256(canonical JSON of {"seq", "prev", "logged_at", "record"})`` and ``prev`` is
+the previous entry's hash (64 zeros for the first). ``logged_at`` is stamped under the log's lock,
+so it never goes backwards. ``audit/head.json`` holds the count and last hash, so a truncated log
+is caught too. Any edited, deleted, inserted, reordered or out-of-order entry breaks the chain.
+
+The chain proves the log is internally consistent; someone able to rewrite the whole folder
+could recompute every hash. Publishing the head hash elsewhere (``verify(anchor=...)``) closes
+that gap: a rewritten log no longer contains the published hash.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
 import json
@@ -25,9 +31,9 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def entry_hash(seq: int, prev: str, record: dict[str, Any]) -> str:
+def entry_hash(seq: int, prev: str, logged_at: str, record: dict[str, Any]) -> str:
     """SHA-256 of one entry's content."""
-    payload = canonical_json({"seq": seq, "prev": prev, "record": record})
+    payload = canonical_json({"seq": seq, "prev": prev, "logged_at": logged_at, "record": record})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -64,14 +70,17 @@ class AuditLog:
             head = self._read_head()
             record = json.loads(canonical_json(record))  # freeze to JSON types
             seq = head["count"] + 1
-            digest = entry_hash(seq, head["hash"], record)
-            entry = {"seq": seq, "prev": head["hash"], "hash": digest, "record": record}
+            logged_at = max(_now(), head.get("logged_at", ""))
+            digest = entry_hash(seq, head["hash"], logged_at, record)
+            entry = {"seq": seq, "prev": head["hash"], "logged_at": logged_at, "hash": digest,
+                     "record": record}
             with open(self.path, "a", encoding="utf-8") as fh:
                 fh.write(canonical_json(entry) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             tmp = self.head_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"count": seq, "hash": digest}), encoding="utf-8")
+            head = {"count": seq, "hash": digest, "logged_at": logged_at}
+            tmp.write_text(json.dumps(head), encoding="utf-8")
             os.replace(tmp, self.head_path)
         return entry
 
@@ -84,44 +93,71 @@ class AuditLog:
                 if line.strip():
                     yield json.loads(line)
 
-    def records(self) -> list[dict[str, Any]]:
-        """Every run record, oldest first."""
-        return [e["record"] for e in self.entries()]
+    def records(self, since: dt.date | None = None) -> list[dict[str, Any]]:
+        """Every run record, oldest first; with ``since``, only runs started on or after it."""
+        records = [e["record"] for e in self.entries()]
+        if since is None:
+            return records
+        start = since.isoformat()
+        return [r for r in records if str(r.get("started_at") or "")[:10] >= start]
 
     def find(self, run_id: str) -> dict[str, Any] | None:
         """The record of one run, by full id or unique prefix."""
         hits = [r for r in self.records() if str(r.get("run_id", "")).startswith(run_id)]
         return hits[0] if len(hits) == 1 else None
 
-    def verify(self) -> VerifyResult:
-        """Check the whole chain and the head; name the first bad entry."""
-        prev = GENESIS
-        count = 0
+    def head(self) -> str:
+        """The hash of the latest entry (publish it elsewhere to anchor the log)."""
+        return str(self._read_head()["hash"])
+
+    def verify(self, anchor: str | None = None) -> VerifyResult:
+        """Check the whole chain and the head; name the first bad entry.
+
+        ``anchor`` is a head hash published earlier: the log must still contain it.
+        """
+        prev, last_time, count = GENESIS, "", 0
+        anchored = anchor is None
         if self.path.exists():
             with open(self.path, encoding="utf-8") as fh:
                 for lineno, line in enumerate(fh, start=1):
-                    try:
-                        entry = json.loads(line)
-                        seq, record = entry["seq"], entry["record"]
-                        stated_prev, stated_hash = entry["prev"], entry["hash"]
-                    except (ValueError, KeyError, TypeError):
-                        return VerifyResult(False, count, lineno, None, "unreadable entry")
-                    run = record.get("run_id") if isinstance(record, dict) else None
-                    if seq != count + 1:
-                        return VerifyResult(False, count, lineno, run,
-                                            f"sequence {seq} where {count + 1} was due "
-                                            "(an entry was deleted, inserted or moved)")
-                    if stated_prev != prev:
-                        return VerifyResult(False, count, lineno, run,
-                                            "does not follow the previous entry")
-                    if entry_hash(seq, prev, record) != stated_hash:
-                        return VerifyResult(False, count, lineno, run,
-                                            "content does not match its hash (edited)")
-                    prev = stated_hash
+                    problem, run = _check_entry(line, count + 1, prev, last_time)
+                    if problem:
+                        return VerifyResult(False, count, lineno, run, problem)
+                    entry = json.loads(line)
+                    prev, last_time = entry["hash"], entry["logged_at"]
+                    anchored = anchored or prev == anchor
                     count += 1
         head = self._read_head()
         if head["count"] != count or head["hash"] != prev:
             return VerifyResult(False, count, count + 1 if head["count"] > count else count, None,
                                 f"log has {count} entries but the head records {head['count']} "
                                 "(truncated or appended outside crimeplan)")
+        if not anchored:
+            return VerifyResult(False, count, None, None,
+                                f"the published head {anchor} is not in the log (rewritten)")
         return VerifyResult(True, count)
+
+
+def _check_entry(line: str, due: int, prev: str, last_time: str) -> tuple[str | None, str | None]:
+    """The problem with one log line (or None) and the run it names."""
+    try:
+        entry = json.loads(line)
+        seq, record, logged_at = entry["seq"], entry["record"], entry["logged_at"]
+        stated_prev, stated_hash = entry["prev"], entry["hash"]
+    except (ValueError, KeyError, TypeError):
+        return "unreadable entry", None
+    run = record.get("run_id") if isinstance(record, dict) else None
+    if seq != due:
+        return (f"sequence {seq} where {due} was due "
+                "(an entry was deleted, inserted or moved)"), run
+    if stated_prev != prev:
+        return "does not follow the previous entry", run
+    if entry_hash(seq, prev, logged_at, record) != stated_hash:
+        return "content does not match its hash (edited)", run
+    if str(logged_at) < last_time:
+        return f"logged at {logged_at}, before the previous entry (appended out of order)", run
+    return None, run
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")

@@ -1,0 +1,94 @@
+"""``crimeplan simulate``: what-if simulations of how policing tools shape their own data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crimeplan.cli.common import HomeOption, PurposeOption, console, fail, home_dir
+from crimeplan.governance.feedback import POLICIES, FeedbackSettings
+from crimeplan.governance.feedback_study import PERIODS, run_study, true_crime, write_outputs
+from crimeplan.governance.runs import RunRecorder
+from crimeplan.store.events import load_events
+from crimeplan.store.warehouse import Warehouse
+
+app = typer.Typer(help="Simulations: feedback between patrols, forecasts and the crime record.",
+                  no_args_is_help=True)
+
+
+@app.command("feedback")
+def feedback(
+    dataset: Annotated[str, typer.Option("--dataset", help="Force slug (street crime) or point "
+                                         "data set name in the warehouse: the true crime.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html and summary.json.")],
+    category: Annotated[str | None, typer.Option("--category", help="Only this crime category.")
+                        ] = None,
+    cell_size: Annotated[float, typer.Option("--cell-size", help="Grid cell size in metres.")
+                         ] = 500.0,
+    period: Annotated[str, typer.Option("--period", help="month or week (point data only).")
+                      ] = "month",
+    policy: Annotated[str, typer.Option("--policy", help="top: patrol the top share of cells; "
+                                        "proportional: patrol in proportion to the forecast.")
+                      ] = "top",
+    top_share: Annotated[float, typer.Option("--top-share", help="Share of cells patrolled "
+                                             "under the top policy.")] = 0.05,
+    discovery: Annotated[float, typer.Option("--discovery", help="Chance an unreported crime is "
+                                             "found under an even patrol spread.")] = 0.5,
+    reported: Annotated[float, typer.Option("--reported", help="Share of crime victims report "
+                                            "regardless of patrols.")] = 0.3,
+    exploration: Annotated[float, typer.Option("--exploration", help="Share of patrols spread "
+                                               "evenly in the exploration scenario.")] = 0.2,
+    window: Annotated[int, typer.Option("--window", help="Periods of history the forecaster "
+                                        "uses (0 = all).")] = 0,
+    warmup: Annotated[int, typer.Option("--warmup", help="Periods patrolled evenly before the "
+                                        "model takes over.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (results are repeatable).")
+                    ] = 0,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Simulate the runaway loop and its mitigations on a real data set."""
+    if period not in PERIODS:
+        fail(f"--period {period!r}: use one of {', '.join(PERIODS)}")
+    if policy not in POLICIES:
+        fail(f"--policy {policy!r}: use one of {', '.join(POLICIES)}")
+    if not 0 <= exploration <= 1:
+        fail(f"--exploration must be between 0 and 1, got {exploration}")
+    try:
+        base = FeedbackSettings(policy=policy, top_share=top_share, discovery=discovery,
+                                reported=reported, window=window, warmup=warmup, seed=seed)
+    except ValueError as exc:
+        fail(str(exc))
+    workspace = home_dir(home)
+    parameters = {"dataset": dataset, "category": category, "cell_size": cell_size,
+                  "period": period, "policy": policy, "top_share": top_share,
+                  "discovery": discovery, "reported": reported, "exploration": exploration,
+                  "window": window, "warmup": warmup, "seed": seed}
+    con = Warehouse(workspace).connect(read_only=True)
+    try:
+        events = load_events(con, dataset, category)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    finally:
+        con.close()
+    with RunRecorder(workspace, "simulate.feedback", purpose=purpose,
+                     parameters=parameters) as run:
+        run.add_input_data(f"events:{dataset}", events.content_hash, rows=len(events.frame))
+        try:
+            truth = true_crime(events, cell_size, period)
+            study = run_study(dataset, truth, base, exploration)
+        except ValueError as exc:
+            fail(str(exc))
+        summary_path, report_path = write_outputs(study, out)
+        run.add_output(summary_path)
+        run.add_output(report_path)
+        for name, scenario in study.scenarios.items():
+            run.set_result(name, {k: v[-1] for k, v in scenario.metrics.items()})
+    console.print(f"run {run.run_id}: {len(study.scenarios)} scenarios over "
+                  f"{len(truth.periods)} periods, {truth.grid.n_cells:,} cells")
+    for name, scenario in study.scenarios.items():
+        drift = scenario.metrics["recorded_vs_true"][-1]
+        console.print(f"  {name}: recorded vs true {drift:.3f}")
+    console.print(f"wrote {report_path} and {summary_path}")
