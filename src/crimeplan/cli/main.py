@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from crimeplan import __version__
-from crimeplan.cli import standard
+from crimeplan.cli import simulate, standard
 
 app = typer.Typer(
     name="crimeplan",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 
 app.add_typer(standard.app, name="standard")
+app.add_typer(simulate.app, name="simulate")
 
 
 def _version(value: bool) -> None:
