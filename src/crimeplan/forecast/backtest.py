@@ -1,0 +1,214 @@
+"""Rolling-origin backtests: every model forecasts every test period, fitted only on the past.
+
+Test period k is the window of one day, seven days or one calendar month starting at
+``test_start + k`` units. For each period and model the runner fits a fresh copy of the model
+on the events strictly before the period starts (it never hands a model a later event) and
+predicts the period's expected count per cell. Periods × models run in parallel on Dask
+distributed: a LocalCluster by default, an existing cluster by scheduler address, or in this
+process one after another (``scheduler="synchronous"``, for tests and debugging).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from time import perf_counter
+
+import numpy as np
+import pandas as pd
+from distributed import Client, LocalCluster, as_completed
+
+from crimeplan.forecast.base import ForecastModel
+from crimeplan.forecast.grid import Grid
+from crimeplan.forecast.metrics import DEFAULT_COVERAGE, METRICS, Evaluation, evaluate
+
+#: Length of one test period for each frequency, as a pandas offset and as a model horizon.
+UNITS = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(days=7), "M": pd.DateOffset(months=1)}
+HORIZONS = {"D": "1D", "W": "1W", "M": "1M"}
+SYNCHRONOUS = "synchronous"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TestPeriod:
+    """One test window [start, end) of a backtest."""
+
+    __test__ = False  # not a pytest test class
+
+    index: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    freq: str
+
+    @property
+    def label(self) -> str:
+        """``YYYY-MM`` for months, ``YYYY-MM-DD`` (the first day) otherwise."""
+        return self.start.strftime("%Y-%m" if self.freq == "M" else "%Y-%m-%d")
+
+
+def test_periods(test_start: str | pd.Timestamp, count: int, freq: str) -> list[TestPeriod]:
+    """The ``count`` consecutive test periods from ``test_start``."""
+    freq = freq.upper()
+    if freq not in UNITS:
+        raise ValueError(f"frequency {freq!r}: use D (day), W (7 days) or M (calendar month)")
+    if count < 1:
+        raise ValueError("a backtest needs at least one test period")
+    start = pd.Timestamp(test_start)
+    if start != start.normalize():
+        raise ValueError(f"test start {test_start} must be a date (midnight)")
+    if freq == "M" and start.day != 1:
+        raise ValueError(f"test start {start.date()} must be the first day of a month for --freq M")
+    unit = UNITS[freq]
+    starts = [start + unit * k for k in range(count + 1)]
+    return [TestPeriod(k, starts[k], starts[k + 1], freq) for k in range(count)]
+
+
+@dataclass(frozen=True)
+class PeriodForecast:
+    """One model's forecast of one test period and the seconds its fit and predict took."""
+
+    model: str
+    period: TestPeriod
+    scores: np.ndarray
+    seconds: float
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Forecasts and observed counts (periods × cells) of every model, and their scores."""
+
+    grid: Grid
+    periods: list[TestPeriod]
+    coverage: tuple[float, ...]
+    observed: np.ndarray
+    forecasts: dict[str, np.ndarray]
+    evaluations: dict[str, Evaluation]
+    seconds: dict[str, float]  # fit + predict time over all periods, per model
+
+    @property
+    def models(self) -> list[str]:
+        return list(self.forecasts)
+
+    def scores_table(self) -> pd.DataFrame:
+        """One row per model × period × coverage: n, N, hit rate, PAI, PEI."""
+        rows = []
+        for model, ev in self.evaluations.items():
+            for p, period in enumerate(self.periods):
+                for c, cov in enumerate(self.coverage):
+                    rows.append({"model": model, "period": period.label, "coverage": cov,
+                                 "n": ev.n[p, c], "N": ev.total[p],
+                                 "hit_rate": ev.hit_rate[p, c], "pai": ev.pai[p, c],
+                                 "pei": ev.pei[p, c]})
+        return pd.DataFrame(rows, columns=["model", "period", "coverage", "n", "N",
+                                           "hit_rate", "pai", "pei"])
+
+    def pooled_table(self, n_boot: int = 1000, level: float = 0.95,
+                     seed: int = 0) -> pd.DataFrame:
+        """Pooled metrics per model × coverage with bootstrap intervals over periods."""
+        rows = []
+        for model, ev in self.evaluations.items():
+            intervals = {m: ev.bootstrap(m, n_boot=n_boot, level=level, seed=seed)
+                         for m in METRICS}
+            for c, cov in enumerate(self.coverage):
+                row: dict[str, object] = {"model": model, "coverage": cov}
+                for m in METRICS:
+                    iv = intervals[m][c]
+                    row.update({m: iv.estimate, f"{m}_low": iv.low, f"{m}_high": iv.high})
+                row["deviance"] = float(np.mean(ev.deviance))
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def best_model(self, coverage: float, metric: str = "pai") -> str:
+        """The model with the highest pooled ``metric`` at a coverage level."""
+        c = self.coverage.index(coverage)
+        return max(self.models, key=lambda m: np.nan_to_num(
+            self.evaluations[m].pooled(metric)[c], nan=-np.inf))
+
+
+def forecast_period(events: pd.DataFrame, grid: Grid, name: str, model: ForecastModel,
+                    period: TestPeriod) -> PeriodForecast:
+    """Fit a fresh copy of ``model`` on the events before ``period`` and forecast it."""
+    t0 = perf_counter()
+    past = events.loc[events["time"] < period.start]
+    fitted = model.clone().fit(past, period.start)
+    scores = fitted.predict(grid, HORIZONS[period.freq])
+    return PeriodForecast(name, period, scores, perf_counter() - t0)
+
+
+def observed_counts(events: pd.DataFrame, grid: Grid, periods: Sequence[TestPeriod]
+                    ) -> np.ndarray:
+    """Events per cell in each test period (periods × cells)."""
+    t = events["time"]
+    x, y = events["x"].to_numpy(float), events["y"].to_numpy(float)
+    out = np.zeros((len(periods), grid.n_cells))
+    for k, p in enumerate(periods):
+        inside = ((t >= p.start) & (t < p.end)).to_numpy()
+        out[k] = grid.counts(x[inside], y[inside])
+    return out
+
+
+def run_backtest(events: pd.DataFrame, grid: Grid, models: Mapping[str, ForecastModel],
+                 periods: Sequence[TestPeriod],
+                 coverage: Sequence[float] = DEFAULT_COVERAGE,
+                 scheduler: str | None = None, progress: Progress | None = None
+                 ) -> BacktestResult:
+    """Forecast every period with every model and score them.
+
+    ``scheduler``: None starts a LocalCluster, ``"synchronous"`` runs in this process, any
+    other value is the address of a running Dask scheduler (e.g. ``tcp://10.0.0.5:8786``).
+    """
+    if not models:
+        raise ValueError("no models to backtest")
+    if not periods:
+        raise ValueError("no test periods")
+    if not (events["time"] < periods[0].start).any():
+        raise ValueError(f"no events before the first test period ({periods[0].label}): "
+                         "models have nothing to learn from")
+    jobs = [(name, models[name], period) for name in models for period in periods]
+    if scheduler == SYNCHRONOUS:
+        done = []
+        for job in jobs:
+            done.append(forecast_period(events, grid, *job))
+            if progress:
+                progress(len(done), len(jobs))
+    else:
+        done = _run_distributed(events, grid, jobs, scheduler, progress)
+    by_key = {(f.model, f.period.index): f for f in done}
+    observed = observed_counts(events, grid, periods)
+    forecasts = {name: np.vstack([by_key[name, p.index].scores for p in periods])
+                 for name in models}
+    seconds = {name: sum(by_key[name, p.index].seconds for p in periods) for name in models}
+    cov = tuple(float(c) for c in coverage)
+    evaluations = {name: evaluate(forecasts[name], observed, cov) for name in models}
+    return BacktestResult(grid, list(periods), cov, observed, forecasts, evaluations, seconds)
+
+
+def _run_distributed(events: pd.DataFrame, grid: Grid,
+                     jobs: list[tuple[str, ForecastModel, TestPeriod]],
+                     scheduler: str | None, progress: Progress | None) -> list[PeriodForecast]:
+    """Submit every job to a Dask cluster; events and grid are sent to the workers once."""
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=1, threads_per_worker=min(2, os.cpu_count() or 1),
+                               processes=False, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+    try:
+        with Client(cluster if cluster is not None else scheduler) as client:
+            events_f, grid_f = client.scatter([events, grid], broadcast=True)
+            run = uuid.uuid4().hex[:8]  # unique keys: a shared scheduler must not reuse results
+            futures = [client.submit(forecast_period, events_f, grid_f, name, model, period,
+                                     key=f"forecast-{run}-{name}-{period.index}")
+                       for name, model, period in jobs]
+            done = []
+            for future in as_completed(futures):
+                done.append(future.result())
+                if progress:
+                    progress(len(done), len(jobs))
+            return done
+    finally:
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,130 @@
+"""Files a backtest writes: scores.csv, summary.json and one forecast CSV per model and period.
+
+``forecasts/<model>/<period>.csv`` lists every cell (cell_id, x_min, y_min, x_max, y_max in the
+grid CRS, score = expected events, rank 1 = highest score; tied cells share the best rank).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crimeplan.forecast.backtest import BacktestResult
+from crimeplan.forecast.grid import Grid
+from crimeplan.forecast.metrics import compare
+from crimeplan.forecast.models import BASELINES
+from crimeplan.forecast.study import Study
+
+
+@dataclass(frozen=True)
+class BacktestInfo:
+    """What was backtested: data set, selection, frequency, study area and data coverage."""
+
+    dataset: str
+    kind: str  # "police-uk" or "points"
+    category: str | None
+    freq: str
+    area_source: str
+    coverage: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_study(cls, study: Study, freq: str) -> BacktestInfo:
+        return cls(study.data.dataset, study.data.kind, study.category, freq,
+                   study.area_source, study.coverage())
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The best model against the best baseline at one coverage level (pooled PAI)."""
+
+    coverage: float
+    model: str
+    baseline: str
+    ratio: float
+    ratio_low: float
+    ratio_high: float
+    baseline_pei: float
+    gap_closed: float  # share of the baseline's remaining PEI gap to 1 that the model closes
+
+
+@dataclass(frozen=True)
+class BacktestFiles:
+    """Paths written by ``write_backtest``."""
+
+    scores: Path
+    summary: Path
+    forecasts: Path
+
+
+def ranked_cells(grid: Grid, scores: np.ndarray) -> pd.DataFrame:
+    """Every cell with its bounds, score and rank (1 = highest; ties share the best rank)."""
+    x_min, y_min, x_max, y_max = grid.bounds()
+    frame = pd.DataFrame({"cell_id": grid.cell_ids, "x_min": x_min, "y_min": y_min,
+                          "x_max": x_max, "y_max": y_max, "score": np.asarray(scores, float)})
+    frame["rank"] = frame["score"].rank(ascending=False, method="min").astype(np.int64)
+    return frame.sort_values(["rank", "cell_id"], kind="stable").reset_index(drop=True)
+
+
+def best_vs_baseline(result: BacktestResult, n_boot: int = 1000) -> list[Comparison]:
+    """Per coverage level, the best non-baseline model against the best baseline on PAI."""
+    baselines = [m for m in result.models if m in BASELINES]
+    others = [m for m in result.models if m not in BASELINES]
+    if not baselines or not others:
+        return []
+    out = []
+    for c, cov in enumerate(result.coverage):
+        def pooled_pai(m: str, c: int = c) -> float:
+            return float(np.nan_to_num(result.evaluations[m].pooled("pai")[c], nan=-np.inf))
+        model = max(others, key=pooled_pai)
+        base = max(baselines, key=pooled_pai)
+        cmp = compare(result.evaluations[model], result.evaluations[base], "pai", n_boot=n_boot)
+        ratio, gap = cmp.ratio[c], cmp.gap_closed[c]
+        out.append(Comparison(cov, model, base, ratio.estimate, ratio.low, ratio.high,
+                              float(result.evaluations[base].pooled("pei")[c]), gap.estimate))
+    return out
+
+
+def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
+            comparisons: list[Comparison]) -> dict[str, object]:
+    """The backtest's summary.json content."""
+    grid = result.grid
+    return {
+        "dataset": info.dataset, "kind": info.kind, "category": info.category,
+        "freq": info.freq,
+        "grid": {"crs": grid.crs, "cell_size_m": grid.cell_size, "cells": grid.n_cells,
+                 "area_km2": grid.n_cells * grid.cell_area / 1e6,
+                 "study_area": info.area_source},
+        "periods": [{"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                     "events": int(result.observed[p.index].sum())} for p in result.periods],
+        "models": result.models,
+        "coverage": list(result.coverage),
+        "pooled": json.loads(pooled.to_json(orient="records")),
+        "best_by_pai": {str(c): result.best_model(c) for c in result.coverage},
+        "best_vs_baseline": [asdict(c) for c in comparisons],
+        "fit_predict_seconds": result.seconds,
+        "data_coverage": info.coverage,
+    }
+
+
+def write_backtest(out_dir: Path, result: BacktestResult, info: BacktestInfo,
+                   pooled: pd.DataFrame, comparisons: list[Comparison]) -> BacktestFiles:
+    """Write scores.csv, summary.json and forecasts/<model>/<period>.csv under ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scores_path = out_dir / "scores.csv"
+    result.scores_table().to_csv(scores_path, index=False)
+    summary_path = out_dir / "summary.json"
+    summary_path.write_text(json.dumps(summary(result, info, pooled, comparisons), indent=2,
+                                       default=str) + "\n")
+    forecasts = out_dir / "forecasts"
+    for model, scores in result.forecasts.items():
+        folder = forecasts / model
+        folder.mkdir(parents=True, exist_ok=True)
+        for period in result.periods:
+            ranked_cells(result.grid, scores[period.index]).to_csv(
+                folder / f"{period.label}.csv", index=False)
+    return BacktestFiles(scores_path, summary_path, forecasts)
