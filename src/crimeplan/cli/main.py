@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from crimeplan import __version__
-from crimeplan.cli import simulate, standard
+from crimeplan.cli import audit, simulate, standard
 
 app = typer.Typer(
     name="crimeplan",
@@ -16,6 +16,7 @@ app = typer.Typer(
 
 app.add_typer(standard.app, name="standard")
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(audit.app, name="audit")
 
 
 def _version(value: bool) -> None:
