@@ -119,6 +119,28 @@ class Grid:
         s = self.cell_size
         return (self.i + 0.5) * s, (self.j + 0.5) * s
 
+    # the grid's bounding raster (row j, column i), for smoothing and neighbourhood sums ----
+    @property
+    def origin(self) -> tuple[int, int]:
+        """Indices (i, j) of the lower-left cell of the grid's bounding box."""
+        return self._i0, self._j0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Rows and columns of the grid's bounding raster."""
+        return self._index.shape  # type: ignore[return-value]
+
+    def to_raster(self, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        """Cell values (cells, or periods x cells) laid out on the bounding raster."""
+        values = np.asarray(values, float)
+        out = np.full((*values.shape[:-1], *self.shape), fill)
+        out[..., self.j - self._j0, self.i - self._i0] = values
+        return out
+
+    def from_raster(self, raster: np.ndarray) -> np.ndarray:
+        """The grid cells' values read back from a bounding raster (or a stack of them)."""
+        return np.asarray(raster)[..., self.j - self._j0, self.i - self._i0]
+
     # assignment ----------------------------------------------------------------------------
     def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Position of each point's cell in this grid, -1 if outside the study area."""
