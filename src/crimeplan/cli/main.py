@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from crimeplan import __version__
-from crimeplan.cli import audit, simulate, standard
+from crimeplan.cli import audit, fetch, simulate, standard
 
 app = typer.Typer(
     name="crimeplan",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.add_typer(standard.app, name="standard")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(audit.app, name="audit")
+app.add_typer(fetch.app, name="fetch")
 
 
 def _version(value: bool) -> None:
