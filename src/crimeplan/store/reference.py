@@ -1,0 +1,247 @@
+"""Reference data in the warehouse: LSOAs with deprivation and population, their boundaries,
+police force areas, and a version record of the files they came from.
+
+A load reads and checks every file first, then, in one transaction, replaces all reference
+tables and recomputes the LSOA and force area of every known location: a bad file leaves the
+previous reference data (and the enrichment made with it) exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+
+from crimeplan.sources.reference import DOMAINS, READERS, find_reference_files
+from crimeplan.store.enrich import refresh_enrichment
+from crimeplan.store.spatial import BNG, WGS84, boundary_version
+
+_DOMAIN_COLUMNS = ",\n    ".join(f"{d}_rank INTEGER, {d}_decile INTEGER" for d in DOMAINS)
+
+#: Reference tables (DuckDB DDL); other packages read these exact names.
+REFERENCE_TABLES: dict[str, str] = {
+    "ref_lsoa": f"""
+CREATE TABLE ref_lsoa (
+    lsoa11_code VARCHAR PRIMARY KEY, lsoa11_name VARCHAR,
+    lad19_code VARCHAR, lad19_name VARCHAR,
+    population INTEGER,                -- mid-2015 total, excluding prisoners (IMD 2019 File_6)
+    pop_0_15 INTEGER, pop_16_59 INTEGER, pop_60_plus INTEGER,
+    imd_rank INTEGER, imd_decile INTEGER,   -- rank 1 = most deprived; decile 1 = most deprived 10%
+    {_DOMAIN_COLUMNS},
+    area_km2 DOUBLE,                   -- computed in EPSG:27700
+    x DOUBLE, y DOUBLE                 -- representative point (inside the polygon), BNG metres
+)""",
+    "ref_lsoa_geom": """
+CREATE TABLE ref_lsoa_geom (lsoa11_code VARCHAR PRIMARY KEY, wkb BLOB NOT NULL)  -- WGS84""",
+    "ref_pfa": """
+CREATE TABLE ref_pfa (
+    pfa_code VARCHAR PRIMARY KEY, pfa_name VARCHAR NOT NULL,
+    area_km2 DOUBLE NOT NULL, wkb BLOB NOT NULL   -- WGS84
+)""",
+    "ref_versions": """
+CREATE TABLE ref_versions (
+    name VARCHAR PRIMARY KEY,          -- lsoa_boundaries, pfa_boundaries, imd, domains, population
+    source_path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+    rows BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL   -- UTC
+)""",
+}
+
+_INT_COLUMNS = ("population", "pop_0_15", "pop_16_59", "pop_60_plus", "imd_rank", "imd_decile",
+                *(f"{d}_{m}" for d in DOMAINS for m in ("rank", "decile")))
+LSOA_COLUMNS = ("lsoa11_code", "lsoa11_name", "lad19_code", "lad19_name", *_INT_COLUMNS,
+                "area_km2", "x", "y")
+
+
+@dataclass(frozen=True)
+class LoadedSource:
+    """One reference file as recorded in ``ref_versions``."""
+
+    name: str
+    source_path: str
+    sha256: str
+    rows: int
+    loaded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ReferenceSummary:
+    """What reference data the warehouse holds and how complete it is."""
+
+    sources: list[LoadedSource]
+    missing: list[str]                 # kinds of source not loaded
+    lsoa_rows: int
+    lsoa_without_boundary: int
+    lsoa_without_imd: int
+    lsoa_without_population: int
+    pfa_rows: int
+    version: str                       # identifies the boundaries loaded (AreaIndex.version)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReferenceLoad:
+    """The outcome of a load: what is now loaded, and how many known locations were re-enriched."""
+
+    summary: ReferenceSummary
+    locations_refreshed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return {**self.summary.to_dict(), "locations_refreshed": self.locations_refreshed}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _areas(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area in km² and representative point (BNG), and WGS84 WKB, of each boundary."""
+    bng = np.asarray(frame.to_crs(BNG).geometry.array, dtype=object)
+    wgs84 = np.asarray(frame.to_crs(WGS84).geometry.array, dtype=object)
+    inside = shapely.get_coordinates(shapely.point_on_surface(bng))
+    return shapely.area(bng) / 1e6, inside, shapely.to_wkb(wgs84)
+
+
+def _lsoa_table(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """One row per LSOA in any source (outer join on the code); WKB of the boundaries."""
+    parts: list[pd.DataFrame] = []
+    wkb = None
+    if "lsoa_boundaries" in frames:
+        bounds = frames["lsoa_boundaries"]
+        area, inside, wkb = _areas(bounds)
+        parts.append(pd.DataFrame({"lsoa11_code": bounds["lsoa11_code"].to_numpy(),
+                                   "lsoa11_name": bounds["lsoa11_name"].to_numpy(),
+                                   "area_km2": area, "x": inside[:, 0], "y": inside[:, 1]}))
+    parts += [frames[k] for k in ("imd", "domains", "population") if k in frames]
+    table = pd.DataFrame({"lsoa11_code": pd.Series(dtype="str")})
+    for i, part in enumerate(parts):
+        table = table.merge(part, on="lsoa11_code", how="outer", suffixes=("", f"_{i}"))
+    for name in ("lsoa11_name", "lad19_code", "lad19_name"):
+        dupes = [c for c in table.columns if c == name or c.startswith(name + "_")]
+        merged = pd.Series(None, index=table.index, dtype=object)
+        for column in dupes:
+            merged = merged.fillna(table[column])
+        table[name] = merged
+    for name in LSOA_COLUMNS:
+        if name not in table.columns:
+            table[name] = None
+    for name in _INT_COLUMNS:
+        table[name] = table[name].astype("Int64")
+    for name in ("area_km2", "x", "y"):
+        table[name] = table[name].astype("float64")
+    return table[list(LSOA_COLUMNS)].sort_values("lsoa11_code", ignore_index=True), wkb
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _replace_tables(con, tables: dict[str, pa.Table]) -> int:  # type: ignore[no-untyped-def]
+    """Drop, recreate and fill every reference table and re-enrich every known location, in one
+    transaction; return the number of locations re-enriched."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, ddl in REFERENCE_TABLES.items():
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+            con.execute(ddl)
+            data = tables[name]
+            if data.num_rows:
+                con.register("_ref_rows", data)
+                columns = ", ".join(data.column_names)
+                con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM _ref_rows")
+                con.unregister("_ref_rows")
+        refreshed = refresh_enrichment(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return refreshed
+
+
+def load_reference(con, folder: Path | str) -> ReferenceLoad:  # type: ignore[no-untyped-def]
+    """Read every reference file found under ``folder`` and replace the warehouse's reference
+    data with it (sources not found are left empty, not kept from an earlier load)."""
+    files = find_reference_files(Path(folder))
+    found = files.found()
+    frames = {name: READERS[name](path) for name, path in found.items()}
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    versions = pd.DataFrame([
+        {"name": name, "source_path": str(path.resolve()), "sha256": _sha256(path),
+         "rows": len(frames[name]), "loaded_at": loaded_at} for name, path in found.items()
+    ], columns=["name", "source_path", "sha256", "rows", "loaded_at"])
+    lsoa, lsoa_wkb = _lsoa_table(frames)
+    geom = pd.DataFrame({"lsoa11_code": pd.Series(dtype="str"), "wkb": pd.Series(dtype=object)})
+    if lsoa_wkb is not None:
+        geom = pd.DataFrame({"lsoa11_code": frames["lsoa_boundaries"]["lsoa11_code"].to_numpy(),
+                             "wkb": lsoa_wkb})
+    pfa = pd.DataFrame({"pfa_code": pd.Series(dtype="str"), "pfa_name": pd.Series(dtype="str"),
+                        "area_km2": pd.Series(dtype="float64"), "wkb": pd.Series(dtype=object)})
+    if "pfa_boundaries" in frames:
+        bounds = frames["pfa_boundaries"]
+        area, _, pfa_wkb = _areas(bounds)
+        pfa = pd.DataFrame({"pfa_code": bounds["pfa_code"].to_numpy(),
+                            "pfa_name": bounds["pfa_name"].to_numpy(),
+                            "area_km2": area, "wkb": pfa_wkb})
+    refreshed = _replace_tables(con, {
+        "ref_lsoa": _arrow(lsoa),
+        "ref_lsoa_geom": pa.table({"lsoa11_code": pa.array(geom["lsoa11_code"], pa.string()),
+                                   "wkb": pa.array(geom["wkb"], pa.binary())}),
+        "ref_pfa": pa.table({"pfa_code": pa.array(pfa["pfa_code"], pa.string()),
+                             "pfa_name": pa.array(pfa["pfa_name"], pa.string()),
+                             "area_km2": pa.array(pfa["area_km2"], pa.float64()),
+                             "wkb": pa.array(pfa["wkb"], pa.binary())}),
+        "ref_versions": _arrow(versions),
+    })
+    return ReferenceLoad(_summarise(con, loaded_sources(con)), refreshed)
+
+
+def _has_table(con, name: str) -> bool:  # type: ignore[no-untyped-def]
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                            [name]).fetchone()[0])
+
+
+def loaded_sources(con) -> list[LoadedSource]:  # type: ignore[no-untyped-def]
+    """The reference files currently loaded (empty when none ever were)."""
+    if not _has_table(con, "ref_versions"):
+        return []
+    rows = con.execute("SELECT name, source_path, sha256, rows, loaded_at FROM ref_versions "
+                       "ORDER BY name").fetchall()
+    return [LoadedSource(*row) for row in rows]
+
+
+def reference_summary(con) -> ReferenceSummary | None:  # type: ignore[no-untyped-def]
+    """What reference data is loaded, or None when none is."""
+    sources = loaded_sources(con)
+    return _summarise(con, sources) if sources else None
+
+
+def _summarise(con, sources: list[LoadedSource]) -> ReferenceSummary:  # type: ignore[no-untyped-def]
+    """Counts of what the reference tables hold, with the sources they came from."""
+    counts = con.execute("""
+        SELECT count(*),
+               count(*) FILTER (WHERE lsoa11_code NOT IN (SELECT lsoa11_code FROM ref_lsoa_geom)),
+               count(*) FILTER (WHERE imd_rank IS NULL),
+               count(*) FILTER (WHERE population IS NULL),
+               (SELECT count(*) FROM ref_pfa)
+        FROM ref_lsoa""").fetchone()
+    names = {s.name for s in sources}
+    return ReferenceSummary(
+        sources=sources, missing=[n for n in READERS if n not in names],
+        lsoa_rows=counts[0], lsoa_without_boundary=counts[1], lsoa_without_imd=counts[2],
+        lsoa_without_population=counts[3], pfa_rows=counts[4],
+        version=boundary_version({s.name: s.sha256 for s in sources}))

@@ -1,0 +1,158 @@
+"""Projection to British National Grid and point-in-polygon lookup of LSOAs and force areas.
+
+Done in Python (pyproj, shapely 2) rather than a DuckDB extension, which would download at run
+time. pyproj offline uses the ~2 m Helmert transform for EPSG:27700 (the OSTN15 grid is not
+shipped): fine for police.uk points, which are snapped to anonymous map points anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyproj
+import shapely
+
+WGS84 = "EPSG:4326"
+BNG = "EPSG:27700"
+
+#: Polygons larger than this (metres, either side of the bounding box) are cut into tiles of
+#: this size for the lookup index, so a point is tested against a small piece, not a whole
+#: force area.
+TILE_METRES = 10_000.0
+
+#: Points are looked up in chunks of this many to bound the memory of point geometries.
+LOOKUP_CHUNK = 500_000
+
+#: Reference sources whose content decides what the lookup returns.
+BOUNDARY_SOURCES = ("lsoa_boundaries", "pfa_boundaries")
+
+
+@lru_cache(maxsize=16)
+def _transformer(src_crs: str, dst_crs: str) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(src_crs, dst_crs, always_xy=True)
+
+
+def reproject(x: np.ndarray, y: np.ndarray, src_crs: str, dst_crs: str
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Points from one CRS to another (x = easting or longitude), vectorised; NaN in -> NaN out,
+    and points the transform cannot handle come out NaN too."""
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    out_x, out_y = _transformer(src_crs, dst_crs).transform(x, y)
+    out_x, out_y = np.array(out_x, dtype="float64"), np.array(out_y, dtype="float64")
+    bad = ~(np.isfinite(x) & np.isfinite(y) & np.isfinite(out_x) & np.isfinite(out_y))
+    out_x[bad] = np.nan
+    out_y[bad] = np.nan
+    return out_x, out_y
+
+
+def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 -> EPSG:27700 metres, vectorised (pyproj Transformer, always_xy); NaN in -> NaN out."""
+    return reproject(lon, lat, WGS84, BNG)
+
+
+def project_geometries(geoms: np.ndarray, src_crs: str, dst_crs: str) -> np.ndarray:
+    """Shapely geometries from one CRS to another, all vertices in one vectorised call."""
+    def _move(coords: np.ndarray) -> np.ndarray:
+        x, y = _transformer(src_crs, dst_crs).transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+    return shapely.transform(np.asarray(geoms, dtype=object), _move)
+
+
+def boundary_version(sha256_by_source: dict[str, str]) -> str:
+    """Short identifier of the boundary files loaded (their names and content hashes)."""
+    text = "\n".join(f"{name}:{sha256_by_source[name]}"
+                     for name in BOUNDARY_SOURCES if name in sha256_by_source)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One set of areas ready for lookup: tiled BNG polygons and the area each piece is from."""
+
+    codes: np.ndarray          # object array, sorted, one per area
+    tree: shapely.STRtree
+    owner: np.ndarray          # area index (into codes) of each tree piece
+
+    @classmethod
+    def build(cls, codes: np.ndarray, geoms_bng: np.ndarray) -> _Layer:
+        """Sort areas by code (so the smallest code wins ties) and tile the large ones."""
+        order = np.argsort(codes, kind="stable")
+        codes, geoms_bng = codes[order], geoms_bng[order]
+        pieces, owner = _tiled(geoms_bng, TILE_METRES)
+        shapely.prepare(pieces)
+        return cls(codes=codes, tree=shapely.STRtree(pieces), owner=owner)
+
+    def lookup(self, points: np.ndarray) -> np.ndarray:
+        """Code of the area each point lies in or on; a point on a shared boundary goes to the
+        area with the smallest code; None outside every area."""
+        found = np.full(len(points), len(self.codes), dtype=np.int64)
+        if len(self.codes):
+            point_idx, piece_idx = self.tree.query(points, predicate="intersects")
+            np.minimum.at(found, point_idx, self.owner[piece_idx])
+        codes = np.append(self.codes, None)
+        return codes[found]
+
+
+def _tiled(geoms: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cut polygons wider or taller than ``size`` into grid tiles; return pieces and owners."""
+    bounds = shapely.bounds(geoms)
+    large = ((bounds[:, 2] - bounds[:, 0]) > size) | ((bounds[:, 3] - bounds[:, 1]) > size)
+    pieces, owner = [geoms[~large]], [np.flatnonzero(~large)]
+    for i in np.flatnonzero(large):
+        x0, y0, x1, y1 = bounds[i]
+        xs = np.arange(np.floor(x0 / size) * size, x1, size)
+        ys = np.arange(np.floor(y0 / size) * size, y1, size)
+        gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+        cut = shapely.intersection(geoms[i], shapely.box(gx, gy, gx + size, gy + size))
+        cut = cut[~shapely.is_empty(cut)]
+        pieces.append(cut)
+        owner.append(np.full(len(cut), i))
+    return np.concatenate(pieces), np.concatenate(owner)
+
+
+class AreaIndex:
+    """LSOA (2011) and police force area lookup for BNG points, built from the warehouse's
+    reference boundaries (projected to BNG once, when the index is built)."""
+
+    def __init__(self, lsoa_codes: np.ndarray, lsoa_wgs84: np.ndarray, pfa_codes: np.ndarray,
+                 pfa_wgs84: np.ndarray, version: str) -> None:
+        self.version = version
+        self._lsoa = _Layer.build(np.asarray(lsoa_codes, dtype=object),
+                                  project_geometries(lsoa_wgs84, WGS84, BNG))
+        self._pfa = _Layer.build(np.asarray(pfa_codes, dtype=object),
+                                 project_geometries(pfa_wgs84, WGS84, BNG))
+
+    @classmethod
+    def from_warehouse(cls, con) -> AreaIndex | None:  # type: ignore[no-untyped-def]
+        """The index of the loaded reference boundaries; None when none are loaded."""
+        from crimeplan.store.reference import loaded_sources
+
+        sources = {s.name: s.sha256 for s in loaded_sources(con)}
+        if not any(name in sources for name in BOUNDARY_SOURCES):
+            return None
+        lsoa = con.execute("SELECT lsoa11_code, wkb FROM ref_lsoa_geom").fetchall()
+        pfa = con.execute("SELECT pfa_code, wkb FROM ref_pfa").fetchall()
+        return cls(lsoa_codes=np.array([r[0] for r in lsoa], dtype=object),
+                   lsoa_wgs84=shapely.from_wkb([r[1] for r in lsoa]),
+                   pfa_codes=np.array([r[0] for r in pfa], dtype=object),
+                   pfa_wgs84=shapely.from_wkb([r[1] for r in pfa]),
+                   version=boundary_version(sources))
+
+    def lookup(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """BNG points -> (lsoa11_code, pfa_code) object arrays, None where outside every
+        polygon (and where x or y is NaN)."""
+        x = np.asarray(x, dtype="float64")
+        y = np.asarray(y, dtype="float64")
+        lsoa = np.full(len(x), None, dtype=object)
+        pfa = np.full(len(x), None, dtype=object)
+        usable = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        for start in range(0, len(usable), LOOKUP_CHUNK):
+            rows = usable[start:start + LOOKUP_CHUNK]
+            points = shapely.points(x[rows], y[rows])
+            lsoa[rows] = self._lsoa.lookup(points)
+            pfa[rows] = self._pfa.lookup(points)
+        return lsoa, pfa
