@@ -1,0 +1,98 @@
+"""Areas for rates and maps: LSOAs assigned to force areas, and the LSOAs a scope covers.
+
+The reference tables give each LSOA its district (LAD 2019) and population; which force area
+an LSOA lies in is found once per connection by placing a point inside each LSOA polygon in
+the force-area polygons (``ref_pfa``). A scope's *covered* LSOAs are those of its force areas
+(or district) in districts where the scope holds at least one crime: a district with none is
+treated as not loaded, not as crime-free, and named in notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+import shapely
+
+from crimeplan.analysis.scope import LSOA_EXPR, Scope, quote, require_reference, table_exists
+from crimeplan.standard.forces import FORCES
+
+#: What the reference population is, named in every rate's unit.
+IMD_DENOMINATOR = "mid-2015 population, IMD 2019 denominators"
+
+
+@dataclass(frozen=True)
+class CoveredAreas:
+    """The LSOAs a scope covers (temp table ``scope_lsoa``) and the districts left out."""
+
+    lsoas: int
+    population: int
+    districts: tuple[str, ...]
+    uncovered_districts: tuple[str, ...]
+
+    def note(self) -> str:
+        if not self.uncovered_districts:
+            return ""
+        return ("districts with no crime loaded treated as not covered: "
+                + ", ".join(self.uncovered_districts))
+
+
+def ensure_lsoa_force(con: duckdb.DuckDBPyConnection) -> None:
+    """Create temp table ``lsoa_force(lsoa11_code, force)`` by point-in-polygon, once."""
+    if table_exists(con, "lsoa_force"):
+        return
+    require_reference(con, "ref_lsoa_geom", "ref_pfa")
+    lsoa = con.execute("SELECT lsoa11_code, wkb FROM ref_lsoa_geom").fetchnumpy()
+    pfa = con.execute("SELECT pfa_code, wkb FROM ref_pfa").fetchnumpy()
+    points = shapely.point_on_surface(_geometries(lsoa["wkb"]))
+    tree = shapely.STRtree(_geometries(pfa["wkb"]))
+    inside, area = tree.query(points, predicate="within")
+    slug_of = {f.pfa_code: f.slug for f in FORCES if f.pfa_code}
+    codes = np.asarray(pfa["pfa_code"], dtype=object)
+    lookup = pd.DataFrame({
+        "lsoa11_code": np.asarray(lsoa["lsoa11_code"], dtype=object)[inside],
+        "force": [slug_of.get(c) for c in codes[area]],
+    }).drop_duplicates("lsoa11_code")
+    con.register("_lsoa_force_df", lookup)
+    con.execute("CREATE TEMP TABLE lsoa_force AS SELECT lsoa11_code::VARCHAR AS lsoa11_code, "
+                "force::VARCHAR AS force FROM _lsoa_force_df")
+    con.unregister("_lsoa_force_df")
+
+
+def _geometries(wkb: np.ndarray) -> np.ndarray:
+    """Shapely geometries from a column of WKB blobs (DuckDB returns bytearrays)."""
+    return shapely.from_wkb(np.array([bytes(b) for b in wkb], dtype=object))
+
+
+def covered_areas(con: duckdb.DuckDBPyConnection, scope: Scope) -> CoveredAreas:
+    """Create temp table ``scope_lsoa`` (lsoa11_code, lsoa11_name, lad19_code, lad19_name, force,
+    population, imd_rank, imd_decile, area_km2) of the scope's covered LSOAs."""
+    require_reference(con, "ref_lsoa")
+    ensure_lsoa_force(con)
+    lsoa = LSOA_EXPR.format(a="s")
+    if scope.lad_code:
+        place = f"r.lad19_code = {quote(scope.lad_code)}"
+    else:
+        place = "lf.force IN (SELECT unnest($forces))"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _candidate_lsoa AS
+        SELECT r.lsoa11_code, r.lsoa11_name, r.lad19_code, r.lad19_name, lf.force,
+               r.population, r.imd_rank, r.imd_decile, r.area_km2
+        FROM ref_lsoa r LEFT JOIN lsoa_force lf USING (lsoa11_code)
+        WHERE {place}""", {"forces": list(scope.forces)} if not scope.lad_code else None)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE scope_lsoa AS
+        SELECT * FROM _candidate_lsoa WHERE lad19_code IN (
+            SELECT DISTINCT c.lad19_code FROM street s
+            JOIN _candidate_lsoa c ON c.lsoa11_code = {lsoa}
+            WHERE {scope.where('s')})""")
+    lsoas, population = con.execute(
+        "SELECT count(*), coalesce(sum(population), 0) FROM scope_lsoa").fetchone()
+    districts = tuple(r[0] for r in con.execute(
+        "SELECT DISTINCT lad19_name FROM scope_lsoa ORDER BY 1").fetchall())
+    uncovered = tuple(r[0] for r in con.execute(
+        "SELECT DISTINCT lad19_name FROM _candidate_lsoa WHERE lad19_code NOT IN "
+        "(SELECT lad19_code FROM scope_lsoa) ORDER BY 1").fetchall())
+    return CoveredAreas(int(lsoas), int(population), districts, uncovered)

@@ -1,0 +1,168 @@
+"""Which rows an indicator looks at: forces, an optional district, and a month range.
+
+A ``Scope`` is resolved once from what the user asked for (a force by slug or published name,
+an area code, ``--from``/``--to``) and what the warehouse holds; indicators turn it into SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from crimeplan.standard.forces import FORCES, find_force
+
+#: The LSOA a row falls in: the computed 2011 code, else the code published with the row.
+LSOA_EXPR = "coalesce({a}.lsoa11_code, {a}.lsoa_code)"
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_CODE = re.compile(r"^[A-Z]\d{8}$")
+
+
+class ScopeError(ValueError):
+    """The requested force, area or period does not match the warehouse."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Forces, optional local authority district (LAD 2019 code) and inclusive month range."""
+
+    forces: tuple[str, ...]
+    start: dt.date
+    end: dt.date
+    lad_code: str | None = None
+    label: str = ""
+
+    @property
+    def months(self) -> tuple[dt.date, ...]:
+        """Every month from start to end inclusive."""
+        return month_range(self.start, self.end)
+
+    @property
+    def period(self) -> str:
+        return f"{month_text(self.start)} to {month_text(self.end)}"
+
+    def with_months(self, start: dt.date, end: dt.date) -> Scope:
+        """The same places over another month range."""
+        return Scope(self.forces, start, end, self.lad_code, self.label)
+
+    def where(self, alias: str = "s", lsoa: str | None = None) -> str:
+        """SQL condition selecting this scope's rows of a street/outcomes/stop_search table;
+        ``lsoa`` is the row's LSOA expression (default: computed, else published code)."""
+        forces = ", ".join(quote(f) for f in self.forces) or "NULL"
+        cond = (f"{alias}.force IN ({forces}) AND {alias}.month BETWEEN "
+                f"DATE '{self.start.isoformat()}' AND DATE '{self.end.isoformat()}'")
+        if self.lad_code:
+            lsoa = lsoa or LSOA_EXPR.format(a=alias)
+            cond += (f" AND {lsoa} IN (SELECT lsoa11_code FROM ref_lsoa "
+                     f"WHERE lad19_code = {quote(self.lad_code)})")
+        return cond
+
+
+def quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def parse_month(text: str, field: str = "month") -> dt.date:
+    """'YYYY-MM' as the first day of that month."""
+    m = _MONTH.match(text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ScopeError(f"{field}: expected YYYY-MM, got {text!r}")
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def month_text(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_range(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
+    months = []
+    month = start
+    while month <= end:
+        months.append(month)
+        month = add_months(month, 1)
+    return tuple(months)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()[0])
+
+
+def require_reference(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    """Raise a clear error when reference tables have not been loaded."""
+    missing = [t for t in tables if not table_exists(con, t)
+               or not con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]]
+    if missing:
+        raise ScopeError(f"reference table(s) {', '.join(missing)} not loaded: "
+                         "run `crimeplan reference load DIR` first")
+
+
+def resolve_scope(con: duckdb.DuckDBPyConnection, *, force: str | None = None,
+                  area: str | None = None, start: str | None = None, end: str | None = None,
+                  dataset: str = "street") -> Scope:
+    """Resolve a force name or area code and a month range against the warehouse.
+
+    Without force or area the scope is every force holding ``dataset``; without months it is
+    the whole span those forces hold.
+    """
+    if force and area:
+        raise ScopeError("give either a force or an area, not both")
+    lad_code = None
+    if force:
+        found = find_force(force)
+        if found is None:
+            raise ScopeError(f"unknown force {force!r} (use a slug such as 'essex' "
+                             "or a published name such as 'Essex Police')")
+        forces, label = (found.slug,), found.name
+    elif area:
+        forces, label, lad_code = _resolve_area(con, area.strip().upper())
+    else:
+        forces = tuple(r[0] for r in con.execute(
+            "SELECT DISTINCT force FROM partitions WHERE dataset = ? ORDER BY force",
+            [dataset]).fetchall())
+        if not forces:
+            raise ScopeError(f"no {dataset} data in the warehouse: ingest police.uk files first")
+        label = "All forces loaded"
+    first, last = con.execute(
+        "SELECT min(month), max(month) FROM partitions WHERE force IN (SELECT unnest(?))",
+        [list(forces)]).fetchone()
+    if first is None and (start is None or end is None):
+        raise ScopeError(f"no data loaded for {label}")
+    s = parse_month(start, "--from") if start else first
+    e = parse_month(end, "--to") if end else last
+    if s > e:
+        raise ScopeError(f"--from {month_text(s)} is after --to {month_text(e)}")
+    return Scope(forces, s, e, lad_code, label)
+
+
+def _resolve_area(con: duckdb.DuckDBPyConnection, code: str) -> tuple[tuple[str, ...], str,
+                                                                        str | None]:
+    """An area code: a force area (PFA) code, or a local authority district code."""
+    if not _CODE.match(code):
+        raise ScopeError(f"area {code!r} is not a GSS code such as E06000033")
+    for f in FORCES:
+        if f.pfa_code == code:
+            return (f.slug,), f.name, None
+    require_reference(con, "ref_lsoa")
+    row = con.execute("SELECT any_value(lad19_name) FROM ref_lsoa WHERE lad19_code = ?",
+                      [code]).fetchone()
+    if row is None or row[0] is None:
+        raise ScopeError(f"area {code!r} is neither a force area nor a local authority "
+                         "district in ref_lsoa")
+    lsoa = LSOA_EXPR.format(a="s")
+    forces = tuple(r[0] for r in con.execute(
+        f"SELECT DISTINCT s.force FROM street s WHERE {lsoa} IN "
+        "(SELECT lsoa11_code FROM ref_lsoa WHERE lad19_code = ?) ORDER BY 1", [code]).fetchall())
+    if not forces:
+        raise ScopeError(f"no street crime loaded for area {code} ({row[0]})")
+    return forces, f"{row[0]} ({code})", code
