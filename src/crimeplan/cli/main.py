@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from crimeplan import __version__
-from crimeplan.cli import audit, fetch, reference, simulate, standard
+from crimeplan.cli import audit, fetch, forecast, reference, simulate, standard
 
 app = typer.Typer(
     name="crimeplan",
@@ -19,6 +19,7 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(audit.app, name="audit")
 app.add_typer(fetch.app, name="fetch")
 app.add_typer(reference.app, name="reference")
+app.add_typer(forecast.app, name="forecast")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,235 @@
+"""``crimeplan forecast``: honest backtests of hotspot models and deployment maps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crimeplan.cli.common import HomeOption, PurposeOption, console, err_console, fail, home_dir
+from crimeplan.forecast.backtest import run_backtest, test_periods
+from crimeplan.forecast.deploy import ADJACENCY, context_outlines, plan_deployment, write_plan
+from crimeplan.forecast.metrics import DEFAULT_COVERAGE
+from crimeplan.forecast.models import MODELS, make_model
+from crimeplan.forecast.outputs import BacktestInfo, best_vs_baseline, write_backtest
+from crimeplan.forecast.report import write_report
+from crimeplan.forecast.study import Study, check_freq, load_study
+from crimeplan.governance.runs import RunRecorder
+from crimeplan.store.warehouse import Warehouse
+
+app = typer.Typer(help="Hotspot forecasting: rolling backtests and deployment maps.",
+                  no_args_is_help=True)
+
+DatasetOption = Annotated[str, typer.Option(
+    "--dataset", help="police.uk force slug as `crimeplan coverage` lists it (e.g. essex) or a "
+                      "point data set loaded with ingest-points.")]
+CategoryOption = Annotated[str | None, typer.Option(
+    "--category", help="Only this crime category (police.uk slug or label, or the point data "
+                       "set's category value).")]
+GridCrsOption = Annotated[str | None, typer.Option(
+    "--grid-crs", help="Projected CRS of the grid [default: EPSG:27700 for UK data, else the "
+                       "data's UTM zone].")]
+BoundaryOption = Annotated[Path | None, typer.Option(
+    "--boundary", help="Study-area polygon file (any vector format; reprojected) [default: the "
+                       "force area if reference data is loaded, else the data's extent].")]
+HORIZON_FREQ = {"1D": "D", "1W": "W", "1M": "M"}
+
+
+def _study(home: Path, dataset: str, category: str | None, cell_size: float,
+           grid_crs: str | None, boundary: Path | None, freq: str) -> tuple[Study, str]:
+    """Load the study and check the frequency suits the data; exits with a message if not."""
+    con = Warehouse(home).connect(read_only=True)
+    try:
+        study = load_study(con, dataset, cell_size=cell_size, category=category,
+                           grid_crs=grid_crs, boundary=boundary)
+        freq = check_freq(freq, study.data)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    except (ValueError, FileNotFoundError) as exc:
+        fail(str(exc))
+    finally:
+        con.close()
+    missing = study.data.months_missing
+    if missing:
+        err_console.print(f"[yellow]warning:[/] {dataset} has no data for {len(missing)} "
+                          f"month(s) inside its span: {', '.join(missing)}")
+    if study.data.unmapped:
+        err_console.print(f"[yellow]note:[/] {study.data.unmapped:,} events without a location "
+                          "are left out")
+    return study, freq
+
+
+def _model_names(text: str) -> list[str]:
+    names = list(MODELS) if text.strip().lower() == "all" else [
+        n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown or not names:
+        fail(f"--models {text!r}: unknown {', '.join(unknown) or 'empty list'}; "
+             f"known: {', '.join(MODELS)} or all")
+    return list(dict.fromkeys(names))
+
+
+def _coverages(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) / 100 for v in text.split(",") if v.strip())
+    except ValueError:
+        fail(f"--coverage {text!r}: give percentages separated by commas, e.g. 0.5,1,2,5,10")
+    if not values or any(not 0 < v <= 1 for v in values):
+        fail(f"--coverage {text!r}: every level must be a percentage in (0, 100]")
+    return values
+
+
+@app.command("backtest")
+def backtest(
+    dataset: DatasetOption,
+    cell_size: Annotated[float, typer.Option("--cell-size", help="Grid cell size in metres.")],
+    freq: Annotated[str, typer.Option("--freq", help="Test period: D (day), W (7 days) or M "
+                                      "(calendar month; the only choice for police.uk).")],
+    test_start: Annotated[str, typer.Option("--test-start", help="First day of the first test "
+                                            "period (YYYY-MM-DD; the 1st for --freq M).")],
+    test_periods_: Annotated[int, typer.Option("--test-periods", help="Number of consecutive "
+                                               "test periods.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for scores.csv, summary.json, "
+                                      "forecasts/ and report.html.")],
+    models: Annotated[str, typer.Option("--models", help="Comma-separated model names, or all.")
+                      ] = "all",
+    category: CategoryOption = None,
+    grid_crs: GridCrsOption = None,
+    boundary: BoundaryOption = None,
+    coverage: Annotated[str, typer.Option("--coverage", help="Coverage levels in percent of the "
+                                          "study area.")] = ",".join(
+        f"{c * 100:g}" for c in DEFAULT_COVERAGE),
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler (e.g. tcp://host:8786), or "
+                            "'synchronous' to run in this process [default: a LocalCluster].")
+                         ] = None,
+    boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples for the intervals.")
+                    ] = 1000,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Backtest models over rolling test periods; each model sees only earlier events."""
+    names = _model_names(models)
+    levels = _coverages(coverage)
+    try:
+        periods = test_periods(test_start, test_periods_, freq)
+    except ValueError as exc:
+        fail(str(exc))
+    workspace = home_dir(home)
+    study, freq = _study(workspace, dataset, category, cell_size, grid_crs, boundary, freq)
+    parameters = {"dataset": dataset, "category": category, "grid_crs": study.grid.crs,
+                  "cell_size": cell_size, "freq": freq, "test_start": test_start,
+                  "test_periods": test_periods_, "models": names, "coverages": list(levels),
+                  "boundary": str(boundary) if boundary else None,
+                  "study_area": study.area_source, "scheduler": scheduler or "LocalCluster",
+                  "bootstrap": boot}
+    with RunRecorder(workspace, "forecast.backtest", purpose=purpose,
+                     parameters=parameters) as run:
+        run.add_input_data(f"events:{dataset}", study.data.content_hash,
+                           rows=len(study.data.frame), category=category)
+        if boundary is not None:
+            run.add_input(boundary)
+        run.set_coverage(study.coverage())
+        with Progress(TextColumn("backtest"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err_console) as bar:
+            task = bar.add_task("fits", total=len(names) * len(periods))
+            try:
+                result = run_backtest(
+                    study.events, study.grid, {n: make_model(n) for n in names}, periods,
+                    levels, scheduler, lambda done, total: bar.update(task, completed=done))
+            except ValueError as exc:
+                fail(str(exc))
+        pooled = result.pooled_table(n_boot=boot)
+        comparisons = best_vs_baseline(result, n_boot=boot)
+        info = BacktestInfo.from_study(study, freq)
+        write_backtest(out, result, info, pooled, comparisons)
+        write_report(out / "report.html", result, info, pooled, comparisons)
+        run.add_output(out)
+        run.set_result("pooled", {m: {f"{r.coverage:g}": {"pai": r.pai, "hit_rate": r.hit_rate,
+                                                          "pei": r.pei}
+                                      for r in pooled.loc[pooled["model"] == m].itertuples()}
+                                  for m in names})
+        run.set_result("best_by_pai", {f"{c:g}": result.best_model(c) for c in levels})
+    console.print(f"run {run.run_id}: {len(names)} models × {len(periods)} periods on "
+                  f"{study.grid.n_cells:,} cells of {cell_size:g} m ({study.grid.crs})")
+    for c in levels:
+        best = result.best_model(c)
+        pai = result.evaluations[best].pooled("pai")[levels.index(c)]
+        console.print(f"  best PAI at {c * 100:g}%: {best} ({pai:.2f})")
+    console.print(f"wrote {out}/scores.csv, summary.json, forecasts/ and report.html")
+
+
+@app.command("predict")
+def predict(
+    dataset: DatasetOption,
+    model: Annotated[str, typer.Option("--model", help=f"Model name: {', '.join(MODELS)}.")],
+    until: Annotated[str, typer.Option("--until", help="Forecast from this date (YYYY-MM-DD; "
+                                       "the 1st for 1M); only earlier events are used.")],
+    horizon: Annotated[str, typer.Option("--horizon", help="1D, 1W (7 days) or 1M (calendar "
+                                         "month; the only choice for police.uk).")],
+    top: Annotated[float, typer.Option("--top", help="Percent of the study area to flag.")],
+    out: Annotated[Path, typer.Option("--out", help="Output file: .geojson (WGS84), .csv "
+                                      "(grid CRS) or .html (interactive offline map).")],
+    cell_size: Annotated[float, typer.Option("--cell-size", help="Grid cell size in metres.")
+                         ] = 250.0,
+    category: CategoryOption = None,
+    grid_crs: GridCrsOption = None,
+    boundary: BoundaryOption = None,
+    adjacency: Annotated[str, typer.Option("--adjacency", help="rook: patrol areas join cells "
+                                           "sharing an edge; queen: also a corner.")] = "rook",
+    history: Annotated[int, typer.Option("--history", help="Periods before --until for the "
+                                         "hot-spot classification.")] = 12,
+    alpha: Annotated[float, typer.Option("--alpha", help="False discovery rate of the Gi* hot "
+                                         "spots.")] = 0.05,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Forecast the next period and map the top cells as contiguous patrol areas."""
+    freq = HORIZON_FREQ.get(horizon.strip().upper())
+    if freq is None:
+        fail(f"--horizon {horizon!r}: use 1D, 1W or 1M")
+    if model not in MODELS:
+        fail(f"--model {model!r}: known models are {', '.join(MODELS)}")
+    if adjacency not in ADJACENCY:
+        fail(f"--adjacency {adjacency!r}: use rook or queen")
+    if out.suffix.lower() not in (".geojson", ".csv", ".html"):
+        fail(f"--out {out}: use a .geojson, .csv or .html file")
+    workspace = home_dir(home)
+    study, freq = _study(workspace, dataset, category, cell_size, grid_crs, boundary, freq)
+    parameters = {"dataset": dataset, "category": category, "grid_crs": study.grid.crs,
+                  "cell_size": cell_size, "freq": freq, "until": until, "horizon": horizon,
+                  "model": model, "top_pct": top, "adjacency": adjacency, "history": history,
+                  "alpha": alpha, "boundary": str(boundary) if boundary else None,
+                  "study_area": study.area_source}
+    with RunRecorder(workspace, "forecast.predict", purpose=purpose,
+                     parameters=parameters) as run:
+        run.add_input_data(f"events:{dataset}", study.data.content_hash,
+                           rows=len(study.data.frame), category=category)
+        if boundary is not None:
+            run.add_input(boundary)
+        run.set_coverage(study.coverage())
+        try:
+            plan = plan_deployment(study.events, study.grid, model, make_model(model), until,
+                                   freq, top, adjacency, history, alpha)
+        except ValueError as exc:
+            fail(str(exc))
+        outlines = []
+        if out.suffix.lower() == ".html":
+            con = Warehouse(workspace).connect(read_only=True)
+            try:
+                outlines = context_outlines(con, study.grid, study.boundary)
+            finally:
+                con.close()
+        write_plan(plan, out, outlines, study.boundary)
+        run.add_output(out)
+        flagged = plan.cells.loc[plan.cells["flagged"]]
+        run.set_result("flagged_cells", len(flagged))
+        run.set_result("patrol_areas", len(plan.areas))
+        run.set_result("expected_in_flagged", float(flagged["score"].sum()))
+        run.set_result("hotspot_classes", plan.cells["hotspot"].value_counts().to_dict())
+    console.print(f"run {run.run_id}: {len(flagged):,} cells in {len(plan.areas):,} patrol "
+                  f"areas, {flagged['score'].sum():.1f} expected events from {plan.until.date()}"
+                  f" ({plan.horizon})")
+    console.print(f"wrote {out}")

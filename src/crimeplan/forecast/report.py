@@ -1,0 +1,143 @@
+"""The backtest report: one self-contained HTML page comparing the models (DIR/report.html)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from crimeplan.forecast.backtest import BacktestResult
+from crimeplan.forecast.outputs import BacktestInfo, Comparison
+from crimeplan.report.html import Section, assert_self_contained, note, page, paragraph, svg_figure
+from crimeplan.report.html import table as html_table
+
+POLICE_UK_NOTE = (
+    "police.uk street-level crime is published by calendar month with no date or time of the "
+    "offence, so it can only be forecast a month at a time: no day-of-week or time-of-day "
+    "targeting, and models built on recency (near repeats, self-excitation) lose most of their "
+    "signal inside the month they would act on. Every location is snapped to one of a fixed "
+    "set of anonymous map points (the centre of a street or a public place, never the exact "
+    "address), so many crimes share one point, cells holding a busy map point look hotter than "
+    "the streets around them, and cells smaller than the spacing of map points cannot be told "
+    "apart: a high PAI at small coverage partly measures where the map points are. Crimes with "
+    "no location are left out, and all counts are crimes recorded by the police, not all crime."
+)
+FREQ_WORDS = {"D": "days", "W": "weeks of 7 days", "M": "calendar months"}
+DEFINITIONS = (
+    "Hit rate = n/N, the share of the test period's N crimes inside the flagged cells; "
+    "PAI = hit rate / (flagged area / study area); PEI = n/n*, n* the most crimes any set of "
+    "that many cells captured. Cells tied at the cut-off count by expectation over random "
+    "orders. Pooled values are ratios of sums over the test periods; intervals are bootstrap "
+    "percentile intervals over resampled periods."
+)
+
+
+def _pct(c: float) -> str:
+    return f"{c * 100:g}%"
+
+
+def comparison_table(pooled: pd.DataFrame) -> pd.DataFrame:
+    """Pooled metrics per coverage and model, best PAI first, intervals as text."""
+    frame = pooled.sort_values(["coverage", "pai"], ascending=[True, False], kind="stable")
+    return pd.DataFrame({
+        "coverage": frame["coverage"].map(_pct),
+        "model": frame["model"],
+        "hit rate": frame["hit_rate"].astype(float),
+        "PAI": frame["pai"].astype(float),
+        "PAI 95% interval": [f"{lo:.2f}–{hi:.2f}" for lo, hi in
+                             zip(frame["pai_low"], frame["pai_high"], strict=True)],
+        "PEI": frame["pei"].astype(float),
+        "Poisson deviance": frame["deviance"].astype(float),
+    })
+
+
+def _pai_by_coverage(pooled: pd.DataFrame) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for model, rows in pooled.groupby("model", sort=False):
+        ax.errorbar(rows["coverage"] * 100, rows["pai"],
+                    yerr=[rows["pai"] - rows["pai_low"], rows["pai_high"] - rows["pai"]],
+                    marker="o", capsize=3, label=model)
+    ax.set_xscale("log")
+    ax.set_xlabel("share of study area flagged (%)")
+    ax.set_ylabel("pooled PAI")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def _pai_by_period(result: BacktestResult, coverage: float) -> plt.Figure:
+    c = result.coverage.index(coverage)
+    labels = [p.label for p in result.periods]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for model, ev in result.evaluations.items():
+        ax.plot(range(len(labels)), ev.pai[:, c], marker=".", label=model)
+    step = max(1, len(labels) // 12)
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right")
+    ax.set_ylabel(f"PAI at {_pct(coverage)}")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
+                 comparisons: list[Comparison]) -> str:
+    """The report page as one HTML string with no external references."""
+    grid = result.grid
+    what = f"{info.category or 'all events'} in {info.dataset}"
+    first, last = result.periods[0], result.periods[-1]
+    intro = [paragraph(
+        f"Backtest of {len(result.models)} models on {what}: {len(result.periods)} test periods "
+        f"({FREQ_WORDS[info.freq]}) from "
+        f"{first.label} to {last.label}, each forecast by models fitted only on earlier events. "
+        f"Grid: {grid.n_cells:,} cells of {grid.cell_size:g} m in {grid.crs} over the "
+        f"{info.area_source} ({grid.n_cells * grid.cell_area / 1e6:,.1f} km²).")]
+    missing = info.coverage.get("months_missing") or []
+    if missing:
+        intro.append(note(f"Months missing from the data: {', '.join(map(str, missing))}. "
+                          "Models see no events in them, and test periods in them score zero.",
+                          warn=True))
+    sections = []
+    if info.kind == "police-uk":
+        sections.append(Section("What police.uk data means for forecasting", "data").add(
+            note(POLICE_UK_NOTE, warn=True)))
+    compare_section = Section("Model comparison", "comparison").add(note(DEFINITIONS)).add(
+        html_table(comparison_table(pooled), caption="Pooled over all test periods"))
+    if comparisons:
+        frame = pd.DataFrame({
+            "coverage": [_pct(c.coverage) for c in comparisons],
+            "best model": [c.model for c in comparisons],
+            "best baseline": [c.baseline for c in comparisons],
+            "PAI ratio": [c.ratio for c in comparisons],
+            "95% interval": [f"{c.ratio_low:.2f}–{c.ratio_high:.2f}" for c in comparisons],
+            "baseline PEI": [c.baseline_pei for c in comparisons],
+            "PEI gap closed": [c.gap_closed for c in comparisons],
+        })
+        compare_section.add(html_table(
+            frame, caption="Best model against the best baseline (paired bootstrap over periods)"))
+    sections.append(compare_section)
+    near_one = min(result.coverage, key=lambda c: abs(c - 0.01))
+    sections.append(Section("Charts", "charts")
+                    .add(svg_figure(_pai_by_coverage(pooled),
+                                    "Pooled PAI by coverage with 95% bootstrap intervals"))
+                    .add(svg_figure(_pai_by_period(result, near_one),
+                                    f"PAI of each test period at {_pct(near_one)} coverage")))
+    events = pd.DataFrame({"period": [p.label for p in result.periods],
+                           "events (N)": [int(result.observed[p.index].sum())
+                                          for p in result.periods]})
+    timing = pd.DataFrame({"model": result.models,
+                           "fit + predict seconds": [result.seconds[m] for m in result.models]})
+    sections.append(Section("Test periods and run time", "periods")
+                    .add(html_table(events)).add(html_table(timing)))
+    document = page(f"Forecast backtest: {info.dataset}", sections, intro=intro,
+                    footer="crimeplan forecast backtest")
+    assert_self_contained(document)
+    return document
+
+
+def write_report(path: Path, result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
+                 comparisons: list[Comparison]) -> Path:
+    """Write the report page to ``path``."""
+    path = Path(path)
+    path.write_text(build_report(result, info, pooled, comparisons), encoding="utf-8")
+    return path
