@@ -12,6 +12,7 @@ from rich.table import Table
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
+    PurposeOption,
     console,
     err_console,
     fail,
@@ -19,6 +20,11 @@ from crimeplan.cli.common import (
     print_json,
 )
 from crimeplan.governance.audit import AuditLog
+from crimeplan.governance.places import WEIGHTINGS
+from crimeplan.governance.places_io import run_place_audit, write_place_audit
+from crimeplan.governance.runs import RunRecorder
+from crimeplan.settings import RUNS_DIR
+from crimeplan.store.warehouse import Warehouse
 
 app = typer.Typer(help="The audit log of runs, its integrity check, and fairness audits.",
                   no_args_is_help=True)
@@ -77,6 +83,82 @@ def verify(
                           f"{result.entries} entries before it are intact", highlight=False)
         raise typer.Exit(1)
     console.print(f"audit log intact: {result.entries} entries; head {log_.head()}")
+
+
+@app.command("places")
+def places(
+    run: Annotated[str, typer.Argument(help="Forecast run id (or unique prefix) to audit.")],
+    imd: Annotated[Path | None, typer.Option("--imd", help="CSV of area code → decile or any "
+                                             "attributes (and optionally population), instead "
+                                             "of the warehouse's IMD.")] = None,
+    coverage: Annotated[float, typer.Option("--coverage", help="Share of cells flagged each "
+                                            "period (the patrol list).")] = 0.05,
+    weighting: Annotated[str, typer.Option("--weighting", help="Attention within the flagged "
+                                           "cells: score (by forecast) or rank (k+1-rank).")
+                         ] = "score",
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for places.json, places.csv "
+                                             "and report.html (default: the audit's run "
+                                             "folder in the workspace).")] = None,
+    as_json: JsonOption = False,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Audit where a forecast run's flagged cells and attention go, by IMD decile or attribute."""
+    workspace = home_dir(home)
+    record = _find(workspace, run)
+    if weighting not in WEIGHTINGS:
+        fail(f"--weighting {weighting!r}: use one of {', '.join(WEIGHTINGS)}")
+    if imd is not None and not imd.is_file():
+        fail(f"--imd {imd}: no such file")
+    parameters = {"run": record["run_id"], "imd": str(imd) if imd else None,
+                  "coverage": coverage, "weighting": weighting}
+    con = Warehouse(workspace).connect(read_only=True)
+    try:
+        audit = run_place_audit(con, record, imd, coverage=coverage, weighting=weighting)
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        con.close()
+    with RunRecorder(workspace, "audit.places", purpose=purpose, parameters=parameters) as rec:
+        rec.add_input_data(f"run:{record['run_id']}", _record_hash(workspace, record["run_id"]))
+        if imd is not None:
+            rec.add_input(imd)
+        files = write_place_audit(audit, out or workspace / RUNS_DIR / rec.run_id)
+        for path in (files.json, files.csv, files.html):
+            rec.add_output(path)
+        for r in audit.results:
+            rec.set_result(f"{r.model} by {r.attribute}", {
+                "disparity_vs_crime": _interval(r.disparity_crime),
+                "disparity_vs_residents": _interval(r.disparity_residents)})
+    if as_json:
+        print_json({"audit_run": rec.run_id, **audit.to_json()})
+        return
+    console.print(f"audit run {rec.run_id} of forecast run {record['run_id']}")
+    for note_ in audit.notes:
+        console.print(f"[yellow]note:[/] {note_}")
+    for r in audit.results:
+        line = f"  {r.model} by {r.attribute}:"
+        if r.disparity_crime is not None:
+            d = r.disparity_crime
+            line += f" disparity vs crime {d.estimate:.3f} [{d.low:.3f}, {d.high:.3f}]"
+        if r.disparity_residents is not None:
+            d = r.disparity_residents
+            line += f" vs residents {d.estimate:.3f} [{d.low:.3f}, {d.high:.3f}]"
+        console.print(line)
+    console.print(f"wrote {files.html}")
+
+
+def _interval(value: Any) -> dict[str, float] | None:
+    return None if value is None else {"estimate": value.estimate, "low": value.low,
+                                       "high": value.high}
+
+
+def _record_hash(home: Path, run_id: str) -> str:
+    """The audit-log hash of a run's entry: ties an audit to exactly that record."""
+    for entry in AuditLog(home).entries():
+        if entry["record"].get("run_id") == run_id:
+            return str(entry["hash"])
+    return ""
 
 
 def _find(home: Path, run: str) -> dict[str, Any]:

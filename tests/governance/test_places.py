@@ -1,0 +1,120 @@
+"""Place fairness audit numbers against hand computations on a four-cell world (conftest)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from crimeplan.cli.main import app
+from crimeplan.governance.audit import AuditLog
+from crimeplan.governance.places_io import run_place_audit
+from crimeplan.report.html import assert_self_contained
+from crimeplan.store.warehouse import Warehouse
+
+runner = CliRunner()
+
+
+def _audit(home, run_id, **kw):
+    con = Warehouse(home).connect(read_only=True)
+    try:
+        return run_place_audit(con, AuditLog(home).find(run_id), **kw)
+    finally:
+        con.close()
+
+
+def test_shares_and_disparity_by_hand(toy_home):
+    home, run_id = toy_home
+    audit = _audit(home, run_id, coverage=0.5, n_boot=500)
+    assert audit.cells == 4 and audit.cells_outside_areas == 0 and audit.crimes == 8
+    (result,) = audit.results
+    t = result.table.set_index("group")
+    assert list(t.index) == ["1", "10"]
+    # Jan: cells 0,1 flagged (A), weights 4/7, 3/7; Feb: cells 0 (A) and 2 (B), 5/8 and 3/8
+    assert t.loc["1", "attention_share"] == pytest.approx((1 + 5 / 8) / 2)
+    assert t.loc["10", "attention_share"] == pytest.approx(3 / 16)
+    assert t.loc["1", "flagged_share"] == pytest.approx(3 / 4)
+    assert t.loc["1", "crimes"] == 3 and t.loc["10", "crimes"] == 5
+    assert t.loc["1", "crime_share"] == pytest.approx(3 / 8)
+    assert t.loc["1", "resident_share"] == pytest.approx(0.25)
+    assert t.loc["1", "attention_per_crime_share"] == pytest.approx((13 / 16) / (3 / 8))
+    d = result.disparity_crime
+    assert d.estimate == pytest.approx(7 / 16)
+    assert d.low <= d.estimate <= d.high
+    r = result.disparity_residents
+    assert r.estimate == pytest.approx(9 / 16)
+    # resampling the two periods gives 0.375 (Feb twice), 0.5625 or 0.75 (Jan twice)
+    assert 0.375 - 1e-9 <= r.low <= r.high <= 0.75 + 1e-9
+    c = result.concentration.set_index("period")
+    assert c.loc["2018-01", "top_group"] == "1"
+    assert c.loc["2018-01", "top_group_share"] == pytest.approx(1.0)
+    assert c.loc["2018-01", "gini_across_groups"] == pytest.approx(0.5)
+    assert c.loc["2018-02", "persistence"] == pytest.approx(0.5)
+
+
+def test_rank_weighting_by_hand(toy_home):
+    home, run_id = toy_home
+    (result,) = _audit(home, run_id, coverage=0.5, weighting="rank", n_boot=50).results
+    # Jan: weights 2, 1 both in A; Feb: 2 in A, 1 in B
+    assert result.table.set_index("group").loc["1", "attention_share"] == pytest.approx(5 / 6)
+
+
+def test_bootstrap_is_repeatable(toy_home):
+    home, run_id = toy_home
+    a = _audit(home, run_id, coverage=0.5, n_boot=200).results[0].disparity_crime
+    b = _audit(home, run_id, coverage=0.5, n_boot=200).results[0].disparity_crime
+    assert a == b
+
+
+def test_imd_file_with_extra_attribute(toy_home, tmp_path):
+    home, run_id = toy_home
+    attrs = tmp_path / "areas.csv"
+    attrs.write_text("lsoa11_code,imd_decile,ward\nE01000001,2,North\nE01000002,9,South\n")
+    audit = _audit(home, run_id, imd_file=attrs, coverage=0.5, n_boot=50)
+    assert [(r.attribute, list(r.table["group"])) for r in audit.results] == [
+        ("imd_decile", ["2", "9"]), ("ward", ["North", "South"])]
+    # residents still come from the warehouse when the file has no population column
+    assert audit.results[1].disparity_residents.estimate == pytest.approx(9 / 16)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("code,imd_decile\nE01000001,2\nE01000001,3\n", "row 3, field code"),
+    ("lsoa11_code,imd_decile,population\nE01000001,2,lots\n", "row 2, field population"),
+    ("name,imd_decile\nE01000001,2\n", "no area-code column"),
+])
+def test_bad_attribute_files_name_row_and_field(toy_home, tmp_path, content, message):
+    home, run_id = toy_home
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content)
+    result = runner.invoke(app, ["audit", "places", run_id, "--imd", str(bad), "--home",
+                                 str(home)])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert "bad.csv" in "".join(result.output.splitlines())
+
+
+def test_cli_places_records_an_audit_run(toy_home, tmp_path):
+    home, run_id = toy_home
+    out = tmp_path / "audit"
+    result = runner.invoke(app, ["audit", "places", run_id[:12], "--coverage", "0.5", "--out",
+                                 str(out), "--json", "--purpose", "PCC review", "--home",
+                                 str(home)])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["results"][0]["disparity_vs_crime"]["estimate"] == pytest.approx(7 / 16)
+    assert json.loads((out / "places.json").read_text())["crimes"] == 8
+    assert "attention_share" in (out / "places.csv").read_text().splitlines()[0]
+    assert_self_contained((out / "report.html").read_text())
+    record = AuditLog(home).records()[-1]
+    assert record["kind"] == "audit.places" and record["parameters"]["run"] == run_id
+    assert record["purpose"] == "PCC review"
+    assert AuditLog(home).verify().ok
+
+
+def test_places_refuses_a_run_that_is_not_a_forecast(toy_home):
+    home, run_id = toy_home
+    assert runner.invoke(app, ["audit", "places", run_id, "--home", str(home)]).exit_code == 0
+    audit_run = AuditLog(home).records()[-1]["run_id"]
+    result = runner.invoke(app, ["audit", "places", audit_run, "--home", str(home)])
+    assert result.exit_code == 2 and "not a forecast run" in " ".join(result.output.split())
