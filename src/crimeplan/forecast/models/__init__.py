@@ -8,11 +8,14 @@ from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.models.all_past import AllPastMean
 from crimeplan.forecast.models.historical_mean import HistoricalMean
 from crimeplan.forecast.models.kde import KernelDensity
+from crimeplan.forecast.models.learned import LearnedGrid
 from crimeplan.forecast.models.naive import Naive
 from crimeplan.forecast.models.prospective import ProspectiveHotspot
+from crimeplan.forecast.models.sepp import SEPP
 
 MODELS: dict[str, type[ForecastModel]] = {
-    m.name: m for m in (Naive, HistoricalMean, AllPastMean, KernelDensity, ProspectiveHotspot)
+    m.name: m for m in (Naive, HistoricalMean, AllPastMean, KernelDensity, ProspectiveHotspot,
+                       SEPP, LearnedGrid)
 }
 #: The simple reference models a forecasting model must beat.
 BASELINES = ("naive", "historical-mean", "all-past-mean", "kde")

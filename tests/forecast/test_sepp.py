@@ -1,0 +1,79 @@
+"""SEPP: parameter recovery from events simulated from a known ETAS process, and pair finding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crimeplan.forecast.grid import Grid
+from crimeplan.forecast.models.sepp import SEPP, candidate_pairs
+
+MU, THETA, OMEGA, SIGMA = 4.0, 0.4, 0.25, 60.0  # per day, offspring/event, 1/days, metres
+DAYS, SIDE = 800.0, 5000.0
+
+
+def simulate(seed: int = 7) -> pd.DataFrame:
+    """Branching simulation: uniform Poisson background, Poisson(theta) children per event."""
+    rng = np.random.default_rng(seed)
+    n = rng.poisson(MU * DAYS)
+    t, x, y = rng.uniform(0, DAYS, n), rng.uniform(0, SIDE, n), rng.uniform(0, SIDE, n)
+    gen = (t, x, y)
+    all_t, all_x, all_y = [t], [x], [y]
+    while len(gen[0]):
+        kids = rng.poisson(THETA, len(gen[0]))
+        pt, px, py = (np.repeat(a, kids) for a in gen)
+        ct = pt + rng.exponential(1 / OMEGA, len(pt))
+        cx = px + rng.normal(0, SIGMA, len(pt))
+        cy = py + rng.normal(0, SIGMA, len(pt))
+        keep = ct < DAYS
+        gen = (ct[keep], cx[keep], cy[keep])
+        all_t.append(gen[0])
+        all_x.append(gen[1])
+        all_y.append(gen[2])
+    t = np.concatenate(all_t)
+    time = pd.Timestamp("2020-01-01") + pd.to_timedelta(t * 86400, unit="s")
+    return pd.DataFrame({"time": time, "x": np.concatenate(all_x), "y": np.concatenate(all_y)})
+
+
+@pytest.fixture(scope="module")
+def fitted() -> SEPP:
+    events = simulate()
+    return SEPP(background_bandwidth=400.0).fit(events, pd.Timestamp("2020-01-01") +
+                                                pd.Timedelta(days=DAYS))
+
+
+def test_recovers_the_simulated_parameters(fitted):
+    assert fitted.theta_ == pytest.approx(THETA, abs=0.06)
+    assert fitted.omega_ == pytest.approx(OMEGA, rel=0.2)
+    assert fitted.sigma_ == pytest.approx(SIGMA, rel=0.15)
+    assert fitted.mu_ == pytest.approx(MU, rel=0.1)
+
+
+def test_forecast_concentrates_near_recent_events(fitted):
+    grid = Grid.from_extent(np.array([0.0, SIDE]), np.array([0.0, SIDE]), 250.0, "EPSG:32616")
+    scores = fitted.predict(grid, "7D")
+    # a week's expected count: background plus what recent events still trigger
+    assert scores.sum() == pytest.approx(7 * MU, rel=0.35)
+    assert np.all(scores >= 0)
+    # refitted with five fresh events at a cell centre: its cell's score rises
+    events = simulate()
+    until = pd.Timestamp("2020-01-01") + pd.Timedelta(days=DAYS)
+    spike = pd.DataFrame({"time": [until - pd.Timedelta(hours=1)] * 5,
+                          "x": [2625.0] * 5, "y": [2625.0] * 5})
+    after = SEPP(background_bandwidth=400.0).fit(pd.concat([events, spike]), until)
+    centre = grid.locate(np.array([2625.0]), np.array([2625.0]))[0]
+    # five events at the cell centre each trigger theta * (1 - exp(-7 omega)) * ~0.95 in it
+    assert after.predict(grid, "7D")[centre] > scores[centre] + 5 * THETA * 0.8 * 0.9
+
+
+def test_candidate_pairs_match_brute_force():
+    rng = np.random.default_rng(1)
+    t = np.sort(rng.uniform(0, 20, 200))
+    t[5] = t[4]  # simultaneous events are never parent and child
+    x, y = rng.uniform(0, 1000, 200), rng.uniform(0, 1000, 200)
+    child, parent = candidate_pairs(t, x, y, 3.0, 150.0)
+    got = set(zip(child.tolist(), parent.tolist(), strict=True))
+    want = {(i, j) for i in range(200) for j in range(200)
+            if t[j] < t[i] and t[i] - t[j] <= 3.0 and np.hypot(x[i] - x[j], y[i] - y[j]) <= 150}
+    assert got == want
