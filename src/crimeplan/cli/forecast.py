@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crimeplan.cli.common import HomeOption, PurposeOption, console, err_console, fail, home_dir
-from crimeplan.forecast.backtest import run_backtest, test_periods
+from crimeplan.forecast.backtest import backtest_periods, run_backtest
 from crimeplan.forecast.deploy import ADJACENCY, context_outlines, plan_deployment, write_plan
 from crimeplan.forecast.metrics import DEFAULT_COVERAGE
 from crimeplan.forecast.models import MODELS, make_model
@@ -114,7 +114,7 @@ def backtest(
     names = _model_names(models)
     levels = _coverages(coverage)
     try:
-        periods = test_periods(test_start, test_periods_, freq)
+        periods = backtest_periods(test_start, test_periods_, freq)
     except ValueError as exc:
         fail(str(exc))
     workspace = home_dir(home)

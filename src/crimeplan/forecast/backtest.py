@@ -50,7 +50,7 @@ class TestPeriod:
         return self.start.strftime("%Y-%m" if self.freq == "M" else "%Y-%m-%d")
 
 
-def test_periods(test_start: str | pd.Timestamp, count: int, freq: str) -> list[TestPeriod]:
+def backtest_periods(test_start: str | pd.Timestamp, count: int, freq: str) -> list[TestPeriod]:
     """The ``count`` consecutive test periods from ``test_start``."""
     freq = freq.upper()
     if freq not in UNITS:

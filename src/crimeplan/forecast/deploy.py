@@ -24,7 +24,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from crimeplan.forecast.backtest import HORIZONS, UNITS, observed_counts, test_periods
+from crimeplan.forecast.backtest import HORIZONS, UNITS, backtest_periods, observed_counts
 from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.hotspots import CLASSES, NOT_HOT, HotspotHistory, hotspot_history
@@ -100,7 +100,7 @@ def plan_deployment(events: pd.DataFrame, grid: Grid, name: str, model: Forecast
                     alpha: float = 0.05) -> DeploymentPlan:
     """Forecast the period from ``until`` and plan patrol areas; classify hot spots over the
     ``history`` periods before it (Gi* at false discovery rate ``alpha``)."""
-    (period,) = test_periods(until, 1, freq)
+    (period,) = backtest_periods(until, 1, freq)
     if history < 1:
         raise ValueError("hot-spot history needs at least one period")
     past = events.loc[events["time"] < period.start]
@@ -109,7 +109,7 @@ def plan_deployment(events: pd.DataFrame, grid: Grid, name: str, model: Forecast
     scores = model.clone().fit(past, period.start).predict(grid, HORIZONS[period.freq])
     flagged = top_cells(scores, top_pct)
     areas_of = patrol_areas(grid, flagged, scores, adjacency)
-    earlier = test_periods(period.start - UNITS[period.freq] * history, history, period.freq)
+    earlier = backtest_periods(period.start - UNITS[period.freq] * history, history, period.freq)
     hist = hotspot_history(grid, observed_counts(past, grid, earlier),
                            [p.label for p in earlier], alpha)
     area = np.zeros(grid.n_cells, np.int64)
