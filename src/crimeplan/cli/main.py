@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from crimeplan import __version__
-from crimeplan.cli import audit, fetch, forecast, reference, simulate, standard
+from crimeplan.cli import (
+    audit,
+    cohort,
+    data,
+    fetch,
+    forecast,
+    reference,
+    risk,
+    simulate,
+    standard,
+)
 
 app = typer.Typer(
     name="crimeplan",
@@ -14,12 +24,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+app.command("ingest")(data.ingest)
+app.command("ingest-points")(data.ingest_points_command)
+app.command("coverage")(data.coverage)
+app.command("quarantine")(data.quarantine)
 app.add_typer(standard.app, name="standard")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(audit.app, name="audit")
 app.add_typer(fetch.app, name="fetch")
 app.add_typer(reference.app, name="reference")
 app.add_typer(forecast.app, name="forecast")
+app.add_typer(risk.app, name="risk")
+app.add_typer(cohort.app, name="cohort")
 
 
 def _version(value: bool) -> None:

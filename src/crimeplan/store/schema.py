@@ -85,7 +85,11 @@ CREATE TABLE IF NOT EXISTS partitions (
     "quarantine": """
 CREATE TABLE IF NOT EXISTS quarantine (
     file_id INTEGER NOT NULL, path VARCHAR NOT NULL, line BIGINT,
-    reason VARCHAR NOT NULL, field VARCHAR, value VARCHAR, raw VARCHAR
+    reason VARCHAR NOT NULL,
+    field VARCHAR,                     -- the published column at fault, when one is
+    value VARCHAR,                     -- its value as published
+    detail VARCHAR,                    -- the CSV parser's message, for unparsable lines
+    raw VARCHAR                        -- the line as published
 )""",
     "locations": """
 CREATE TABLE IF NOT EXISTS locations (

@@ -30,3 +30,12 @@ class Warehouse:
         if not read_only:
             create_all(con)
         return con
+
+
+def register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: object) -> None:
+    """Register a DataFrame as a view. DuckDB 2 refuses while a result is half-fetched (as
+    ``fetchone()`` leaves it), so finish any pending result first."""
+    complete = getattr(con, "complete", None)
+    if complete is not None:
+        complete()
+    con.register(name, frame)

@@ -1,0 +1,195 @@
+"""``crimeplan ingest``, ``ingest-points``, ``coverage`` and ``quarantine``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crimeplan.cli.common import HomeOption, JsonOption, console, err_console, fail, home_dir
+from crimeplan.cli.common import print_json as emit_json
+from crimeplan.sources.police_uk import SourceError
+from crimeplan.store import Warehouse
+from crimeplan.store.coverage import coverage as coverage_of
+from crimeplan.store.ingest import IngestReport, ingest_paths
+from crimeplan.store.points import PointsSpec, ingest_points
+
+#: Show a progress bar when an ingest has more files than this.
+PROGRESS_MIN_FILES = 3
+
+
+class _Bar:
+    """A Rich progress bar on stderr fed by the ingest's progress callback."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress = Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=err_console, transient=True,
+                                 disable=not enabled)
+        self.task = self.progress.add_task("ingest", total=None)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done, total=total)
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def _show(report: IngestReport, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    table = Table(title="Ingest", show_lines=False)
+    for col in ("file", "status", "dataset", "force", "read", "loaded", "quarantined",
+                "unmapped", "partitions"):
+        table.add_column(col, justify="right" if col in (
+            "read", "loaded", "quarantined", "unmapped", "partitions") else "left")
+    for f in report.files:
+        table.add_row(Path(f.path.split("!")[-1]).name, f.status, f.dataset or "",
+                      f.force or "", f"{f.rows_read:,}", f"{f.rows_loaded:,}",
+                      f"{f.rows_quarantined:,}", f"{f.rows_unmapped:,}", str(len(f.partitions)))
+    console.print(table)
+    t = report.totals()
+    console.print(f"{t['files']} file(s): {t['rows_read']:,} rows read = {t['rows_loaded']:,} "
+                  f"loaded + {t['rows_quarantined']:,} quarantined + {t['rows_skipped']:,} "
+                  f"skipped; {t['rows_unmapped']:,} loaded rows have no location; "
+                  f"{t['partitions_written']} partition(s) written.")
+    for f in report.files:
+        if f.quarantine_reasons:
+            reasons = ", ".join(f"{k}: {v:,}" for k, v in sorted(f.quarantine_reasons.items()))
+            console.print(f"  quarantined in {f.path}: {reasons}")
+        if f.message and f.status != "error":
+            console.print(f"  {f.path}: {f.message}")
+    for f in report.errors:
+        err_console.print(f"[bold red]error:[/] {f.path}: {f.message}", highlight=False)
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Archive zips, unpacked archive folders, month folders or CSV files.")],
+    force: Annotated[str | None, typer.Option(
+        help="Force slug for files whose name does not say it (e.g. essex).")] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Ingest data.police.uk street, outcomes and stop-and-search files.
+
+    Every row is loaded or quarantined with its reason; a newer release of a force-month
+    replaces the older one; the same file twice changes nothing. Exits 1 if any file could
+    not be read at all (the others are still loaded).
+    """
+    root = home_dir(home)
+    many = len(paths) > PROGRESS_MIN_FILES or any(p.is_dir() or p.suffix == ".zip"
+                                                  for p in paths)
+    try:
+        with _Bar(enabled=many and not as_json) as bar:
+            report = ingest_paths(root, paths, force=force, progress=bar)
+    except SourceError as exc:
+        fail(str(exc))
+    _show(report, as_json)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def ingest_points_command(
+    file: Annotated[Path, typer.Argument(help="CSV of point events.")],
+    time: Annotated[str, typer.Option("--time", help="Column with the event time.")],
+    x: Annotated[str, typer.Option("--x", help="Column with x (or longitude).")],
+    y: Annotated[str, typer.Option("--y", help="Column with y (or latitude).")],
+    crs: Annotated[str, typer.Option("--crs", help="CRS of x/y, e.g. EPSG:4326 or EPSG:27700.")],
+    name: Annotated[str, typer.Option("--name", help="Name to load the data set as.")],
+    category: Annotated[str | None, typer.Option("--category",
+                                                 help="Column with the event type.")] = None,
+    time_format: Annotated[str | None, typer.Option(
+        "--time-format", help="strptime format of the time column, if not ISO 8601.")] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Ingest timestamped point events from any CSV (a force's export, other open data)."""
+    spec = PointsSpec(name=name, time=time, x=x, y=y, crs=crs, category=category,
+                      time_format=time_format)
+    try:
+        report = ingest_points(home_dir(home), file, spec)
+    except ValueError as exc:
+        fail(str(exc))
+    _show(report, as_json)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def coverage(
+    detail: Annotated[bool, typer.Option(help="Show rows per month too.")] = False,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Force × month × dataset row counts, with months missing inside each force's span."""
+    con = Warehouse(home_dir(home)).connect(read_only=True)
+    try:
+        cov = coverage_of(con)
+    finally:
+        con.close()
+    if as_json:
+        emit_json(cov.to_dict())
+        return
+    if not cov.series:
+        console.print("The warehouse is empty: load data with `crimeplan ingest`.")
+        return
+    table = Table(title="Coverage")
+    for col in ("dataset", "force / data set", "first", "last", "months", "missing", "rows"):
+        table.add_column(col, justify="right" if col in ("months", "rows") else "left")
+    for s in cov.series:
+        missing = ", ".join(s.months_missing) if s.months_missing else "none"
+        table.add_row(s.dataset, s.force, s.first_month, s.last_month, str(s.months_present),
+                      f"[red]{missing}[/]" if s.months_missing else missing, f"{s.rows:,}")
+    console.print(table)
+    if detail:
+        for s in cov.series:
+            months = "  ".join(f"{m}: {n:,}" for m, n in s.rows_by_month.items())
+            console.print(f"{s.dataset} {s.force}: {months}")
+
+
+def quarantine(
+    file: Annotated[str | None, typer.Option(help="Only rows from paths containing this.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only rows with this reason.")] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many rows (0: all).")] = 50,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """List quarantined rows with file, line, reason, field and value."""
+    con = Warehouse(home_dir(home)).connect(read_only=True)
+    try:
+        where, params = ["true"], []
+        if file:
+            where.append("path LIKE ?")
+            params.append(f"%{file}%")
+        if reason:
+            where.append("reason = ?")
+            params.append(reason)
+        sql = (f"SELECT path, line, reason, field, value, detail, raw FROM quarantine "
+               f"WHERE {' AND '.join(where)} ORDER BY file_id, line")
+        total = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
+        rows = con.execute(sql + (f" LIMIT {int(limit)}" if limit > 0 else ""),
+                           params).fetchall()
+    finally:
+        con.close()
+    keys = ("file", "line", "reason", "field", "value", "detail", "raw")
+    if as_json:
+        emit_json({"total": total, "rows": [dict(zip(keys, r, strict=True)) for r in rows]})
+        return
+    if not total:
+        console.print("No quarantined rows.")
+        return
+    shown = "" if len(rows) == total else f", first {len(rows)}"
+    table = Table(title=f"Quarantine ({total:,} rows{shown})")
+    for col in ("file", "line", "reason", "field", "value"):
+        table.add_column(col)
+    for path, line, why, fld, value, detail, _raw in rows:
+        table.add_row(path, str(line), why, fld or "", value if value is not None else
+                      (detail or ""))
+    console.print(table)

@@ -1,0 +1,1 @@
+"""Readers that turn outside formats into records of the common data standard."""

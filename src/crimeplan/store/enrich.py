@@ -1,0 +1,71 @@
+"""Spatial enrichment of loaded rows: British National Grid x/y, LSOA (2011), force area.
+
+Published police.uk locations are a limited set of anonymous map points, so enrichment is
+done once per distinct point and kept in the ``locations`` table; rows take their x/y, LSOA
+and force area from it. When reference boundaries are (re)loaded, ``refresh_enrichment``
+recomputes every point and updates the data tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from crimeplan.store.spatial import AreaIndex, to_bng
+from crimeplan.store.warehouse import register_frame
+
+#: Data tables whose rows carry enrichment columns.
+ENRICHED_TABLES = ("street", "outcomes", "stop_search")
+
+
+def _compute(points: pd.DataFrame, index: AreaIndex | None) -> pd.DataFrame:
+    lon = points["longitude"].to_numpy(float)
+    lat = points["latitude"].to_numpy(float)
+    x, y = to_bng(lon, lat)
+    if index is not None:
+        lsoa, pfa = index.lookup(x, y)
+        version = index.version
+    else:
+        lsoa = pfa = np.full(len(lon), None, dtype=object)
+        version = None
+    return pd.DataFrame({"longitude": lon, "latitude": lat, "x": x, "y": y,
+                         "lsoa11_code": lsoa, "pfa_code": pfa,
+                         "enriched_with": pd.Series([version] * len(lon), dtype=object)})
+
+
+def enrich_new_locations(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> int:
+    """Add every distinct (longitude, latitude) of ``tables`` not yet in ``locations``."""
+    if not tables:
+        return 0
+    union = " UNION ".join(f"SELECT longitude, latitude FROM {t} WHERE longitude IS NOT NULL"
+                           for t in tables)
+    new = con.execute(f"""SELECT DISTINCT n.longitude, n.latitude FROM ({union}) n
+        ANTI JOIN locations l ON l.longitude = n.longitude AND l.latitude = n.latitude""").df()
+    if new.empty:
+        return 0
+    computed = _compute(new, AreaIndex.from_warehouse(con))
+    register_frame(con, "new_locations", computed)
+    con.execute("INSERT INTO locations SELECT longitude, latitude, x, y, lsoa11_code, pfa_code, "
+                "enriched_with FROM new_locations")
+    con.unregister("new_locations")
+    return len(new)
+
+
+def refresh_enrichment(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute LSOA and force area of every known point with the reference data now loaded,
+    and update the data tables. Call inside the transaction that loads reference data."""
+    points = con.execute("SELECT longitude, latitude FROM locations").df()
+    computed = _compute(points, AreaIndex.from_warehouse(con))
+    con.execute("DELETE FROM locations")
+    register_frame(con, "new_locations", computed)
+    con.execute("INSERT INTO locations SELECT longitude, latitude, x, y, lsoa11_code, pfa_code, "
+                "enriched_with FROM new_locations")
+    con.unregister("new_locations")
+    for table in ENRICHED_TABLES:
+        con.execute(f"""UPDATE {table} SET x = l.x, y = l.y, lsoa11_code = l.lsoa11_code,
+                pfa_code = l.pfa_code FROM locations l
+            WHERE {table}.longitude = l.longitude AND {table}.latitude = l.latitude""")
+    return len(points)

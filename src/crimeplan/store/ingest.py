@@ -1,0 +1,702 @@
+"""Ingest of police.uk files into the warehouse: validated, enriched, versioned, atomic.
+
+One call ingests any mix of archives, archive folders, month folders and CSV files:
+
+1. each file is checked (readable, a known header, its dataset, force and month) and hashed;
+2. files already loaded (same SHA-256), or older than what is loaded, are skipped;
+3. files with the same header are read together by DuckDB as text, with unparsable lines
+   (wrong column count, undecodable bytes) captured rather than fatal;
+4. validation rules in SQL quarantine what cannot be loaded, with file, line and reason;
+5. coordinates are projected to British National Grid and, once reference data is loaded,
+   placed in their LSOA and force area (``crimeplan.store.enrich``);
+6. inside one transaction, replaced partitions (dataset × force × month) are deleted and the
+   new rows, quarantine rows, ledger entries and partition records written.
+
+A crash or Ctrl-C before the commit leaves the warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from crimeplan.sources.police_uk import (
+    COLUMNS,
+    HeaderError,
+    SourceFile,
+    discover,
+    match_header,
+)
+from crimeplan.standard.codes import OUTCOME_CATEGORIES, crime_label_map
+from crimeplan.standard.forces import force_slug
+from crimeplan.store import validation as v
+from crimeplan.store.enrich import enrich_new_locations
+from crimeplan.store.warehouse import Warehouse, register_frame
+
+#: Called with (files done, files in all) as the ingest goes on.
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PartitionWrite:
+    """One partition a file wrote: ``action`` is 'new' or 'replaced'."""
+
+    dataset: str
+    force: str
+    month: str
+    rows: int
+    action: str
+
+
+@dataclass
+class FileReport:
+    """What happened to one source file. For a file that was read,
+    ``rows_read == rows_loaded + rows_quarantined + rows_skipped``."""
+
+    path: str
+    status: str  # loaded | unchanged | superseded | older-release | error
+    dataset: str | None = None
+    force: str | None = None
+    release: str | None = None
+    size: int = 0
+    sha256: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_skipped: int = 0
+    rows_unmapped: int = 0
+    partitions: list[PartitionWrite] = field(default_factory=list)
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    message: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """Per-file reports of one ingest run."""
+
+    files: list[FileReport]
+
+    @property
+    def errors(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def totals(self) -> dict[str, int]:
+        keys = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "rows_unmapped")
+        out = {k: sum(getattr(f, k) for f in self.files) for k in keys}
+        out["files"] = len(self.files)
+        out["partitions_written"] = sum(len(f.partitions) for f in self.files)
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "totals": self.totals(), "files": [asdict(f) for f in self.files]}
+
+
+class IngestError(RuntimeError):
+    """A problem with the whole run (not one file)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Preparing files
+
+
+@dataclass
+class PreparedFile:
+    src: SourceFile
+    report: FileReport
+    columns: tuple[str, ...]
+    force: str | None  # from the file name or --force; None: from 'Reported by'
+    month: str | None  # from the file name
+    order: int
+    file_id: int = 0
+    staged: int = 0  # rows the CSV parser accepted
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_header(path: Path) -> list[str]:
+    """The header row of a CSV, or a ValueError saying why the file is not one."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.strip():
+        raise ValueError("empty file")
+    if b"\x00" in head:
+        raise ValueError("not a CSV file (binary content)")
+    first = head.splitlines()[0]
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"header is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    names = next(csv.reader([text]))
+    if len(names) < 2:
+        raise ValueError("not a CSV file (no comma-separated header)")
+    return names
+
+
+def _prepare(src: SourceFile, order: int, force_override: str | None) -> PreparedFile | FileReport:
+    report = FileReport(path=src.display, status="error", release=src.release)
+    try:
+        report.size = src.disk_path.stat().st_size
+        names = read_header(src.disk_path)
+        header = match_header(names, hint=src.name.dataset if src.name else None)
+    except HeaderError as exc:
+        report.message = f"unknown header: {exc}"
+        return report
+    except (ValueError, OSError) as exc:
+        report.message = str(exc)
+        return report
+    report.dataset = header.dataset
+    report.ignored_columns = list(header.ignored)
+    force = force_override or (src.name.force if src.name else None)
+    if force is None and header.dataset == "stop-and-search":
+        report.message = ("cannot tell the force of a stop-and-search file: name it "
+                          "YYYY-MM-<force>-stop-and-search.csv or pass --force")
+        return report
+    report.force = force
+    report.sha256 = sha256_file(src.disk_path)
+    return PreparedFile(src, report, header.columns, force, src.name.month if src.name else None,
+                     order)
+
+
+def _release_key(release: str | None) -> str:
+    """Unknown releases (a user's own single file) count as newest."""
+    return release or "9999-99"
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+
+
+def ingest_paths(home: Path, paths: Sequence[Path], *, force: str | None = None,
+                 progress: Progress | None = None) -> IngestReport:
+    """Ingest police.uk archives, folders or CSV files into the workspace's warehouse."""
+    home = Path(home)
+    unpack = home / "tmp" / f"ingest-{uuid.uuid4().hex[:8]}"
+    try:
+        sources = discover(paths, unpack)
+        con = Warehouse(home).connect()
+        try:
+            return _ingest(con, sources, force, progress)
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(unpack, ignore_errors=True)
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], force: str | None,
+            progress: Progress | None) -> IngestReport:
+    total = len(sources)
+    reports: list[FileReport] = []
+    prepared: list[PreparedFile] = []
+    for n, src in enumerate(sources):
+        item = _prepare(src, n, force)
+        if isinstance(item, FileReport):
+            reports.append(item)
+        else:
+            prepared.append(item)
+            reports.append(item.report)
+        if progress:
+            progress(n + 1, total * 2)
+    run_ingest(con, prepared, _CANDIDATES, progress=progress, total=total)
+    return IngestReport(reports)
+
+
+#: Builds a candidate query from (staging table, line table, columns present).
+CandidateBuilder = Callable[[str, str, set[str]], str]
+#: Called on each candidate table before partitions are decided (e.g. to reproject points).
+PostStage = Callable[[duckdb.DuckDBPyConnection, str], None]
+
+
+def run_ingest(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile],
+               builders: dict[str, CandidateBuilder], *, post: PostStage | None = None,
+               progress: Progress | None = None, total: int = 0) -> None:
+    """Stage, validate and write prepared files in one transaction (reports filled in)."""
+    todo = _skip_known(con, prepared)
+    groups: dict[tuple[str, tuple[str, ...]], list[PreparedFile]] = {}
+    for p in todo:
+        groups.setdefault((p.report.dataset or "", p.columns), []).append(p)
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        last = con.execute("SELECT coalesce(max(file_id), 0) FROM ingest_ledger").fetchone()[0]
+        for k, p in enumerate(todo, start=1):
+            p.file_id = last + k
+        _lookup_tables(con, todo)
+        cands = []
+        for g, ((dataset, columns), files) in enumerate(groups.items()):
+            cands.append(_stage_group(con, g, builders[dataset], columns, files))
+            if post is not None:
+                post(con, cands[-1])
+            if progress:
+                progress(total + sum(len(f) for f in list(groups.values())[: g + 1]), total * 2)
+        _decide_partitions(con, todo, cands)
+        _write(con, todo, cands)
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    if progress:
+        progress(total * 2, total * 2)
+
+
+def _skip_known(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile]) -> list[PreparedFile]:
+    """Drop files already loaded, duplicated in this run, superseded or older than loaded."""
+    loaded = {r[0] for r in con.execute(
+        "SELECT sha256 FROM partitions UNION SELECT sha256 FROM ingest_ledger "
+        "WHERE status = 'loaded' AND rows_loaded = 0").fetchall()}
+    existing = {(d, f, m.strftime("%Y-%m")): rel for d, f, m, rel in con.execute(
+        "SELECT dataset, force, month, release FROM partitions").fetchall()}
+    seen: dict[str, str] = {}
+    keep: list[PreparedFile] = []
+    for p in prepared:
+        sha = p.report.sha256 or ""
+        if sha in loaded:
+            p.report.status, p.report.message = "unchanged", "already loaded (same SHA-256)"
+        elif sha in seen:
+            p.report.status = "unchanged"
+            p.report.message = f"same content as {seen[sha]} in this run"
+        else:
+            seen[sha] = p.report.path
+            keep.append(p)
+    # Files whose partition is known from the name: newest release in the run wins.
+    winners: dict[tuple[str, str, str], PreparedFile] = {}
+    for p in keep:
+        if p.force and p.month:
+            key = (p.report.dataset or "", p.force, p.month)
+            best = winners.get(key)
+            if best is None or (_release_key(p.src.release), p.order) >= (
+                    _release_key(best.src.release), best.order):
+                winners[key] = p
+    out = []
+    for p in keep:
+        if p.force and p.month:
+            key = (p.report.dataset or "", p.force, p.month)
+            if winners[key] is not p:
+                p.report.status = "superseded"
+                p.report.message = f"a newer release in this run: {winners[key].report.path}"
+                continue
+            have = existing.get(key)
+            if have and p.src.release and have > p.src.release:
+                p.report.status = "older-release"
+                p.report.message = f"release {p.src.release} is older than loaded {have}"
+                continue
+        out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Staging: DuckDB reads the files as text
+
+
+def _stage_group(con: duckdb.DuckDBPyConnection, g: int, build: CandidateBuilder,
+                 columns: tuple[str, ...], files: list[PreparedFile]) -> str:
+    """Read a group of same-header files into ``stage_<g>``; return the candidate table name."""
+    names = [c or f"ignored_{k}" for k, c in enumerate(columns)]
+    spec = {n: "VARCHAR" for n in names}
+    paths = [str(p.src.disk_path) for p in files]
+    stage, rej, scan = f"stage_{g}", f"rejects_{g}", f"rejects_scan_{g}"
+    con.execute(
+        f"CREATE TEMP TABLE {stage} AS SELECT * FROM read_csv($paths, columns=$spec, "
+        "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
+        f"strict_mode=true, store_rejects=true, rejects_table='{rej}', "
+        f"rejects_scan='{scan}', filename=true, encoding='utf-8')",
+        {"paths": paths, "spec": spec})
+    if "reported_by" in columns:
+        _add_force_names(con, stage)
+    lines = _line_numbers(con, stage, rej, scan, files)
+    register_frame(con, f"lines_{g}", lines)
+    cand = f"cand_{g}"
+    select = build(stage, f"lines_{g}", set(columns))
+    con.execute(f"CREATE TEMP TABLE {cand} AS {select}")
+    con.unregister(f"lines_{g}")
+    _parser_rejects(con, g, rej, scan, files)
+    return cand
+
+
+def _line_numbers(con: duckdb.DuckDBPyConnection, stage: str, rej: str, scan: str,
+                  files: list[PreparedFile]) -> pd.DataFrame:
+    """Per file: the staging rowid of its first row, and (only for files with rejected or
+    blank lines) the exact line of each accepted row."""
+    spans = con.execute(f"SELECT filename, min(rowid), max(rowid), count(*) FROM {stage} "
+                        "GROUP BY filename").fetchall()
+    bad = con.execute(f"SELECT DISTINCT s.file_path, e.line_byte_position FROM {rej} e "
+                      f"JOIN {scan} s USING (scan_id, file_id)").fetchall()
+    by_file: dict[str, list[int]] = {}
+    for path, pos in bad:
+        by_file.setdefault(path, []).append(int(pos))
+    frames = []
+    known = {p.src.disk_path.as_posix(): p for p in files}
+    for path, lo, hi, count in spans:
+        if hi - lo + 1 != count:
+            raise IngestError(f"{path}: rows were not staged in file order")
+        p = known[Path(path).as_posix()]
+        p.staged = int(count)
+        lines = _accepted_lines(p.src.disk_path, by_file.get(path, []), int(count))
+        if lines is None:
+            lines = np.arange(int(count), dtype=np.int64) + 2
+        frames.append(pd.DataFrame({"filename": path, "rowid": np.arange(lo, hi + 1),
+                                    "line": lines}))
+    if not frames:
+        return pd.DataFrame({"filename": pd.Series([], dtype=str),
+                             "rowid": pd.Series([], dtype="int64"),
+                             "line": pd.Series([], dtype="int64")})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _line_starts(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    newlines = np.flatnonzero(data == 10)
+    starts = np.concatenate([[0], newlines + 1])
+    ends = np.concatenate([newlines, [len(data)]])
+    if starts[-1] == len(data):  # file ends with a newline: no line after it
+        starts, ends = starts[:-1], ends[:-1]
+    return starts, ends
+
+
+def _accepted_lines(path: Path, reject_positions: list[int], count: int) -> np.ndarray | None:
+    """Lines (header = 1) of the rows the parser accepted, or None when they are simply
+    2, 3, ... (no rejected or blank lines before them)."""
+    data = np.fromfile(path, dtype=np.uint8)
+    starts, ends = _line_starts(data)
+    length = ends - starts
+    cr_only = (length == 1) & (data[np.minimum(starts, len(data) - 1)] == 13)
+    blank = (length == 0) | cr_only
+    if not reject_positions and not blank[1:].any():
+        return None
+    rejected = np.zeros(len(starts), dtype=bool)
+    for pos in reject_positions:
+        rejected[_line_of(data, starts, pos) - 1] = True
+    keep = ~(blank | rejected)
+    keep[0] = False  # header
+    lines = np.flatnonzero(keep) + 1
+    if len(lines) != count:  # quoted line breaks: lines are not records; use record numbers
+        return None
+    return lines.astype(np.int64)
+
+
+def _line_of(data: np.ndarray, starts: np.ndarray, pos: int) -> int:
+    """Line number (1-based) of the record the parser reported at byte ``pos`` (which points
+    at the line break before the record)."""
+    while 0 <= pos < len(data) and data[pos] in (10, 13):
+        pos += 1
+    return int(np.searchsorted(starts, pos, side="right"))
+
+
+def _parser_rejects(con: duckdb.DuckDBPyConnection, g: int, rej: str, scan: str,
+                    files: list[PreparedFile]) -> None:
+    """Lines the CSV parser rejected, one quarantine row per line, into ``parser_rej_<g>``."""
+    rows = con.execute(
+        f"SELECT s.file_path, e.line_byte_position, list(DISTINCT e.error_type), "
+        f"first(e.csv_line), first(e.error_message) FROM {rej} e JOIN {scan} s "
+        "USING (scan_id, file_id) GROUP BY ALL ORDER BY 1, 2").fetchall()
+    known = {p.src.disk_path.as_posix(): p for p in files}
+    out = []
+    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for path, pos, types, raw, message in rows:
+        p = known[Path(path).as_posix()]
+        if path not in cache:
+            data = np.fromfile(p.src.disk_path, dtype=np.uint8)
+            cache[path] = (data, _line_starts(data)[0])
+        data, starts = cache[path]
+        reason = v.PARSER_REASONS.get(sorted(types)[0], str(sorted(types)[0]).lower())
+        out.append((p.file_id, p.report.path,
+                    _line_of(data, starts, int(pos)), reason, None, None, message,
+                    (raw or "").lstrip("\r\n")))
+    con.execute(f"CREATE TEMP TABLE parser_rej_{g} AS SELECT * FROM quarantine LIMIT 0")
+    if out:
+        con.executemany(f"INSERT INTO parser_rej_{g} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out)
+
+
+# --------------------------------------------------------------------------------------------
+# Candidates: typed rows with a reason when they cannot be loaded
+
+
+def _col(name: str, present: set[str]) -> str:
+    return f"s.{name}" if name in present else "NULL::VARCHAR"
+
+
+def _common_select(stage: str, lines: str) -> str:
+    return (f"FROM {stage} s JOIN {lines} l ON l.filename = s.filename AND l.rowid = s.rowid "
+            "JOIN file_map fm ON fm.disk_path = s.filename")
+
+
+def _located(present: set[str]) -> str:
+    lon, lat = _col("longitude", present), _col("latitude", present)
+    return (f"TRY_CAST({v.text(lon)} AS DOUBLE) AS longitude, "
+            f"TRY_CAST({v.text(lat)} AS DOUBLE) AS latitude")
+
+
+def _raw(present: set[str], dataset: str) -> str:
+    cols = [c for c in COLUMNS[dataset] if c in present]
+    return "concat_ws(',', " + ", ".join(f"coalesce(s.{c}, '')" for c in cols) + ") AS raw"
+
+
+def _street(stage: str, lines: str, present: set[str]) -> str:
+    c = lambda n: _col(n, present)  # noqa: E731
+    rules = v.reason_columns(v.street_rules(), v.STREET_FIELDS)
+    return f"""
+        SELECT fm.file_id, l.line, 'street' AS dataset,
+               coalesce(fm.force, fs.slug) AS force,
+               TRY_CAST({v.text(c('month'))} || '-01' AS DATE) AS month,
+               {v.text(c('crime_id'))} AS crime_id, {v.text(c('reported_by'))} AS reported_by,
+               {v.text(c('falls_within'))} AS falls_within, {_located(present)},
+               {v.text(c('location'))} AS location, {v.text(c('lsoa_code'))} AS lsoa_code,
+               {v.text(c('lsoa_name'))} AS lsoa_name, {v.text(c('crime_type'))} AS crime_type,
+               cl.slug AS category,
+               {v.text(c('last_outcome_category'))} AS last_outcome_category,
+               {v.text(c('context'))} AS context,
+               {rules}, {_raw(present, 'street')}
+        {_common_select(stage, lines)}
+        LEFT JOIN crime_labels cl ON cl.label = trim(s.crime_type)
+        LEFT JOIN force_names fs ON fs.name = {v.text(c('reported_by'))}"""
+
+
+def _outcomes(stage: str, lines: str, present: set[str]) -> str:
+    c = lambda n: _col(n, present)  # noqa: E731
+    rules = v.reason_columns(v.outcome_rules(), v.OUTCOME_FIELDS)
+    return f"""
+        SELECT fm.file_id, l.line, 'outcomes' AS dataset,
+               coalesce(fm.force, fs.slug) AS force,
+               TRY_CAST({v.text(c('month'))} || '-01' AS DATE) AS month,
+               {v.text(c('crime_id'))} AS crime_id, {v.text(c('reported_by'))} AS reported_by,
+               {v.text(c('falls_within'))} AS falls_within, {_located(present)},
+               {v.text(c('location'))} AS location, {v.text(c('lsoa_code'))} AS lsoa_code,
+               {v.text(c('lsoa_name'))} AS lsoa_name,
+               {v.text(c('outcome_type'))} AS outcome_type, ol.slug AS outcome,
+               {rules}, {_raw(present, 'outcomes')}
+        {_common_select(stage, lines)}
+        LEFT JOIN outcome_labels ol ON ol.label = trim(s.outcome_type)
+        LEFT JOIN force_names fs ON fs.name = {v.text(c('reported_by'))}"""
+
+
+def _stop_search(stage: str, lines: str, present: set[str]) -> str:
+    c = lambda n: _col(n, present)  # noqa: E731
+    rules = v.reason_columns(v.stop_search_rules(), v.STOP_SEARCH_FIELDS)
+    date = f"TRY_CAST({v.text(c('date'))} AS TIMESTAMPTZ)"
+    texts = ", ".join(f"{v.text(c(n))} AS {n}" for n in (
+        "type", "policing_operation", "gender", "age_range", "self_defined_ethnicity",
+        "officer_defined_ethnicity", "legislation", "object_of_search", "outcome"))
+    bools = ", ".join(f"{v.boolean(c(n))} AS {n}" for n in (
+        "part_of_a_policing_operation", "outcome_linked_to_object_of_search",
+        "removal_of_more_than_just_outer_clothing"))
+    return f"""
+        SELECT fm.file_id, l.line, 'stop-and-search' AS dataset, fm.force AS force,
+               coalesce(TRY_CAST(fm.month || '-01' AS DATE),
+                        date_trunc('month', timezone('UTC', {date}))::DATE) AS month,
+               {date} AS date, {texts}, {bools}, {_located(present)},
+               {rules}, {_raw(present, 'stop-and-search')}
+        {_common_select(stage, lines)}"""
+
+
+_CANDIDATES: dict[str, CandidateBuilder] = {
+    "street": _street, "outcomes": _outcomes, "stop-and-search": _stop_search,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Partition decisions and the write
+
+
+def _lookup_tables(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile]) -> None:
+    """Temp tables the candidate queries join: files, crime labels, outcome labels, forces."""
+    con.execute("CREATE OR REPLACE TEMP TABLE file_map (disk_path VARCHAR, file_id INTEGER, "
+                "path VARCHAR, force VARCHAR, month VARCHAR)")
+    rows = [(p.src.disk_path.as_posix(), p.file_id, p.report.path, p.force, p.month)
+            for p in todo]
+    if rows:
+        con.executemany("INSERT INTO file_map VALUES (?, ?, ?, ?, ?)", rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE crime_labels (label VARCHAR, slug VARCHAR)")
+    con.executemany("INSERT INTO crime_labels VALUES (?, ?)", list(crime_label_map().items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE outcome_labels (label VARCHAR, slug VARCHAR)")
+    con.executemany("INSERT INTO outcome_labels VALUES (?, ?)",
+                    [(o.label, o.slug) for o in OUTCOME_CATEGORIES])
+    con.execute("CREATE OR REPLACE TEMP TABLE force_names (name VARCHAR, slug VARCHAR)")
+
+
+def _add_force_names(con: duckdb.DuckDBPyConnection, stage: str) -> None:
+    """Slugs for every 'Reported by' name in a staged group (for files not named by force)."""
+    names = [r[0] for r in con.execute(
+        f"SELECT DISTINCT trim(reported_by) FROM {stage} WHERE trim(reported_by) <> '' "
+        "EXCEPT SELECT name FROM force_names").fetchall()]
+    if names:
+        con.executemany("INSERT INTO force_names VALUES (?, ?)",
+                        [(n, force_slug(n)) for n in names])
+
+
+def _decide_partitions(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile],
+                       cands: list[str]) -> None:
+    """Which (dataset, force, month) each file may write: newest release wins."""
+    union = " UNION ALL ".join(
+        f"SELECT file_id, dataset, force, month, count(*) AS n FROM {t} "
+        "WHERE reason IS NULL GROUP BY ALL" for t in cands) or (
+        "SELECT NULL::INTEGER AS file_id, NULL::VARCHAR AS dataset, NULL::VARCHAR AS force, "
+        "NULL::DATE AS month, 0 AS n WHERE false")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE file_parts AS {union}")
+    releases = pd.DataFrame({
+        "file_id": [p.file_id for p in todo],
+        "release_key": [_release_key(p.src.release) for p in todo],
+        "release": [p.src.release for p in todo],
+        "ord": [p.order for p in todo],
+        "sha256": [p.report.sha256 for p in todo],
+    })
+    register_frame(con, "file_releases", releases)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE part_plan AS
+        WITH ranked AS (
+            SELECT fp.*, r.release::VARCHAR AS release, r.release_key, r.sha256::VARCHAR AS sha256,
+                   row_number() OVER (PARTITION BY fp.dataset, fp.force, fp.month
+                                      ORDER BY r.release_key DESC, r.ord DESC) AS pick
+            FROM file_parts fp JOIN file_releases r USING (file_id))
+        SELECT ranked.*, p.release AS old_release, p.sha256 AS old_sha,
+               CASE WHEN pick > 1 THEN 'superseded'
+                    WHEN p.force IS NOT NULL AND p.sha256 = ranked.sha256 THEN 'unchanged'
+                    WHEN p.force IS NOT NULL AND ranked.release IS NOT NULL
+                         AND p.release IS NOT NULL AND p.release > ranked.release
+                         THEN 'older-release'
+                    WHEN p.force IS NOT NULL THEN 'replaced'
+                    ELSE 'new' END AS action
+        FROM ranked LEFT JOIN partitions p
+          ON p.dataset = ranked.dataset AND p.force = ranked.force AND p.month = ranked.month""")
+    con.unregister("file_releases")
+
+
+_INSERT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "street": ("force", "month", "crime_id", "reported_by", "falls_within", "location",
+               "lsoa_code", "lsoa_name", "crime_type", "category", "last_outcome_category",
+               "context"),
+    "outcomes": ("force", "month", "crime_id", "reported_by", "falls_within", "location",
+                 "lsoa_code", "lsoa_name", "outcome_type", "outcome"),
+    "stop-and-search": ("force", "month", "type", "date", "part_of_a_policing_operation",
+                        "policing_operation", "gender", "age_range", "self_defined_ethnicity",
+                        "officer_defined_ethnicity", "legislation", "object_of_search",
+                        "outcome", "outcome_linked_to_object_of_search",
+                        "removal_of_more_than_just_outer_clothing"),
+}
+_TABLE = {"street": "street", "outcomes": "outcomes", "stop-and-search": "stop_search",
+          "points": "points"}
+
+
+def _write(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile], cands: list[str]) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    datasets = {c: con.execute(f"SELECT any_value(dataset) FROM {c}").fetchone()[0]
+                for c in cands}
+    for cand in cands:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE load_{cand} AS
+            SELECT c.* FROM {cand} c JOIN part_plan pp
+              ON pp.file_id = c.file_id AND pp.force = c.force AND pp.month = c.month
+             AND pp.action IN ('new', 'replaced')
+            WHERE c.reason IS NULL""")
+    enrich_new_locations(con, [f"load_{c}" for c in cands if datasets[c] != "points"])
+    # delete replaced partitions, then insert the new rows
+    for dataset, table in _TABLE.items():
+        owner = "dataset" if dataset == "points" else "force"
+        con.execute(f"""DELETE FROM {table} USING part_plan pp
+            WHERE pp.action = 'replaced' AND pp.dataset = '{dataset}'
+              AND {table}.{owner} = pp.force AND {table}.month = pp.month""")
+    for cand in cands:
+        dataset = datasets[cand]
+        if dataset is None:
+            continue
+        if dataset == "points":
+            con.execute(f"""INSERT INTO points SELECT force, month, time, category, source_x,
+                source_y, source_crs, longitude, latitude, file_id, line FROM load_{cand}""")
+            continue
+        table = _TABLE[dataset]
+        cols = _INSERT_COLUMNS[dataset]
+        extra = ("lsoa11_code", "pfa_code")
+        con.execute(f"""INSERT INTO {table} ({', '.join(cols)}, longitude, latitude, x, y,
+                        mapped, {', '.join(extra)}, file_id, line)
+            SELECT {', '.join('c.' + k for k in cols)}, c.longitude, c.latitude, loc.x, loc.y,
+                   c.longitude IS NOT NULL, loc.lsoa11_code, loc.pfa_code, c.file_id, c.line
+            FROM load_{cand} c LEFT JOIN locations loc
+              ON loc.longitude = c.longitude AND loc.latitude = c.latitude""")
+    # quarantine: parser rejects and rule failures
+    for g, cand in enumerate(cands):
+        con.execute(f"INSERT INTO quarantine SELECT * FROM parser_rej_{g}")
+        con.execute(f"""INSERT INTO quarantine SELECT c.file_id, fm.path, c.line, c.reason,
+                c.field, c.value, NULL, c.raw FROM {cand} c JOIN file_map fm USING (file_id)
+            WHERE c.reason IS NOT NULL""")
+    # partitions
+    con.execute("""DELETE FROM partitions USING part_plan pp
+        WHERE pp.action = 'replaced' AND partitions.dataset = pp.dataset
+          AND partitions.force = pp.force AND partitions.month = pp.month""")
+    con.execute("""INSERT INTO partitions SELECT dataset, force, month, file_id, sha256, release,
+            n, ? FROM part_plan WHERE action IN ('new', 'replaced')""", [now])
+    _fill_reports(con, todo, cands)
+    for p in todo:
+        r = p.report
+        con.execute("INSERT INTO ingest_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [p.file_id, r.path, r.size, r.sha256, r.dataset, r.force, r.release,
+                     r.rows_read, r.rows_loaded, r.rows_quarantined, r.status, now])
+
+
+_SKIP_MESSAGES = {
+    "superseded": "partition(s) superseded by a newer release in this run",
+    "unchanged": "partition(s) already loaded with the same content",
+    "older-release": "partition(s) older than the release loaded",
+}
+
+
+def _fill_reports(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile],
+                  cands: list[str]) -> None:
+    """Counts per file; rows read = loaded + quarantined + skipped, or the run fails."""
+    by_id = {p.file_id: p for p in todo}
+    parser_rejected: dict[int, int] = {}
+    for g, cand in enumerate(cands):
+        for fid, reason, n in con.execute(
+                f"SELECT file_id, reason, count(*) FROM {cand} WHERE reason IS NOT NULL "
+                "GROUP BY ALL").fetchall():
+            rep = by_id[fid].report
+            rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + int(n)
+        for fid, reason, n in con.execute(
+                f"SELECT file_id, reason, count(*) FROM parser_rej_{g} GROUP BY ALL").fetchall():
+            rep = by_id[fid].report
+            rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + int(n)
+            parser_rejected[fid] = parser_rejected.get(fid, 0) + int(n)
+        for fid, n, unmapped in con.execute(
+                f"SELECT file_id, count(*), count(*) FILTER (WHERE longitude IS NULL) "
+                f"FROM load_{cand} GROUP BY ALL").fetchall():
+            by_id[fid].report.rows_loaded += int(n)
+            by_id[fid].report.rows_unmapped += int(unmapped)
+    skipped_as: dict[int, str] = {}
+    for fid, dataset, force, month, n, action in con.execute(
+            "SELECT file_id, dataset, force, month, n, action FROM part_plan "
+            "ORDER BY file_id, dataset, force, month").fetchall():
+        rep = by_id[fid].report
+        if action in ("new", "replaced"):
+            rep.partitions.append(PartitionWrite(dataset, force, month.strftime("%Y-%m"),
+                                                 int(n), action))
+        else:
+            rep.rows_skipped += int(n)
+            skipped_as.setdefault(fid, action)
+            rep.message = _SKIP_MESSAGES[action]
+    for fid, p in by_id.items():
+        rep = p.report
+        rep.rows_read = p.staged + parser_rejected.get(fid, 0)
+        rep.rows_quarantined = sum(rep.quarantine_reasons.values())
+        if rep.rows_read != rep.rows_loaded + rep.rows_quarantined + rep.rows_skipped:
+            raise IngestError(f"{rep.path}: counts do not reconcile ({rep.rows_read} read, "
+                              f"{rep.rows_loaded} loaded, {rep.rows_quarantined} quarantined, "
+                              f"{rep.rows_skipped} skipped)")
+        rep.status = skipped_as[fid] if (rep.rows_loaded == 0 and fid in skipped_as) else "loaded"

@@ -1,0 +1,145 @@
+"""Ingest of any point data: a force's own export or another country's open data.
+
+The user names the time, x and y columns and the CRS of the coordinates (and optionally a
+category column); rows become timestamped ``points`` in WGS84, kept with the coordinates as
+supplied. Partitions are data set × month, so a later export replaces the months it covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from crimeplan.sources.police_uk import SourceFile
+from crimeplan.store import validation as v
+from crimeplan.store.ingest import (
+    FileReport,
+    IngestReport,
+    PreparedFile,
+    Progress,
+    read_header,
+    run_ingest,
+    sha256_file,
+)
+from crimeplan.store.spatial import reproject
+from crimeplan.store.warehouse import Warehouse, register_frame
+
+
+@dataclass(frozen=True)
+class PointsSpec:
+    """How to read a point file: its columns, CRS and the data set name to load it as."""
+
+    name: str
+    time: str
+    x: str
+    y: str
+    crs: str
+    category: str | None = None
+    time_format: str | None = None  # strptime format; None: ISO 8601 and common forms
+
+
+def _check_spec(spec: PointsSpec) -> None:
+    if not spec.name or not spec.name.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"data set name {spec.name!r}: use letters, digits, '-' or '_'")
+    try:
+        CRS.from_user_input(spec.crs)
+    except CRSError as exc:
+        raise ValueError(f"unknown CRS {spec.crs!r}: give it as EPSG:XXXX") from exc
+
+
+def _builder(spec: PointsSpec, mapping: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Candidate query for point rows (coordinates are reprojected afterwards)."""
+    t, x, y = (f"s.{mapping[c]}" for c in (spec.time, spec.x, spec.y))
+    cat = f"{v.text('s.' + mapping[spec.category])}" if spec.category else "NULL::VARCHAR"
+    if spec.time_format:
+        fmt = spec.time_format.replace("'", "''")
+        time = f"TRY_STRPTIME({v.text(t)}, '{fmt}')"
+    else:
+        time = f"TRY_CAST({v.text(t)} AS TIMESTAMP)"
+    xv, yv = f"TRY_CAST({v.text(x)} AS DOUBLE)", f"TRY_CAST({v.text(y)} AS DOUBLE)"
+    fields = {spec.time: t, spec.x: x, spec.y: y}
+    rules = [
+        (f"{time} IS NULL", "unparsable time", f"'{spec.time}'"),
+        (f"{v.text(x)} IS NULL", "missing coordinates", f"'{spec.x}'"),
+        (f"{v.text(y)} IS NULL", "missing coordinates", f"'{spec.y}'"),
+        (f"{xv} IS NULL OR NOT isfinite({xv})", "coordinates unparsable", f"'{spec.x}'"),
+        (f"{yv} IS NULL OR NOT isfinite({yv})", "coordinates unparsable", f"'{spec.y}'"),
+    ]
+    reasons = v.reason_columns(rules, fields)
+    raw_cols = ", ".join(f"coalesce(s.{c}, '')" for c in mapping.values())
+    name = spec.name.replace("'", "''")
+    crs = spec.crs.replace("'", "''")
+
+    def build(stage: str, lines: str, present: set[str]) -> str:
+        del present
+        return f"""
+            SELECT fm.file_id, l.line, 'points' AS dataset, '{name}' AS force,
+                   date_trunc('month', {time})::DATE AS month, {time} AS time,
+                   {cat} AS category, {xv} AS source_x, {yv} AS source_y,
+                   '{crs}' AS source_crs, NULL::DOUBLE AS longitude, NULL::DOUBLE AS latitude,
+                   {reasons}, concat_ws(',', {raw_cols}) AS raw
+            FROM {stage} s JOIN {lines} l ON l.filename = s.filename AND l.rowid = s.rowid
+            JOIN file_map fm ON fm.disk_path = s.filename"""
+
+    return build
+
+
+def _reproject(spec: PointsSpec):  # type: ignore[no-untyped-def]
+    """Post-stage step: WGS84 longitude/latitude for valid rows; failures are quarantined."""
+
+    def post(con: duckdb.DuckDBPyConnection, cand: str) -> None:
+        xy = con.execute(f"SELECT DISTINCT source_x, source_y FROM {cand} "
+                         "WHERE reason IS NULL").df()
+        lon, lat = reproject(xy["source_x"].to_numpy(float), xy["source_y"].to_numpy(float),
+                             spec.crs, "EPSG:4326")
+        ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+        xy["longitude"] = np.where(ok, lon, np.nan)
+        xy["latitude"] = np.where(ok, lat, np.nan)
+        register_frame(con, "points_lonlat", xy)
+        con.execute(f"""UPDATE {cand} SET longitude = p.longitude, latitude = p.latitude
+            FROM points_lonlat p WHERE {cand}.source_x = p.source_x
+              AND {cand}.source_y = p.source_y AND {cand}.reason IS NULL""")
+        con.unregister("points_lonlat")
+        con.execute(f"""UPDATE {cand} SET reason = 'coordinates outside the CRS''s valid area',
+                field = '{spec.x.replace("'", "''")}', value = source_x::VARCHAR
+            WHERE reason IS NULL AND (longitude IS NULL OR isnan(longitude))""")
+
+    return post
+
+
+def ingest_points(home: Path, path: Path, spec: PointsSpec,
+                  progress: Progress | None = None) -> IngestReport:
+    """Load one CSV of point events as data set ``spec.name``."""
+    _check_spec(spec)
+    path = Path(path)
+    report = FileReport(path=str(path), status="error", dataset="points", force=spec.name)
+    if not path.is_file():
+        report.message = "no such file"
+        return IngestReport([report])
+    try:
+        report.size = path.stat().st_size
+        names = read_header(path)
+    except (ValueError, OSError) as exc:
+        report.message = str(exc)
+        return IngestReport([report])
+    wanted = [spec.time, spec.x, spec.y] + ([spec.category] if spec.category else [])
+    missing = [c for c in wanted if c not in names]
+    if missing:
+        report.message = f"column(s) {missing} not in the header {names}"
+        return IngestReport([report])
+    mapping = {n: f"c{k}" for k, n in enumerate(names)}
+    report.sha256 = sha256_file(path)
+    prepared = PreparedFile(SourceFile(path, str(path), None), report,
+                            tuple(mapping.values()), spec.name, None, 0)
+    con = Warehouse(home).connect()
+    try:
+        run_ingest(con, [prepared], {"points": _builder(spec, mapping)},
+                   post=_reproject(spec), progress=progress, total=1)
+    finally:
+        con.close()
+    return IngestReport([report])
