@@ -1,0 +1,160 @@
+"""Deployment plans: top cells, patrol areas on a hand-built pattern, and the three outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Transformer
+
+from crimeplan.forecast.deploy import (
+    context_outlines,
+    patrol_areas,
+    plan_deployment,
+    to_geojson,
+    top_cells,
+    write_plan,
+)
+from crimeplan.forecast.grid import Grid
+from crimeplan.forecast.models import make_model
+from crimeplan.report.html import external_references
+from crimeplan.store.warehouse import Warehouse
+
+
+def grid_8x8() -> Grid:
+    ii, jj = np.meshgrid(np.arange(8), np.arange(8))
+    return Grid("EPSG:27700", 100.0, ii.ravel() + 5000, jj.ravel() + 2000)
+
+
+def position(grid: Grid, i: int, j: int) -> int:
+    return int(np.nonzero((grid.i == i + 5000) & (grid.j == j + 2000))[0][0])
+
+
+def weekly_events(seed: int = 1) -> pd.DataFrame:
+    """Ten weeks of events: a busy corner cell (0,0), a busy block (5..6, 5..6), noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for week in range(10):
+        start = pd.Timestamp("2020-01-06") + pd.Timedelta(weeks=week)
+        for (i, j), n in {(0, 0): 8, (5, 5): 5, (6, 5): 5, (5, 6): 5, (6, 6): 5}.items():
+            rows += [(start + pd.Timedelta(hours=h + 1), (i + 5000.5) * 100,
+                      (j + 2000.5) * 100) for h in range(n)]
+        for _ in range(3):
+            rows.append((start + pd.Timedelta(hours=30), rng.uniform(500000, 500800),
+                         rng.uniform(200000, 200800)))
+    return pd.DataFrame(rows, columns=["time", "x", "y"])
+
+
+def test_top_cells_budget_and_ties():
+    scores = np.array([5.0, 1.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    assert list(top_cells(scores, 20)) == [0, 2]  # ties at the cut-off: earlier cell first
+    assert list(top_cells(scores, 1)) == [0]  # at least one cell
+    assert len(top_cells(scores, 100)) == 10
+    with pytest.raises(ValueError, match="percentage"):
+        top_cells(scores, 0)
+
+
+def test_patrol_areas_rook_and_queen_on_a_hand_built_pattern():
+    # flagged: (0,0)-(1,0) share an edge; (2,1) touches (1,0) at a corner; (4,4) stands alone
+    grid = grid_8x8()
+    picked = np.array([position(grid, 0, 0), position(grid, 1, 0), position(grid, 2, 1),
+                       position(grid, 4, 4)])
+    scores = np.zeros(grid.n_cells)
+    scores[picked] = [1.0, 1.0, 1.5, 10.0]
+    assert list(patrol_areas(grid, picked, scores, "rook")) == [2, 2, 3, 1]
+    assert list(patrol_areas(grid, picked, scores, "queen")) == [2, 2, 2, 1]
+    with pytest.raises(ValueError, match="rook"):
+        patrol_areas(grid, picked, scores, "bishop")
+
+
+def test_plan_flags_the_busy_cells_as_two_areas():
+    grid = grid_8x8()
+    plan = plan_deployment(weekly_events(), grid, "historical-mean",
+                           make_model("historical-mean"), "2020-03-16", "W", top_pct=7.8,
+                           history=8)
+    flagged = plan.cells.loc[plan.cells["flagged"]]
+    block = {"5005_2005", "5006_2005", "5005_2006", "5006_2006"}
+    assert len(flagged) == 5  # 7.8% of 64 cells
+    assert set(flagged["cell_id"]) == {"5000_2000"} | block
+    assert list(plan.areas["cells"]) == [4, 1]  # the block expects 20 a week, the corner 8
+    assert plan.areas["expected"].iloc[0] == pytest.approx(
+        flagged.loc[flagged["patrol_area"] == 1, "score"].sum())
+    assert plan.horizon == "1W" and plan.until == pd.Timestamp("2020-03-16")
+    assert len(plan.history.periods) == 8 and plan.history.periods[-1] == "2020-03-09"
+    # the busy block was hot in every week
+    assert set(plan.cells.loc[plan.cells["hotspot"] == "persistent", "cell_id"]) >= block
+
+
+def test_plan_ignores_events_from_the_forecast_period_on():
+    grid = grid_8x8()
+    events = weekly_events()
+    cut = pd.Timestamp("2020-02-17")
+    model = make_model("historical-mean")
+    full = plan_deployment(events, grid, "h", model, cut, "W", 20)
+    past = plan_deployment(events.loc[events["time"] < cut], grid, "h", model, cut, "W", 20)
+    pd.testing.assert_frame_equal(full.cells, past.cells)
+
+
+def test_plan_refuses_a_month_not_starting_on_the_first():
+    with pytest.raises(ValueError, match="first day of a month"):
+        plan_deployment(weekly_events(), grid_8x8(), "naive", make_model("naive"),
+                        "2020-03-16", "M", 10)
+
+
+def test_geojson_in_wgs84_with_grid_properties(tmp_path):
+    plan = plan_deployment(weekly_events(), grid_8x8(), "historical-mean",
+                           make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
+    collection = json.loads(write_plan(plan, tmp_path / "plan.geojson").read_text())
+    assert collection == to_geojson(plan)
+    areas = [f for f in collection["features"] if f["properties"]["kind"] == "patrol_area"]
+    cells = [f for f in collection["features"] if f["properties"]["kind"] == "cell"]
+    assert [a["properties"]["patrol_area"] for a in areas] == [1, 2]
+    assert len(cells) == len(plan.cells)
+    assert collection["grid"]["crs"] == "EPSG:27700"
+    lon, lat = np.array(cells[0]["geometry"]["coordinates"][0]).T
+    assert np.all((lon > -8) & (lon < 2)) and np.all((lat > 49) & (lat < 61))
+    props = cells[0]["properties"]
+    assert props["grid_crs"] == "EPSG:27700" and props["x_max"] - props["x_min"] == 100
+    # the merged pair of cells is one rectangle of two cells' area
+    pair = shapely.geometry.shape(areas[0]["geometry"])
+    assert pair.geom_type == "Polygon"
+
+
+def test_csv_lists_cells_in_grid_crs(tmp_path):
+    plan = plan_deployment(weekly_events(), grid_8x8(), "naive", make_model("naive"),
+                           "2020-03-16", "W", 12, adjacency="queen", history=4)
+    frame = pd.read_csv(write_plan(plan, tmp_path / "out" / "plan.csv"))
+    assert list(frame.columns) == ["cell_id", "i", "j", "x_min", "y_min", "x_max", "y_max",
+                                   "score", "rank", "flagged", "patrol_area", "hotspot", "gi_z",
+                                   "grid_crs"]
+    assert frame.loc[0, "x_min"] == frame.loc[0, "i"] * 100
+    with pytest.raises(ValueError, match="geojson"):
+        write_plan(plan, tmp_path / "plan.shp")
+
+
+def test_html_map_is_offline_with_plotly_inline_and_outlines(tmp_path):
+    grid = grid_8x8()
+    x0, y0 = 500000.0, 200000.0
+    lsoa = shapely.box(x0, y0, x0 + 250, y0 + 250)
+    far = shapely.box(x0 + 9000, y0, x0 + 9100, y0 + 100)
+    inverse = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    wgs = [shapely.transform(g, lambda xy: np.column_stack(inverse.transform(*xy.T)))
+           for g in (lsoa, far)]
+    con = Warehouse(tmp_path / "home").connect()
+    con.execute("CREATE TABLE ref_lsoa_geom (lsoa11_code VARCHAR, wkb BLOB)")
+    con.executemany("INSERT INTO ref_lsoa_geom VALUES (?, ?)",
+                    [("E01000001", shapely.to_wkb(wgs[0])), ("E01000002", shapely.to_wkb(wgs[1]))])
+    outlines = context_outlines(con, grid, None)
+    con.close()
+    assert len(outlines) == 1  # only the LSOA overlapping the grid
+    assert outlines[0].equals_exact(lsoa, tolerance=0.01)
+    plan = plan_deployment(weekly_events(), grid, "historical-mean",
+                           make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
+    page = write_plan(plan, tmp_path / "map.html", outlines, None).read_text()
+    assert external_references(page) == []
+    assert "<script src" not in page
+    assert "Plotly.newPlot" in page and len(page) > 1_000_000  # plotly.js itself is inline
+    assert "LSOA outlines" in page and "persistent hot spot" in page
