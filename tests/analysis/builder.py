@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import shapely
 from shapely.geometry import box
 
@@ -99,14 +100,15 @@ class Builder:
 
     def done(self) -> duckdb.DuckDBPyConnection:
         """Write the collected rows and return the open connection."""
-        if self._street:
-            cols = ", ".join(STREET_COLUMNS)
-            marks = ", ".join("?" for _ in STREET_COLUMNS)
-            self.con.executemany(f"INSERT INTO street ({cols}) VALUES ({marks})", self._street)
-        if self._search:
-            cols = ", ".join(SEARCH_COLUMNS)
-            marks = ", ".join("?" for _ in SEARCH_COLUMNS)
-            self.con.executemany(f"INSERT INTO stop_search ({cols}) VALUES ({marks})",
-                                 self._search)
+        for table, columns, rows in (("street", STREET_COLUMNS, self._street),
+                                     ("stop_search", SEARCH_COLUMNS, self._search)):
+            if rows:
+                frame = pd.DataFrame(rows, columns=list(columns)).astype(
+                    {"longitude": "float64", "latitude": "float64", "x": "float64",
+                     "y": "float64"} if table == "street" else {})
+                self.con.register("_rows", frame)
+                cols = ", ".join(columns)
+                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _rows")
+                self.con.unregister("_rows")
         self._street, self._search = [], []
         return self.con

@@ -61,7 +61,7 @@ def build(home: Path, reference: bool = True) -> Builder:
     return b
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def con(tmp_path_factory):
     connection = build(tmp_path_factory.mktemp("wh")).done()
     yield connection

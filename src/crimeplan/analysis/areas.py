@@ -89,7 +89,7 @@ def covered_areas(con: duckdb.DuckDBPyConnection, scope: Scope) -> CoveredAreas:
             JOIN _candidate_lsoa c ON c.lsoa11_code = {lsoa}
             WHERE {scope.where('s')})""")
     lsoas, population = con.execute(
-        "SELECT count(*), coalesce(sum(population), 0) FROM scope_lsoa").fetchone()
+        "SELECT count(*), coalesce(sum(population), 0) FROM scope_lsoa").fetchall()[0]
     districts = tuple(r[0] for r in con.execute(
         "SELECT DISTINCT lad19_name FROM scope_lsoa ORDER BY 1").fetchall())
     uncovered = tuple(r[0] for r in con.execute(

@@ -99,7 +99,7 @@ def concentration(con: duckdb.DuckDBPyConnection, scope: Scope, places: str = "l
                           count(*) OVER () AS n FROM counts)
         SELECT count(*) AS n, coalesce(sum(c), 0) AS total, {tops},
                2.0 * sum(r_asc * c) / (count(*) * sum(c)) - (count(*) + 1.0) / count(*) AS gini
-        FROM ranked""", params).fetchone()
+        FROM ranked""", params).fetchall()[0]
     n, total = int(row[0]), int(row[1])
     shares = {k: (100.0 * row[2 + i] / total if total else float("nan"))
               for i, k in enumerate(TOP_PERCENTS)}
@@ -107,7 +107,7 @@ def concentration(con: duckdb.DuckDBPyConnection, scope: Scope, places: str = "l
         WITH pts AS (SELECT s.longitude, s.latitude, count(*) AS c FROM street s
                      WHERE {where} AND s.mapped GROUP BY 1, 2)
         SELECT count(*) FILTER (WHERE c >= 2), coalesce(sum(c) FILTER (WHERE c >= 2), 0),
-               coalesce(sum(c), 0) FROM pts""", params).fetchone()
+               coalesce(sum(c), 0) FROM pts""", params).fetchall()[0]
     return Concentration(
         scope, coverage(con, scope, "street"), places, universe, n, total, shares,
         float(row[2 + len(TOP_PERCENTS)]) if total else float("nan"), int(repeat),

@@ -95,13 +95,13 @@ def month_range(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()[0])
+    ).fetchall()[0][0])
 
 
 def require_reference(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
     """Raise a clear error when reference tables have not been loaded."""
     missing = [t for t in tables if not table_exists(con, t)
-               or not con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]]
+               or not con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]]
     if missing:
         raise ScopeError(f"reference table(s) {', '.join(missing)} not loaded: "
                          "run `crimeplan reference load DIR` first")
@@ -135,7 +135,7 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, *, force: str | None = None,
         label = "All forces loaded"
     first, last = con.execute(
         "SELECT min(month), max(month) FROM partitions WHERE force IN (SELECT unnest(?))",
-        [list(forces)]).fetchone()
+        [list(forces)]).fetchall()[0]
     if first is None and (start is None or end is None):
         raise ScopeError(f"no data loaded for {label}")
     s = parse_month(start, "--from") if start else first
@@ -155,7 +155,7 @@ def _resolve_area(con: duckdb.DuckDBPyConnection, code: str) -> tuple[tuple[str,
             return (f.slug,), f.name, None
     require_reference(con, "ref_lsoa")
     row = con.execute("SELECT any_value(lad19_name) FROM ref_lsoa WHERE lad19_code = ?",
-                      [code]).fetchone()
+                      [code]).fetchall()[0]
     if row is None or row[0] is None:
         raise ScopeError(f"area {code!r} is neither a force area nor a local authority "
                          "district in ref_lsoa")
