@@ -77,6 +77,16 @@ class SampleData:
     zip_bytes: bytes
 
 
+@cache
+def _crime_slug(label: str) -> str:
+    return crime_category(label).slug
+
+
+@cache
+def _outcome_slug(label: str) -> str:
+    return outcome_category(label).slug
+
+
 def _flag(text: str) -> bool | None:
     return None if text == "" else text == "True"
 
@@ -100,7 +110,7 @@ def sample_data() -> SampleData:
             next_id += 1
             located = row["Longitude"] != ""
             crime = {
-                "category": crime_category(row["Crime type"]).slug,
+                "category": _crime_slug(row["Crime type"]),
                 "location_type": "Force" if located else None,
                 "location": {"latitude": row["Latitude"], "longitude": row["Longitude"],
                              "street": {"id": next_id % 997_331, "name": row["Location"]}}
@@ -112,7 +122,7 @@ def sample_data() -> SampleData:
                 "month": row["Month"]}
             crimes[month].append(crime)
             if located and row["Crime ID"] and row["Last outcome category"]:
-                code = outcome_category(row["Last outcome category"]).slug
+                code = _outcome_slug(row["Last outcome category"])
                 plain = {k: v for k, v in crime.items() if k != "outcome_status"}
                 outcomes[month].append({"category": {"code": code,
                                                      "name": row["Last outcome category"]},

@@ -139,6 +139,21 @@ class ResponseCache:
             return None
         return path.read_bytes()
 
+    def refusal(self, key: str, max_age: float | None = None) -> int | None:
+        """The HTTP status a request was refused with, if that refusal is cached and fresh."""
+        path = self.path(key, ".refused")
+        if not path.exists():
+            return None
+        if max_age is not None and time.time() - path.stat().st_mtime > max_age:
+            return None
+        return int(path.read_text())
+
+    def refuse(self, key: str, status: int) -> None:
+        """Remember that a request was refused with ``status`` (a meaningful, lasting answer)."""
+        path = self.path(key, ".refused")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(status))
+
     def put(self, key: str, body: bytes, url: str) -> None:
         """Store a body atomically (write a temp file, then rename) with its source URL."""
         path = self.path(key)
@@ -146,6 +161,7 @@ class ResponseCache:
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_bytes(body)
         os.replace(tmp, path)
+        self.path(key, ".refused").unlink(missing_ok=True)
         note = {"url": url, "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
         self.path(key, ".json").write_text(json.dumps(note, indent=1))
@@ -211,17 +227,27 @@ class HttpSession:
 
         ``max_age`` limits how old a cached answer may be (None: any age). Statuses in
         ``final_statuses`` are raised at once as :class:`FetchError` instead of retried, for
-        callers to whom they mean something (police.uk answers 503 to an over-large area).
+        callers to whom they mean something (police.uk answers 503 to an over-large area);
+        being answers, they are cached too, and raised again from the cache.
         """
         method = "POST" if data is not None else "GET"
         key = request_key(method, url, params, data)
         if self.cache is not None and self.read_cache:
+            refused = self.cache.refusal(key, max_age)
+            if refused is not None and refused in final_statuses:
+                self.stats.cache_hits += 1
+                raise FetchError(url, f"HTTP {refused} (cached answer)", refused)
             cached = self.cache.get(key, max_age)
             if cached is not None:
                 self.stats.cache_hits += 1
                 return cached
-        response = self._send(method, url, params=params, data=data,
-                               final_statuses=final_statuses)
+        try:
+            response = self._send(method, url, params=params, data=data,
+                                  final_statuses=final_statuses)
+        except FetchError as exc:
+            if self.cache is not None and exc.status in final_statuses:
+                self.cache.refuse(key, exc.status)
+            raise
         body = response.content
         if self.cache is not None:
             self.cache.put(key, body, response.url)

@@ -46,6 +46,8 @@ STOP_COLUMNS = ("Type", "Date", "Part of a policing operation", "Policing operat
                 "Officer-defined ethnicity", "Legislation", "Object of search", "Outcome",
                 "Outcome linked to object of search", "Removal of more than just outer clothing")
 
+#: The archive's Location text for crimes with no location.
+NO_LOCATION = "No Location"
 #: Progress callback: ("boundaries" | "area" | "month", month).
 StepHook = Callable[[str, str], None]
 
@@ -296,7 +298,13 @@ def stop_row(stop: dict[str, Any]) -> dict[str, str]:
 
 
 def _place(location: dict[str, Any]) -> dict[str, str]:
-    """Longitude, latitude and street text of an API location; LSOA left for ingest."""
+    """Longitude, latitude and street text of an API location; LSOA left for ingest.
+
+    Like the archive, a crime with no location says "No Location".
+    """
+    if not location:
+        return {"Longitude": "", "Latitude": "", "Location": NO_LOCATION,
+                "LSOA code": "", "LSOA name": ""}
     return {"Longitude": location.get("longitude") or "",
             "Latitude": location.get("latitude") or "",
             "Location": (location.get("street") or {}).get("name") or "",
