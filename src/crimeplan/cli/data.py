@@ -42,6 +42,9 @@ class _Bar:
 
 
 def _show(report: IngestReport, as_json: bool) -> None:
+    for f in report.errors:
+        err_console.print(f"[bold red]error:[/] {f.path}: {f.message}", highlight=False,
+                          soft_wrap=True)
     if as_json:
         emit_json(report.to_dict())
         return
@@ -66,8 +69,6 @@ def _show(report: IngestReport, as_json: bool) -> None:
             console.print(f"  quarantined in {f.path}: {reasons}")
         if f.message and f.status != "error":
             console.print(f"  {f.path}: {f.message}")
-    for f in report.errors:
-        err_console.print(f"[bold red]error:[/] {f.path}: {f.message}", highlight=False)
 
 
 def ingest(
