@@ -20,6 +20,7 @@ from crimeplan.cli.common import (
     print_json,
 )
 from crimeplan.governance.audit import AuditLog
+from crimeplan.governance.people import read_people, write_people_audit
 from crimeplan.governance.places import WEIGHTINGS
 from crimeplan.governance.places_io import run_place_audit, write_place_audit
 from crimeplan.governance.runs import RunRecorder
@@ -145,6 +146,41 @@ def places(
             d = r.disparity_residents
             line += f" vs residents {d.estimate:.3f} [{d.low:.3f}, {d.high:.3f}]"
         console.print(line)
+    console.print(f"wrote {files.html}")
+
+
+@app.command("people")
+def people(
+    run: Annotated[str, typer.Argument(help="Risk evaluation run id (or unique prefix).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for people.json, people.csv "
+                                             "and report.html (default: the audit's run "
+                                             "folder in the workspace).")] = None,
+    as_json: JsonOption = False,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Read a risk evaluation's group metrics in plain language: who bears which errors."""
+    workspace = home_dir(home)
+    record = _find(workspace, run)
+    try:
+        audit = read_people(record)
+    except ValueError as exc:
+        fail(str(exc))
+    with RunRecorder(workspace, "audit.people", purpose=purpose,
+                     parameters={"run": record["run_id"]}) as rec:
+        rec.add_input_data(f"run:{record['run_id']}", _record_hash(workspace, record["run_id"]))
+        files = write_people_audit(audit, out or workspace / RUNS_DIR / rec.run_id)
+        for path in (files.json, files.csv, files.html):
+            rec.add_output(path)
+        rec.set_result("reading", audit.reading)
+    if as_json:
+        print_json({"audit_run": rec.run_id, **audit.to_json()})
+        return
+    console.print(f"audit run {rec.run_id} of risk evaluation run {record['run_id']}")
+    for attribute, sentences in audit.reading.items():
+        console.print(f"[bold]{attribute}[/]")
+        for sentence in sentences:
+            console.print(f"  • {sentence}", highlight=False)
     console.print(f"wrote {files.html}")
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from crimeplan.governance.runs import output_files
+
 FORECAST_COLUMNS = ("cell_id", "x_min", "y_min", "x_max", "y_max", "score", "rank")
 
 
@@ -39,22 +41,6 @@ class ForecastRun:
     @property
     def models(self) -> list[str]:
         return sorted(self.forecasts)
-
-
-def output_files(record: dict[str, Any]) -> list[Path]:
-    """Every file a run record lists as output (folders flattened)."""
-    files: list[Path] = []
-
-    def walk(entry: dict[str, Any]) -> None:
-        if entry.get("kind") == "folder":
-            for child in entry.get("files", []):
-                walk(child)
-        elif "path" in entry:
-            files.append(Path(entry["path"]))
-
-    for entry in record.get("outputs", []):
-        walk(entry)
-    return files
 
 
 def read_forecast_run(record: dict[str, Any]) -> ForecastRun:

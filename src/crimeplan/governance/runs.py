@@ -54,6 +54,22 @@ def _file_entry(path: Path) -> dict[str, Any]:
     return {"path": str(path), "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
+def output_files(record: dict[str, Any]) -> list[Path]:
+    """Every file a run record lists as output (folders flattened)."""
+    files: list[Path] = []
+
+    def walk(entry: dict[str, Any]) -> None:
+        if entry.get("kind") == "folder":
+            for child in entry.get("files", []):
+                walk(child)
+        elif "path" in entry:
+            files.append(Path(entry["path"]))
+
+    for entry in record.get("outputs", []):
+        walk(entry)
+    return files
+
+
 class RunRecorder:
     """Collects one run's record and writes it to the audit log on exit."""
 
@@ -77,6 +93,7 @@ class RunRecorder:
         }
 
     def add_input(self, path: Path | str, **extra: Any) -> None:
+        """An input file (or folder of files) with its SHA-256."""
         self.record["inputs"].append({**_file_entry(Path(path)), **extra})
 
     def add_input_data(self, name: str, content_hash: str, **extra: Any) -> None:
@@ -84,12 +101,15 @@ class RunRecorder:
         self.record["inputs"].append({"name": name, "sha256": content_hash, **extra})
 
     def add_output(self, path: Path | str) -> None:
+        """An output file (or folder of files) with its SHA-256."""
         self.record["outputs"].append(_file_entry(Path(path)))
 
     def set_coverage(self, coverage: Any) -> None:
+        """What the input data covers (forces, months, gaps)."""
         self.record["coverage"] = coverage
 
     def set_result(self, key: str, value: Any) -> None:
+        """A headline result, shown in transparency records."""
         self.record["results"][key] = value
 
     def __enter__(self) -> RunRecorder:
