@@ -369,7 +369,7 @@ class HttpSession:
 
 def _describe(response: requests.Response, tries: int) -> str:
     """HTTP status, reason and the start of the body, for an error message."""
-    body = response.text[:200].strip() if not response.raw or response.content else ""
+    body = response.text[:200].strip()
     after = f" after {tries} tries" if tries > 1 else ""
     said = f": {body}" if body else ""
     return f"HTTP {response.status_code} {response.reason}{after}{said}"

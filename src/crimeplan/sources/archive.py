@@ -203,6 +203,7 @@ def fetch_from_api(api: PoliceApi, force: str, months: Sequence[str], dataset: s
     if area is None and dataset != "stop-and-search":
         area = force_area(api, slug)
         step("boundaries", "")
+    outline = query_outline(area) if area is not None else None
     files, empty, outside, btp = [], [], 0, 0
     for month in months:
         if dataset == "stop-and-search":
@@ -212,19 +213,11 @@ def fetch_from_api(api: PoliceApi, force: str, months: Sequence[str], dataset: s
             rows = [stop_row(s) for s in api.stops_force(slug, month)]
             columns = STOP_COLUMNS
         else:
-            assert area is not None
-            if dataset == "street":
-                found = api.street_crimes(query_outline(area), month, category,
-                                          on_piece=lambda m=month: step("area", m))
-            else:
-                found = api.outcomes_at_location(query_outline(area), month,
-                                                 on_piece=lambda m=month: step("area", m))
-            located = [r if dataset == "street" else r["crime"] for r in found]
-            inside = _inside(area, located)
-            is_btp = [c.get("location_type") == "BTP" for c in located]
-            outside += sum(1 for i, b in zip(inside, is_btp, strict=True) if not i and not b)
-            btp += sum(1 for i, b in zip(inside, is_btp, strict=True) if i and b)
-            kept = [r for r, i, b in zip(found, inside, is_btp, strict=True) if i and not b]
+            assert area is not None and outline is not None
+            kept, left_outside, left_btp = _area_month(api, dataset, outline, area, month,
+                                                       category, step)
+            outside += left_outside
+            btp += left_btp
             if dataset == "street":
                 if whole_force:
                     kept += api.crimes_no_location(slug, month, category)
@@ -238,6 +231,25 @@ def fetch_from_api(api: PoliceApi, force: str, months: Sequence[str], dataset: s
         files.append(WrittenFile(path, month, len(rows)))
         step("month", month)
     return ApiFetch(slug, dataset, tuple(files), tuple(empty), outside, btp)
+
+
+def _area_month(api: PoliceApi, dataset: str, outline: BaseGeometry, area: BaseGeometry,
+                month: str, category: str, step: StepHook) -> tuple[list[dict[str, Any]], int, int]:
+    """A month's street crimes or outcomes in the exact area, less British Transport Police's.
+
+    Also returns how many answers lay outside the area and how many inside were BTP's.
+    """
+    if dataset == "street":
+        found = api.street_crimes(outline, month, category,
+                                  on_piece=lambda: step("area", month))
+    else:
+        found = api.outcomes_at_location(outline, month, on_piece=lambda: step("area", month))
+    crimes = [r if dataset == "street" else r["crime"] for r in found]
+    inside = _inside(area, crimes)
+    is_btp = [c.get("location_type") == "BTP" for c in crimes]
+    kept = [r for r, i, b in zip(found, inside, is_btp, strict=True) if i and not b]
+    btp = sum(1 for i, b in zip(inside, is_btp, strict=True) if i and b)
+    return kept, len(found) - len(kept) - btp, btp
 
 
 def _inside(area: BaseGeometry, crimes: Sequence[dict[str, Any]]) -> list[bool]:
