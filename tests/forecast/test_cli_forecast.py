@@ -1,0 +1,240 @@
+"""``crimeplan forecast`` end to end on cuts of the real sample data, loaded by the real ingest.
+
+Chicago: aggravated assaults of police district 11, January to June 2018 (timestamped points).
+Essex: Southend-on-Sea street crime of January, February, April and May 2018 (March left out
+to test the missing-month warning), with the real Essex force area and Southend LSOAs.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from itertools import pairwise
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from typer.testing import CliRunner
+
+from crimeplan.cli.main import app
+from crimeplan.forecast.grid import Grid, project
+from crimeplan.forecast.study import to_crs
+from crimeplan.governance.audit import AuditLog
+from crimeplan.report.html import external_references
+from crimeplan.store.events import load_events
+from crimeplan.store.warehouse import Warehouse
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+ESSEX_MONTHS = ("2018-01", "2018-02", "2018-04", "2018-05")
+
+runner = CliRunner()
+
+
+def invoke(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def chicago_cut(tmp_path_factory) -> pd.DataFrame:
+    frame = pd.read_csv(SAMPLE / "chicago" / "chicago_aggravated_assaults_2018_2019.csv.gz")
+    frame = frame.loc[(frame["district"] == 11) & (frame["date"] < "2018-07")]
+    return frame.reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, chicago_cut) -> Path:
+    """A workspace with the two cuts ingested and Essex reference boundaries loaded."""
+    root = tmp_path_factory.mktemp("forecast-cli")
+    workspace = root / "home"
+    chicago_csv = root / "chicago.csv"
+    chicago_cut.to_csv(chicago_csv, index=False)
+    result = invoke("ingest-points", chicago_csv, "--time", "date", "--x", "longitude",
+                    "--y", "latitude", "--crs", "EPSG:4326", "--name", "chicago",
+                    "--category", "loc_cat", "--home", workspace)
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(SAMPLE / "police-uk-2018-sample.zip") as archive:
+        for month in ESSEX_MONTHS:
+            member = f"{month}/{month}-essex-street.csv"
+            rows = pd.read_csv(archive.open(member), dtype=str)
+            rows = rows.loc[rows["LSOA name"].fillna("").str.startswith("Southend-on-Sea")]
+            (root / month).mkdir()
+            rows.to_csv(root / member, index=False)
+    result = invoke("ingest", *[root / m / f"{m}-essex-street.csv" for m in ESSEX_MONTHS],
+                    "--home", workspace)
+    assert result.exit_code == 0, result.output
+    pfa = gpd.read_file(SAMPLE / "reference" / "pfa20.gpkg")
+    lsoa = gpd.read_file(SAMPLE / "reference" / "lsoa11.gpkg")
+    lsoa = lsoa.loc[lsoa["lsoa11_name"].str.startswith("Southend-on-Sea")]
+    con = Warehouse(workspace).connect()
+    con.execute("CREATE TABLE IF NOT EXISTS ref_pfa (pfa_code VARCHAR, pfa_name VARCHAR, "
+                "area_km2 DOUBLE, wkb BLOB)")
+    con.execute("CREATE TABLE IF NOT EXISTS ref_lsoa_geom (lsoa11_code VARCHAR, wkb BLOB)")
+    con.executemany("INSERT INTO ref_pfa VALUES (?, ?, NULL, ?)",
+                    [(r.pfa20_code, r.pfa20_name, shapely.to_wkb(r.geometry))
+                     for r in pfa.itertuples()])
+    con.executemany("INSERT INTO ref_lsoa_geom VALUES (?, ?)",
+                    [(r.lsoa11_code, shapely.to_wkb(r.geometry)) for r in lsoa.itertuples()])
+    con.close()
+    return workspace
+
+
+def last_record(home: Path) -> dict:
+    return AuditLog(home).records()[-1]
+
+
+def test_backtest_chicago_weekly(home, chicago_cut, tmp_path):
+    out = tmp_path / "bt"
+    result = invoke("forecast", "backtest", "--dataset", "chicago", "--cell-size", 500,
+                    "--freq", "W", "--test-start", "2018-05-07", "--test-periods", 3,
+                    "--models", "naive,historical-mean", "--scheduler", "synchronous",
+                    "--boot", 100, "--out", out, "--home", home, "--purpose", "unit test")
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(out / "scores.csv")
+    assert len(scores) == 2 * 3 * 5
+    # N of each week is every event of the cut in that week (the study area is the extent)
+    times = pd.to_datetime(chicago_cut["date"])
+    weeks = pd.date_range("2018-05-07", periods=4, freq="7D")
+    expected_n = [int(((times >= a) & (times < b)).sum()) for a, b in pairwise(weeks)]
+    naive = scores.loc[(scores["model"] == "naive") & (scores["coverage"] == 0.01)]
+    assert naive["N"].tolist() == expected_n
+    assert naive["period"].tolist() == ["2018-05-07", "2018-05-14", "2018-05-21"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["grid"]["crs"] == "EPSG:32616"  # UTM 16N for Chicago
+    assert summary["grid"]["study_area"] == "extent of the data"
+    x, y = project(chicago_cut["longitude"], chicago_cut["latitude"], "EPSG:32616")
+    assert summary["grid"]["cells"] == Grid.from_extent(x, y, 500, "EPSG:32616").n_cells
+    page = (out / "report.html").read_text()
+    assert external_references(page) == []
+    assert "What police.uk data means" not in page
+    record = last_record(home)
+    assert record["kind"] == "forecast.backtest" and record["status"] == "ok"
+    assert record["purpose"] == "unit test"
+    params = record["parameters"]
+    assert (params["freq"], params["test_periods"], params["models"]) == (
+        "W", 3, ["naive", "historical-mean"])
+    con = Warehouse(home).connect(read_only=True)
+    data = load_events(con, "chicago")
+    con.close()
+    assert record["inputs"][0] == {"name": "events:chicago", "sha256": data.content_hash,
+                                   "rows": len(chicago_cut), "category": None}
+    assert record["outputs"][0]["path"] == str(out)
+    assert set(record["results"]["best_by_pai"]) == {"0.005", "0.01", "0.02", "0.05", "0.1"}
+
+
+def test_backtest_essex_monthly_in_the_force_area_on_a_local_cluster(home, tmp_path):
+    out = tmp_path / "essex"
+    result = invoke("forecast", "backtest", "--dataset", "essex", "--category", "burglary",
+                    "--cell-size", 1000, "--freq", "M", "--test-start", "2018-04-01",
+                    "--test-periods", 2, "--models", "naive,all-past-mean", "--boot", 100,
+                    "--out", out, "--home", home)
+    assert result.exit_code == 0, result.output
+    assert "2018-03" in result.output  # the missing month is warned about
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["grid"]["study_area"] == "force area (ref_pfa)"
+    pfa = gpd.read_file(SAMPLE / "reference" / "pfa20.gpkg")
+    essex = pfa.loc[pfa["pfa20_code"] == "E23000028"].to_crs("EPSG:27700").geometry.iloc[0]
+    assert summary["grid"]["cells"] == Grid.from_boundary(essex, 1000, "EPSG:27700").n_cells
+    assert summary["data_coverage"]["months_missing"] == ["2018-03"]
+    assert [p["period"] for p in summary["periods"]] == ["2018-04", "2018-05"]
+    page = (out / "report.html").read_text()
+    assert "What police.uk data means for forecasting" in page
+    assert "Months missing from the data: 2018-03" in page
+    record = last_record(home)
+    assert record["coverage"]["months_missing"] == ["2018-03"]
+    assert record["parameters"]["category"] == "burglary"
+
+
+def test_backtest_with_a_boundary_file(home, chicago_cut, tmp_path):
+    lon, lat = chicago_cut["longitude"].median(), chicago_cut["latitude"].median()
+    area = shapely.box(lon - 0.02, lat - 0.02, lon + 0.02, lat + 0.02)
+    boundary = tmp_path / "area.geojson"
+    gpd.GeoDataFrame({"name": ["centre"]}, geometry=[area], crs="EPSG:4326").to_file(boundary)
+    out = tmp_path / "bt"
+    result = invoke("forecast", "backtest", "--dataset", "chicago", "--cell-size", 400,
+                    "--grid-crs", "EPSG:26971", "--freq", "M", "--test-start", "2018-05-01",
+                    "--test-periods", 2, "--models", "naive", "--scheduler", "synchronous",
+                    "--boot", 50, "--out", out, "--home", home)
+    assert result.exit_code == 0, result.output
+    result = invoke("forecast", "backtest", "--dataset", "chicago", "--cell-size", 400,
+                    "--grid-crs", "EPSG:26971", "--freq", "M", "--test-start", "2018-05-01",
+                    "--test-periods", 2, "--models", "naive", "--scheduler", "synchronous",
+                    "--boot", 50, "--boundary", boundary, "--out", out, "--home", home)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    expected = Grid.from_boundary(to_crs(area, "EPSG:26971"), 400, "EPSG:26971")
+    assert summary["grid"]["cells"] == expected.n_cells
+    assert summary["grid"]["study_area"] == f"boundary file {boundary}"
+    x, y = project(chicago_cut["longitude"], chicago_cut["latitude"], "EPSG:26971")
+    times = pd.to_datetime(chicago_cut["date"])
+    may = ((times >= "2018-05-01") & (times < "2018-06-01")).to_numpy()
+    assert summary["periods"][0]["events"] == int((expected.locate(x[may], y[may]) >= 0).sum())
+    assert last_record(home)["inputs"][1]["path"] == str(boundary)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--dataset", "essex", "--freq", "W", "--test-start", "2018-04-02"], "by month"),
+    (["--dataset", "nowhere", "--freq", "M", "--test-start", "2018-04-01"], "no data set"),
+    (["--dataset", "chicago", "--freq", "M", "--test-start", "2018-04-15"], "first day"),
+    (["--dataset", "chicago", "--freq", "M", "--test-start", "2018-04-01", "--models",
+      "naive,oracle"], "oracle"),
+    (["--dataset", "chicago", "--freq", "M", "--test-start", "2018-04-01", "--boundary",
+      "missing.geojson"], "missing.geojson"),
+    (["--dataset", "chicago", "--freq", "M", "--test-start", "2018-04-01", "--grid-crs",
+      "EPSG:4326"], "not projected"),
+    (["--dataset", "chicago", "--freq", "M", "--test-start", "2017-01-01"], "no events before"),
+    (["--dataset", "chicago", "--freq", "M", "--test-start", "2018-04-01", "--coverage",
+      "1,200"], "coverage"),
+])
+def test_backtest_refuses_bad_input_clearly(home, tmp_path, args, message):
+    result = invoke("forecast", "backtest", "--cell-size", 500, "--test-periods", 1,
+                    "--scheduler", "synchronous", "--out", tmp_path / "x", "--home", home, *args)
+    assert result.exit_code != 0
+    assert message in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".csv", ".html"])
+def test_predict_chicago(home, tmp_path, suffix):
+    out = tmp_path / f"plan{suffix}"
+    result = invoke("forecast", "predict", "--dataset", "chicago", "--model", "historical-mean",
+                    "--until", "2018-06-04", "--horizon", "1W", "--top", 2,
+                    "--cell-size", 300, "--history", 6, "--out", out, "--home", home)
+    assert result.exit_code == 0, result.output
+    record = last_record(home)
+    assert record["kind"] == "forecast.predict"
+    assert record["parameters"]["top_pct"] == 2.0
+    assert record["outputs"][0]["path"] == str(out)
+    flagged = record["results"]["flagged_cells"]
+    if suffix == ".csv":
+        frame = pd.read_csv(out)
+        assert int(frame["flagged"].sum()) == flagged
+        assert frame.loc[frame["flagged"], "patrol_area"].min() == 1
+    elif suffix == ".geojson":
+        collection = json.loads(out.read_text())
+        kinds = [f["properties"]["kind"] for f in collection["features"]]
+        assert kinds.count("patrol_area") == record["results"]["patrol_areas"]
+    else:
+        assert external_references(out.read_text()) == []
+
+
+def test_predict_essex_map_draws_the_lsoas(home, tmp_path):
+    out = tmp_path / "essex.html"
+    result = invoke("forecast", "predict", "--dataset", "essex", "--model", "all-past-mean",
+                    "--until", "2018-06-01", "--horizon", "1M", "--top", 1, "--history", 3,
+                    "--cell-size", 1000,
+                    "--out", out, "--home", home)
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "LSOA outlines" in page and external_references(page) == []
+    result = invoke("forecast", "predict", "--dataset", "essex", "--model", "naive",
+                    "--until", "2018-06-01", "--horizon", "1W", "--top", 1, "--out", out,
+                    "--home", home)
+    assert result.exit_code != 0 and "by month" in " ".join(result.output.split())
+
+
+def test_predict_refuses_unknown_output_format(home, tmp_path):
+    result = invoke("forecast", "predict", "--dataset", "chicago", "--model", "naive",
+                    "--until", "2018-06-04", "--horizon", "1W", "--top", 2,
+                    "--out", tmp_path / "plan.shp", "--home", home)
+    assert result.exit_code != 0 and ".geojson" in result.output
