@@ -1,0 +1,181 @@
+"""``crimeplan risk``: fit, apply and evaluate individual risk models, with audit records."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crimeplan.cli.common import (
+    HomeOption,
+    JsonOption,
+    PurposeOption,
+    console,
+    fail,
+    home_dir,
+    print_json,
+)
+from crimeplan.governance.runs import RunRecorder, code_version
+from crimeplan.risk.bands import CostRatio
+from crimeplan.risk.data import parse_list
+from crimeplan.risk.errors import RiskInputError
+from crimeplan.risk.synthetic import custody_records
+from crimeplan.risk.workflow import evaluate_csv, fit_csv, predict_csv
+
+app = typer.Typer(help="Individual risk triage: fit, predict and evaluate calibrated models.",
+                  no_args_is_help=True)
+
+ProtectedOption = Annotated[str, typer.Option(
+    "--protected", help="Comma-separated protected attributes (e.g. race,sex), read for "
+    "auditing only.")]
+
+
+@app.command("fit")
+def fit(
+    train: Annotated[Path, typer.Argument(help="Training CSV, one row per person.")],
+    target: Annotated[str, typer.Option("--target", help="Outcome column (0/1, yes/no).")],
+    features: Annotated[str, typer.Option(
+        "--features", help="Comma-separated feature columns; text columns are one-hot encoded. "
+        "Area or postcode columns are used only if named here.")],
+    out: Annotated[Path, typer.Option("--out", help="Model folder to write.")],
+    id_column: Annotated[str | None, typer.Option("--id", help="Person id column.")] = None,
+    protected: ProtectedOption = "",
+    cost_ratio: Annotated[str, typer.Option(
+        "--cost-ratio", help="Cost of a dangerous error (forecast low, reoffended) to a "
+        "cautious error (forecast high, did not), FN:FP; sets the band thresholds.")] = "2:1",
+    model: Annotated[str, typer.Option(
+        "--model", help="baseline, logistic, forest, boosting, or auto (best cross-validated "
+        "AUC of logistic, forest and boosting).")] = "auto",
+    calibration: Annotated[str, typer.Option(
+        "--calibration", help="isotonic, sigmoid or auto (isotonic from 1,000 rows).")] = "auto",
+    allow_protected: Annotated[bool, typer.Option(
+        "--allow-protected-as-feature", help="Allow protected attributes as model inputs "
+        "(recorded with the model and in the audit log).")] = False,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    home: HomeOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit a calibrated risk model and save it with its model card."""
+    parameters = {"target": target, "features": parse_list(features), "id": id_column,
+                  "protected": parse_list(protected), "cost_ratio": cost_ratio, "model": model,
+                  "calibration": calibration, "allow_protected_as_feature": allow_protected,
+                  "folds": folds, "seed": seed, "out": str(out)}
+    try:
+        with RunRecorder(home_dir(home), kind="risk.fit", purpose=purpose,
+                         parameters=parameters) as run:
+            run.add_input(train)
+            result = fit_csv(train, out, target=target, features=parse_list(features),
+                             protected=parse_list(protected), id_column=id_column,
+                             cost=CostRatio.parse(cost_ratio), model=model,
+                             calibration=calibration, allow_protected_as_feature=allow_protected,
+                             folds=folds, seed=seed, code_version=code_version())
+            card = result.card
+            for path in result.files:
+                run.add_output(path)
+            run.set_result("model", card.model)
+            run.set_result("protected_as_feature", card.protected_as_feature)
+            run.set_result("protected_features_used", card.protected_features_used)
+            run.set_result("cv_metrics", card.cv_metrics)
+            run.set_result("bands", card.bands)
+    except RiskInputError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"run_id": run.run_id, "model_dir": str(out), **asdict(card)})
+        return
+    m = card.cv_metrics
+    console.print(f"[bold]{card.model}[/] model (calibrated, {card.calibration['method']}) "
+                  f"saved to {out}")
+    console.print(f"cross-validated AUC {m['auc']:.3f}, Brier {m['brier']:.3f}, "
+                  f"ECE {m['ece']:.3f}; bands: low < {card.bands['moderate_from']:.3f} ≤ "
+                  f"moderate < {card.bands['high_from']:.3f} ≤ high")
+    if card.protected_as_feature:
+        console.print(f"[yellow]protected attribute(s) used as features:[/] "
+                      f"{', '.join(card.protected_features_used)}")
+    console.print(f"run {run.run_id} recorded in the audit log")
+
+
+@app.command("predict")
+def predict(
+    model_dir: Annotated[Path, typer.Argument(help="Model folder from `risk fit`.")],
+    data: Annotated[Path, typer.Argument(help="CSV of people with the model's features.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write: id, probability, band, "
+                                      "reasons.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="Reasons per person.")] = 3,
+    home: HomeOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Estimate each person's probability and band, with the top reasons in plain words."""
+    try:
+        with RunRecorder(home_dir(home), kind="risk.predict", purpose=purpose,
+                         parameters={"model_dir": str(model_dir), "top": top,
+                                     "out": str(out)}) as run:
+            run.add_input(model_dir, role="model")
+            run.add_input(data, role="people")
+            result = predict_csv(model_dir, data, out, top=top)
+            run.add_output(result.out)
+            run.set_result("rows", result.rows)
+            run.set_result("band_counts", result.band_counts)
+    except RiskInputError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"run_id": run.run_id, "out": str(result.out), "rows": result.rows,
+                    "band_counts": result.band_counts})
+        return
+    counts = ", ".join(f"{b} {n:,}" for b, n in result.band_counts.items())
+    console.print(f"{result.rows:,} people scored to {result.out} ({counts}); run {run.run_id}")
+
+
+@app.command("evaluate")
+def evaluate(
+    model_dir: Annotated[Path, typer.Argument(help="Model folder from `risk fit`.")],
+    data: Annotated[Path, typer.Argument(help="Labelled CSV of people not used in fitting.")],
+    target: Annotated[str, typer.Option("--target", help="Outcome column (0/1, yes/no).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for metrics.json and report.html.")],
+    protected: ProtectedOption = "",
+    home: HomeOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure accuracy, calibration and error balance, overall and by protected group."""
+    try:
+        with RunRecorder(home_dir(home), kind="risk.evaluate", purpose=purpose,
+                         parameters={"model_dir": str(model_dir), "target": target,
+                                     "protected": parse_list(protected),
+                                     "out": str(out)}) as run:
+            run.add_input(model_dir, role="model")
+            run.add_input(data, role="people")
+            result = evaluate_csv(model_dir, data, out, target=target,
+                                  protected=parse_list(protected))
+            run.add_output(result.metrics_path)
+            run.add_output(result.report_path)
+            run.set_result("overall", result.metrics["overall"])
+            run.set_result("protected_attributes", result.metrics["protected_attributes"])
+    except RiskInputError as exc:
+        fail(str(exc))
+    overall = result.metrics["overall"]
+    if as_json:
+        print_json({"run_id": run.run_id, "metrics": str(result.metrics_path),
+                    "report": str(result.report_path), "overall": overall})
+        return
+    console.print(f"AUC {overall['auc']:.3f}, Brier {overall['brier']:.3f}, ECE "
+                  f"{overall['ece']:.3f}, FPR {overall['fpr']:.3f}, FNR {overall['fnr']:.3f}")
+    console.print(f"wrote {result.metrics_path} and {result.report_path}; run {run.run_id}")
+
+
+@app.command("synth")
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="CSV of synthetic custody records.")],
+    rows: Annotated[int, typer.Option("--rows", min=10, help="People.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    home: HomeOption = None,
+) -> None:
+    """Write seeded synthetic UK-shaped custody records (for demos and tests)."""
+    home_dir(home)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    custody_records(rows, seed).to_csv(out, index=False)
+    console.print(f"{rows:,} synthetic custody records written to {out}")

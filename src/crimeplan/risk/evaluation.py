@@ -1,0 +1,200 @@
+"""Accuracy, calibration and error balance of risk probabilities, overall and by group.
+
+Decisions: a person is *flagged* when their band is moderate or high (the cost-optimal
+decision, see ``bands``). FPR and FNR are of that decision. The *dangerous error rate* is the
+share of reoffenders put in the low band; the *cautious error rate* is the share of
+non-reoffenders put in the high band (HART's two errors). ECE uses ``ECE_BINS`` equal-width bins:
+the mean over people of |mean predicted − observed rate| in their bin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import MetricFrame
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+from crimeplan.risk.bands import BANDS, BandThresholds
+
+ECE_BINS = 10
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """One bin of the calibration curve."""
+
+    lower: float
+    upper: float
+    n: int
+    mean_predicted: float
+    observed_rate: float
+
+
+def calibration_curve(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS
+                      ) -> list[CalibrationBin]:
+    """Equal-width bins over [0, 1]; empty bins are left out. The last bin includes 1."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    out = []
+    for b in range(bins):
+        inside = index == b
+        if inside.any():
+            out.append(CalibrationBin(b / bins, (b + 1) / bins, int(inside.sum()),
+                                      float(p[inside].mean()), float(y[inside].mean())))
+    return out
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> float:
+    """Σ_bins (n_b / n) · |mean predicted_b − observed_b|."""
+    curve = calibration_curve(y, p, bins)
+    n = sum(b.n for b in curve)
+    return float(sum(b.n / n * abs(b.mean_predicted - b.observed_rate) for b in curve))
+
+
+def auc_or_nan(y: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC, or NaN when only one outcome is present."""
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
+
+
+def _rate(numerator: np.ndarray, denominator: np.ndarray) -> float:
+    d = int(np.sum(denominator))
+    return float(np.sum(numerator & denominator) / d) if d else float("nan")
+
+
+@dataclass(frozen=True)
+class GroupMetrics:
+    """Metrics for everyone or for one group; NaN where undefined (e.g. AUC with one class)."""
+
+    n: int
+    base_rate: float
+    mean_predicted: float
+    auc: float
+    brier: float
+    log_loss: float
+    ece: float
+    accuracy: float
+    selection_rate: float
+    fpr: float
+    fnr: float
+    dangerous_error_rate: float
+    cautious_error_rate: float
+
+
+def group_metrics(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> GroupMetrics:
+    """Every metric for one set of people."""
+    y = np.asarray(y).astype(int)
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    flagged = thresholds.flagged(p)
+    bands = thresholds.assign(p)
+    positive, negative = y == 1, y == 0
+    return GroupMetrics(
+        n=len(y),
+        base_rate=float(y.mean()),
+        mean_predicted=float(p.mean()),
+        auc=auc_or_nan(y, p),
+        brier=float(brier_score_loss(y, p)),
+        log_loss=float(log_loss(y, np.clip(p, 1e-15, 1 - 1e-15), labels=[0, 1])),
+        ece=expected_calibration_error(y, p),
+        accuracy=float(np.mean(flagged == positive)),
+        selection_rate=float(flagged.mean()),
+        fpr=_rate(flagged, negative),
+        fnr=_rate(~flagged, positive),
+        dangerous_error_rate=_rate(bands == "low", positive),
+        cautious_error_rate=_rate(bands == "high", negative),
+    )
+
+
+def band_confusion(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> pd.DataFrame:
+    """People in each band, how many reoffended, and the band's observed rate."""
+    y = np.asarray(y).astype(int)
+    bands = thresholds.assign(p)
+    rows = []
+    for band in BANDS:
+        inside = bands == band
+        n = int(inside.sum())
+        rows.append({"band": band, "n": n, "reoffended": int(y[inside].sum()),
+                     "did_not_reoffend": int(n - y[inside].sum()),
+                     "observed_rate": float(y[inside].mean()) if n else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def by_group(y: np.ndarray, p: np.ndarray, groups: pd.DataFrame,
+             thresholds: BandThresholds) -> pd.DataFrame:
+    """One row per protected attribute and value (fairlearn ``MetricFrame`` per attribute)."""
+    y = np.asarray(y).astype(int)
+    p = np.asarray(p, dtype=float)
+    fields = list(GroupMetrics.__dataclass_fields__)
+
+    def metric(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
+        return lambda yt, yp: getattr(group_metrics(yt, yp, thresholds), name)
+
+    frames = []
+    for attribute in groups.columns:
+        frame = MetricFrame(metrics={f: metric(f) for f in fields}, y_true=y, y_pred=p,
+                            sensitive_features=groups[attribute].astype(str).to_numpy())
+        table = frame.by_group.reset_index()
+        table.columns = ["group", *fields]
+        table.insert(0, "attribute", attribute)
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame(columns=["attribute", "group", *fields])
+    out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].astype(int)
+    return out
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A whole evaluation: overall metrics, curve, band confusion, group table."""
+
+    overall: GroupMetrics
+    calibration: list[CalibrationBin]
+    bands: pd.DataFrame
+    groups: pd.DataFrame
+    group_calibration: dict[str, dict[str, list[CalibrationBin]]]
+    thresholds: BandThresholds
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready form (NaN becomes None)."""
+        return _clean({
+            "thresholds": asdict(self.thresholds),
+            "overall": asdict(self.overall),
+            "calibration_curve": [asdict(b) for b in self.calibration],
+            "band_confusion": self.bands.to_dict(orient="records"),
+            "groups": self.groups.to_dict(orient="records"),
+            "group_calibration_curves": {
+                a: {g: [asdict(b) for b in curve] for g, curve in by.items()}
+                for a, by in self.group_calibration.items()},
+        })
+
+
+def evaluate(y: np.ndarray, p: np.ndarray, groups: pd.DataFrame,
+             thresholds: BandThresholds) -> Evaluation:
+    """Evaluate probabilities ``p`` against outcomes ``y``, overall and by each group column."""
+    y = np.asarray(y).astype(int)
+    p = np.asarray(p, dtype=float)
+    curves = {a: {str(g): calibration_curve(y[(groups[a].astype(str) == g).to_numpy()],
+                                            p[(groups[a].astype(str) == g).to_numpy()])
+                  for g in sorted(groups[a].astype(str).unique())}
+              for a in groups.columns}
+    return Evaluation(overall=group_metrics(y, p, thresholds), calibration=calibration_curve(y, p),
+                      bands=band_confusion(y, p, thresholds),
+                      groups=by_group(y, p, groups, thresholds), group_calibration=curves,
+                      thresholds=thresholds)
+
+
+def _clean(obj: object) -> object:
+    """Replace NaN with None and numpy scalars with Python numbers, recursively."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return None if np.isnan(obj) else float(obj)
+    return obj

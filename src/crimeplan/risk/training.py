@@ -1,0 +1,85 @@
+"""Fit a risk model as the CLI does: choose by cross-validation, calibrate, measure, explain.
+
+``auto`` compares the candidate models by ``folds``-fold cross-validated AUC on the training
+data (ranking is what calibration cannot repair) and keeps the best; the chosen model is then
+wrapped in cross-fitted calibration. Reported metrics use the calibrated model's out-of-fold
+probabilities, so they are estimates for unseen people, not training fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
+
+from crimeplan.risk.bands import BandThresholds, CostRatio
+from crimeplan.risk.base import RiskModel
+from crimeplan.risk.evaluation import GroupMetrics, auc_or_nan, group_metrics
+from crimeplan.risk.explain import Importance, contributions, global_importance, reference_values
+from crimeplan.risk.models import CalibratedRiskModel, make_model
+
+#: Models ``auto`` chooses between.
+AUTO_CANDIDATES: tuple[str, ...] = ("logistic", "forest", "boosting")
+#: People used to estimate global importance (a sample keeps large files quick).
+IMPORTANCE_SAMPLE = 2000
+
+
+def out_of_fold(model: RiskModel, X: pd.DataFrame, y: np.ndarray, folds: int = 5,
+                seed: int = 0) -> np.ndarray:
+    """Probability for each person from a copy of ``model`` fitted without their fold."""
+    y = np.asarray(y).astype(int)
+    p = np.empty(len(y))
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(X, y):
+        fitted = clone(model).fit(X.iloc[train], y[train])
+        p[test] = fitted.predict_proba(X.iloc[test])[:, 1]
+    return p
+
+
+def select_model(X: pd.DataFrame, y: np.ndarray, candidates: tuple[str, ...],
+                 cost: CostRatio, folds: int = 5, seed: int = 0) -> tuple[str, dict[str, float]]:
+    """The candidate with the best cross-validated AUC, and every candidate's AUC."""
+    scores = {name: auc_or_nan(y, out_of_fold(make_model(name, cost_ratio=cost.ratio,
+                                                         random_state=seed), X, y, folds, seed))
+              for name in candidates}
+    return max(scores, key=lambda n: scores[n]), scores
+
+
+@dataclass(frozen=True)
+class FittedRisk:
+    """A calibrated model with what it was chosen from and how well it did out of sample."""
+
+    model: CalibratedRiskModel
+    model_name: str
+    selection_auc: dict[str, float]
+    thresholds: BandThresholds
+    cost: CostRatio
+    cv_metrics: GroupMetrics
+    reference: dict[str, float | str]
+    importance: list[Importance]
+
+
+def fit_risk_model(X: pd.DataFrame, y: np.ndarray, *, model: str = "auto",
+                   cost: CostRatio | None = None, calibration: str = "auto", folds: int = 5,
+                   seed: int = 0) -> FittedRisk:
+    """Choose (if ``auto``), calibrate, cross-validate and fit a model on all the data."""
+    cost = cost or CostRatio(2.0, 1.0)
+    y = np.asarray(y).astype(int)
+    if model == "auto":
+        name, scores = select_model(X, y, AUTO_CANDIDATES, cost, folds, seed)
+    else:
+        name, scores = model, {}
+    calibrated = CalibratedRiskModel(make_model(name, cost_ratio=cost.ratio, random_state=seed),
+                                     method=calibration, folds=folds, random_state=seed)
+    thresholds = BandThresholds.from_cost_ratio(cost)
+    calibrated.fit(X, y)
+    cv = group_metrics(y, calibrated.oof_probability_, thresholds)
+    reference = reference_values(X)
+    sample = X.sample(min(len(X), IMPORTANCE_SAMPLE), random_state=seed)
+    importance = global_importance(contributions(calibrated, sample, reference))
+    return FittedRisk(model=calibrated, model_name=name, selection_auc=scores,
+                      thresholds=thresholds, cost=cost, cv_metrics=cv, reference=reference,
+                      importance=importance)
