@@ -15,6 +15,7 @@ from crimeplan.cli import (
     risk,
     simulate,
     standard,
+    transparency,
 )
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command("quarantine")(data.quarantine)
 app.add_typer(standard.app, name="standard")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(audit.app, name="audit")
+app.command("transparency")(transparency.transparency)
 app.add_typer(fetch.app, name="fetch")
 app.add_typer(reference.app, name="reference")
 app.add_typer(forecast.app, name="forecast")
