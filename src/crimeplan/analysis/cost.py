@@ -101,9 +101,16 @@ class CrimeCost:
 
     def rows(self) -> list[IndicatorRow]:
         note, period, area = self.note(), self.scope.period, self.scope.label
-        rows = [IndicatorRow("cost_of_crime", "scope", area, period, r.category,
-                             float(r.cost_gbp), self.unit, r.limit)
-                for r in self.table.itertuples() if pd.notna(r.offence)]
+        rows = []
+        for r in self.table.itertuples():
+            rows.append(IndicatorRow("crimes_in_period", "scope", area, period, r.category,
+                                     float(r.crimes), "crimes", self.coverage.note()))
+            if pd.notna(r.offence):
+                rows.append(IndicatorRow("unit_cost", "scope", area, period, r.category,
+                                         float(r.unit_cost_gbp), f"£ per crime, "
+                                         f"{self.costs.price_base} ({r.offence})", r.limit))
+                rows.append(IndicatorRow("cost_of_crime", "scope", area, period, r.category,
+                                         float(r.cost_gbp), self.unit, r.limit))
         rows.append(IndicatorRow("cost_of_crime", "scope", area, period, "all", self.total,
                                  self.unit, note))
         return rows

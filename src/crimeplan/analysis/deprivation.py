@@ -45,9 +45,19 @@ class Deprivation:
 
     def rows(self) -> list[IndicatorRow]:
         note, period, area = self.note(), self.scope.period, self.scope.label
-        rows = [IndicatorRow("crime_rate_by_imd_decile", "imd_decile", str(int(r.imd_decile)),
-                             period, "all", float(r.rate_per_1000), self.unit, note)
-                for r in self.by_decile.itertuples()]
+        rows = []
+        for r in self.by_decile.itertuples():
+            decile = str(int(r.imd_decile))
+            rows += [
+                IndicatorRow("crime_rate_by_imd_decile", "imd_decile", decile, period, "all",
+                             float(r.rate_per_1000), self.unit, note),
+                IndicatorRow("crimes_by_imd_decile", "imd_decile", decile, period, "all",
+                             float(r.crimes), "crimes", note),
+                IndicatorRow("population_by_imd_decile", "imd_decile", decile, period, "all",
+                             float(r.population), f"residents ({IMD_DENOMINATOR})", note),
+                IndicatorRow("lsoas_by_imd_decile", "imd_decile", decile, period, "all",
+                             float(r.lsoas), "covered LSOAs", note),
+            ]
         rows.append(IndicatorRow("spearman_rate_vs_imd_rank", "scope", area, period, "all",
                                  self.spearman_rho,
                                  f"Spearman rho over {len(self.lsoa):,} LSOAs (IMD rank 1 = "

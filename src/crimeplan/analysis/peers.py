@@ -18,7 +18,7 @@ import pandas as pd
 from crimeplan.analysis.areas import IMD_DENOMINATOR, ensure_lsoa_force
 from crimeplan.analysis.indicators import IndicatorRow
 from crimeplan.analysis.scope import ScopeError, require_reference
-from crimeplan.standard.forces import find_force
+from crimeplan.standard.forces import FORCES, find_force
 
 FEATURES = ("log_population", "log_density", "deprived_share_pct")
 
@@ -36,10 +36,22 @@ class Peers:
         note = (f"similarity on log population, log density and % of residents in IMD deciles "
                 f"1-2 ({IMD_DENOMINATOR}), z-scored, Euclidean")
         rows = []
-        for rank, r in enumerate(self.peers.itertuples(), start=1):
-            rows.append(IndicatorRow("peer_distance", self.area_type, self.area, "reference",
-                                     f"peer {rank}: {r.area}", float(r.distance),
-                                     "standardised distance", note))
+        target = self.features[self.features["area"] == self.area]
+        for rank, r in enumerate([*target.itertuples(), *self.peers.itertuples()]):
+            label = "target" if rank == 0 else f"peer {rank}"
+            rows += [
+                IndicatorRow("peer_population", self.area_type, str(r.area), "mid-2015",
+                             label, float(r.population), "residents", note),
+                IndicatorRow("peer_density", self.area_type, str(r.area), "mid-2015", label,
+                             float(r.density), "residents per km²", note),
+                IndicatorRow("peer_deprived_share", self.area_type, str(r.area), "IMD 2019",
+                             label, float(r.deprived_share_pct),
+                             "% of residents in IMD deciles 1-2", note),
+            ]
+            if rank:
+                rows.append(IndicatorRow("peer_distance", self.area_type, str(r.area),
+                                         "reference", label, float(r.distance),
+                                         f"standardised distance from {self.area}", note))
         return rows
 
 
@@ -60,6 +72,9 @@ def area_features(con: duckdb.DuckDBPyConnection, area_type: str = "force") -> p
                    AS deprived_share_pct
         FROM ref_lsoa r {join} WHERE {key} IS NOT NULL GROUP BY 1""").df()
     frame = frame.astype({"population": "float64", "area_km2": "float64"})
+    if area_type == "force":
+        names = {f.slug: f.name for f in FORCES}
+        frame["name"] = frame["area"].map(lambda a: names.get(a, a))
     frame["deprived_share_pct"] = frame["deprived_share_pct"].fillna(0.0)
     frame["density"] = frame["population"] / frame["area_km2"]
     frame["log_population"] = np.log10(frame["population"])

@@ -83,11 +83,21 @@ class Rates:
         return "; ".join(p for p in parts if p)
 
     def rows(self) -> list[IndicatorRow]:
+        """Rate, crimes and population of every area."""
         note = self.note()
-        return [IndicatorRow("crime_rate", self.area_type, str(r.area), self.scope.period,
-                             r.category, None if pd.isna(r.rate_per_1000) else
-                             float(r.rate_per_1000), self.unit, note)
-                for r in self.table.itertuples()]
+        rows = []
+        for r in self.table.itertuples():
+            rate = None if pd.isna(r.rate_per_1000) else float(r.rate_per_1000)
+            population = None if pd.isna(r.population) else float(r.population)
+            rows += [
+                IndicatorRow("crime_rate", self.area_type, str(r.area), self.scope.period,
+                             r.category, rate, self.unit, note),
+                IndicatorRow("crimes_in_period", self.area_type, str(r.area), self.scope.period,
+                             r.category, float(r.crimes), "crimes", note),
+                IndicatorRow("population", self.area_type, str(r.area), self.scope.period,
+                             r.category, population, f"residents ({self.denominator})", note),
+            ]
+        return rows
 
 
 def crime_rates(con: duckdb.DuckDBPyConnection, scope: Scope, area_type: str = "force", *,

@@ -17,6 +17,7 @@ from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
 from crimeplan.analysis.scope import Scope, ScopeError, add_months, month_text
 from crimeplan.analysis.trends import area_expr
+from crimeplan.standard.forces import FORCES
 
 GROUPINGS = ("force", "lad", "lsoa", "category")
 
@@ -55,7 +56,7 @@ class Rises:
     before: Period
     after: Period
     min_count: int
-    table: pd.DataFrame  # area, before, after, change, pct_change, eligible
+    table: pd.DataFrame  # area, name, before, after, change, pct_change, eligible
     excluded_forces: tuple[str, ...]
     n: int = 10
     category: str = "all"
@@ -90,6 +91,10 @@ class Rises:
                     area_type, area, category = self.grouping, str(r.area), self.category
                 rows.append(IndicatorRow(label, area_type, area, period, category,
                                          float(getattr(r, column)), unit, note))
+                for name, count, span in (("crimes_before", r.before, self.before),
+                                          ("crimes_after", r.after, self.after)):
+                    rows.append(IndicatorRow(f"{label}:{name}", area_type, area, span.label,
+                                             category, float(count), "crimes", note))
         return rows
 
 
@@ -111,18 +116,23 @@ def largest_rises(con: duckdb.DuckDBPyConnection, scope: Scope, grouping: str = 
     kept = tuple(f for f in span.forces if f not in excluded)
     kept_scope = Scope(kept, span.start, span.end, scope.lad_code, scope.label)
     if grouping == "category":
-        key, join = "s.category", ""
+        key, join, name = "s.category", "", "s.category"
     else:
         key, join = area_expr(grouping)
+        name = {"force": "s.force", "lad": "any_value(r.lad19_name)",
+                "lsoa": "any_value(s.lsoa_name)"}[grouping]
     cat_filter = "" if category is None else "AND s.category = $category"
     table = con.execute(f"""
-        SELECT {key} AS area,
+        SELECT {key} AS area, {name} AS name,
                count(*) FILTER (WHERE s.month BETWEEN $b0 AND $b1) AS before,
                count(*) FILTER (WHERE s.month BETWEEN $a0 AND $a1) AS after
         FROM street s {join}
         WHERE {kept_scope.where('s')} AND {key} IS NOT NULL {cat_filter}
         GROUP BY 1""", {"b0": before.start, "b1": before.end, "a0": after.start,
                         "a1": after.end, **({"category": category} if category else {})}).df()
+    if grouping == "force":
+        names = {f.slug: f.name for f in FORCES}
+        table["name"] = table["area"].map(lambda a: names.get(a, a))
     table["change"] = table["after"] - table["before"]
     table["pct_change"] = 100.0 * table["change"] / table["before"].where(table["before"] > 0)
     table["eligible"] = table["before"] >= min_count

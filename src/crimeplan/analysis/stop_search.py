@@ -124,6 +124,9 @@ class Disproportionality:
                                     self.scope.period, f"ethnicity: {r.group}",
                                     float(r.rate_per_1000),
                                     "searches per 1,000 residents of the group", note))
+            out.append(IndicatorRow("reference_population", "force", self.scope.label,
+                                    self.scope.period, f"ethnicity: {r.group}",
+                                    float(r.population), self.population_label, note))
             out.append(IndicatorRow("disproportionality_ratio", "force", self.scope.label,
                                     self.scope.period, f"ethnicity: {r.group}", float(r.ratio),
                                     f"rate ratio to {self.reference_group}", note))

@@ -6,12 +6,14 @@ import typer
 
 from crimeplan import __version__
 from crimeplan.cli import (
+    analysis,
     audit,
     cohort,
     data,
     fetch,
     forecast,
     reference,
+    report,
     risk,
     simulate,
     standard,
@@ -38,6 +40,8 @@ app.add_typer(reference.app, name="reference")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(risk.app, name="risk")
 app.add_typer(cohort.app, name="cohort")
+app.command("report")(report.report)
+app.add_typer(analysis.app, name="analysis")
 
 
 def _version(value: bool) -> None:

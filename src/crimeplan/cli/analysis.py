@@ -1,0 +1,243 @@
+"""``crimeplan analysis``: one indicator at a time, as a table or JSON."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import pandas as pd
+import typer
+from rich.table import Table
+
+from crimeplan import analysis as an
+from crimeplan.analysis.rates import read_area_set, read_denominator
+from crimeplan.analysis.scope import Scope, ScopeError, resolve_scope
+from crimeplan.analysis.stop_search import read_reference_population
+from crimeplan.cli.common import HomeOption, JsonOption, console, fail, home_dir, print_json
+from crimeplan.sources.home_office import RecordedCrimeError, read_recorded_crime
+from crimeplan.store import Warehouse
+
+app = typer.Typer(help="Crime analysis indicators: trends, rates, rises, outcomes, stop and "
+                       "search, concentration, deprivation, cost of crime, peer groups and the "
+                       "official recorded crime series.", no_args_is_help=True)
+
+ForceOption = Annotated[str | None, typer.Option("--force", help="Force slug or published "
+                                                                 "name (default: all loaded).")]
+AreaOption = Annotated[str | None, typer.Option("--area", help="District (LAD) or force area "
+                                                               "code.")]
+FromOption = Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")]
+
+
+def _run(home: Path | None, force: str | None, area: str | None, start: str | None,
+         end: str | None, compute: Callable[[duckdb.DuckDBPyConnection, Scope], Any],
+         dataset: str = "street") -> Any:
+    """Open the warehouse, resolve the scope and compute; errors exit non-zero."""
+    con = Warehouse(home_dir(home)).connect(read_only=True)
+    try:
+        scope = resolve_scope(con, force=force, area=area, start=start, end=end,
+                              dataset=dataset)
+        return compute(con, scope)
+    except ScopeError as exc:
+        fail(str(exc))
+    finally:
+        con.close()
+
+
+def _emit(title: str, frame: pd.DataFrame, note: str, as_json: bool,
+          extra: dict[str, Any] | None = None) -> None:
+    """Print a result table (Rich) or JSON with its note."""
+    if as_json:
+        records = [{k: (None if isinstance(v, float) and math.isnan(v) else v)
+                    for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        print_json({"title": title, "note": note, **(extra or {}), "rows": records})
+        return
+    table = Table(*[str(c) for c in frame.columns], title=title)
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+    if note:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+@app.command("trends")
+def trends(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
+           end: ToOption = None,
+           area_type: Annotated[str, typer.Option("--by", help="force, lad or lsoa.")] = "force",
+           measure: Annotated[str, typer.Option(
+               "--measure", help="counts, rolling (12 months), yoy or index.")] = "counts",
+           home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Crimes by category × area × month, rolling 12 months, year-on-year or indexed."""
+    t = _run(home, force, area, start, end,
+             lambda con, scope: an.monthly_counts(con, scope, area_type))
+    frames = {"counts": lambda: t.monthly, "rolling": t.rolling_12, "yoy": t.year_on_year,
+              "index": t.indexed}
+    if measure not in frames:
+        fail("--measure must be counts, rolling, yoy or index")
+    frame = frames[measure]()
+    frame = frame.assign(month=frame["month"].map(lambda m: m.strftime("%Y-%m")))
+    _emit(f"Trends ({measure}): {t.scope.label}, {t.scope.period}", frame,
+          t.coverage.note(), as_json)
+
+
+@app.command("rates")
+def rates(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
+          end: ToOption = None,
+          area_type: Annotated[str, typer.Option(
+              "--by", help="force, lad, lsoa or custom (with --areas).")] = "force",
+          by_category: Annotated[bool, typer.Option("--by-category")] = False,
+          population: Annotated[Path | None, typer.Option(
+              "--population", help="CSV (area, population) replacing the IMD 2019 "
+                                   "denominators.")] = None,
+          population_label: Annotated[str, typer.Option(
+              "--population-label", help="What --population is, e.g. 'ONS mid-2020'.")]
+          = "user-supplied population",
+          areas: Annotated[Path | None, typer.Option(
+              "--areas", help="CSV (lsoa11_code, area) defining custom areas.")] = None,
+          home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Crimes per 1,000 residents, naming the denominator and its year."""
+    try:
+        denominator = read_denominator(population, population_label) if population else None
+        area_set = read_area_set(areas) if areas else None
+    except (ScopeError, OSError) as exc:
+        fail(str(exc))
+    r = _run(home, force, area, start, end, lambda con, scope: an.crime_rates(
+        con, scope, area_type, by_category=by_category, denominator=denominator,
+        area_set=area_set))
+    _emit(f"Rates: {r.unit}", r.table, r.note(), as_json, {"unit": r.unit})
+
+
+@app.command("rises")
+def rises(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
+          end: ToOption = None,
+          grouping: Annotated[str, typer.Option("--by", help="force, lad, lsoa or "
+                                                             "category.")] = "force",
+          n: Annotated[int, typer.Option("--top", help="How many areas.")] = 10,
+          min_count: Annotated[int, typer.Option(
+              "--min-count", help="Smallest earlier-period count for a percentage rise.")] = 20,
+          absolute: Annotated[bool, typer.Option(
+              "--absolute", help="Rank by absolute rather than percentage rise.")] = False,
+          home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Areas with the largest rise: last 12 months vs the 12 before, or half vs half."""
+    r = _run(home, force, area, start, end, lambda con, scope: an.largest_rises(
+        con, scope, grouping, n=n, min_count=min_count))
+    frame = r.top_absolute() if absolute else r.top_percentage()
+    _emit(f"Largest {'absolute' if absolute else 'percentage'} rises by {grouping}",
+          frame.drop(columns=["eligible"]), r.note(), as_json)
+
+
+@app.command("outcomes")
+def outcomes(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
+             end: ToOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Share of crimes by last outcome group, by category."""
+    o = _run(home, force, area, start, end, an.outcome_shares)
+    _emit(f"Outcomes: {o.scope.label}, {o.scope.period}", o.table, o.note(), as_json)
+
+
+@app.command("stop-search")
+def stop_search(force: ForceOption = None, start: FromOption = None, end: ToOption = None,
+                breakdown: Annotated[str, typer.Option(
+                    "--by", help="all, legislation, object, ethnicity or "
+                                 "self_defined_ethnicity.")] = "all",
+                population: Annotated[Path | None, typer.Option(
+                    "--population", help="CSV (group, population) for disproportionality "
+                                         "by officer-defined ethnicity.")] = None,
+                reference_group: Annotated[str, typer.Option("--reference-group")] = "White",
+                home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Searches, arrest rate and find rate; with --population, disproportionality ratios."""
+    try:
+        pop = read_reference_population(population) if population else None
+    except (ScopeError, OSError) as exc:
+        fail(str(exc))
+    if pop is not None:
+        d = _run(home, force, None, start, end, lambda con, scope: an.disproportionality(
+            con, scope, pop, reference_group=reference_group,
+            population_label=str(population)), dataset="stop-and-search")
+        _emit(f"Disproportionality against {reference_group}", d.table, d.coverage.note(),
+              as_json)
+        return
+    s = _run(home, force, None, start, end, lambda con, scope: an.stop_search_summary(
+        con, scope, breakdown), dataset="stop-and-search")
+    _emit(f"Stop and search by {breakdown}: {s.scope.label}, {s.scope.period}", s.table,
+          s.note(), as_json)
+
+
+@app.command("concentration")
+def concentration(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
+                  end: ToOption = None,
+                  places: Annotated[str, typer.Option("--places", help="lsoa, grid or "
+                                                                       "location.")] = "lsoa",
+                  cell_size: Annotated[float, typer.Option("--cell-size",
+                                                           help="Grid cell, metres.")] = 250.0,
+                  home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Share of crime in the top 1/5/10% of places, Gini, repeat locations."""
+    c = _run(home, force, area, start, end, lambda con, scope: an.concentration(
+        con, scope, places, cell_size=cell_size))
+    frame = pd.DataFrame([{"indicator": r.indicator, "value": r.value, "unit": r.unit}
+                          for r in c.rows()])
+    _emit(f"Concentration across {c.place_label}: {c.scope.label}, {c.scope.period}", frame,
+          c.note(), as_json)
+
+
+@app.command("deprivation")
+def deprivation(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
+                end: ToOption = None, home: HomeOption = None,
+                as_json: JsonOption = False) -> None:
+    """Crime rate by IMD 2019 decile and its rank correlation with IMD rank."""
+    d = _run(home, force, area, start, end, an.deprivation)
+    _emit(f"Deprivation: {d.unit}; Spearman rho {d.spearman_rho:.3f} over {len(d.lsoa):,} "
+          "LSOAs", d.by_decile, d.note(), as_json, {"spearman_rho": d.spearman_rho})
+
+
+@app.command("cost")
+def cost(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
+         end: ToOption = None,
+         costs: Annotated[Path | None, typer.Option(
+             "--costs", help="Folder replacing the shipped unit-cost table.")] = None,
+         home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Estimated cost of crime with the Home Office unit costs (Heeks et al. 2018)."""
+    try:
+        table = an.CostTable.load(costs) if costs else None
+    except ScopeError as exc:
+        fail(str(exc))
+    c = _run(home, force, area, start, end, lambda con, scope: an.cost_of_crime(
+        con, scope, table))
+    _emit(f"Cost of crime, total £{c.total:,.0f} ({c.unit})", c.table, c.note(), as_json,
+          {"total_gbp": c.total, "citation": c.costs.citation})
+
+
+@app.command("peers")
+def peers(area: Annotated[str, typer.Argument(help="Force (slug or name) or district code.")],
+          area_type: Annotated[str, typer.Option("--type", help="force or lad.")] = "force",
+          n: Annotated[int, typer.Option("--top")] = 5,
+          home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """The most similar areas on population, density and deprivation."""
+    con = Warehouse(home_dir(home)).connect(read_only=True)
+    try:
+        p = an.peer_group(con, area, area_type, n)
+    except ScopeError as exc:
+        fail(str(exc))
+    finally:
+        con.close()
+    _emit(f"Peers of {p.area}", p.peers, "", as_json)
+
+
+@app.command("official")
+def official(path: Annotated[Path, typer.Argument(help="Home Office recorded crime open data "
+                                                       "table (CSV).")],
+             force: ForceOption = None,
+             by: Annotated[str, typer.Option(
+                 "--by", help="offence_group, offence_subgroup, offence_description or all.")]
+             = "offence_group",
+             home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Offences per force × offence × financial quarter from the official series."""
+    home_dir(home)
+    try:
+        series = read_recorded_crime(path).series(by, force)
+    except RecordedCrimeError as exc:
+        fail(str(exc))
+    series = series.assign(quarter_start=series["quarter_start"].map(str))
+    _emit(f"Police recorded crime (Home Office): {path.name}", series, "", as_json)

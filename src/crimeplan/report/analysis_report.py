@@ -1,0 +1,586 @@
+"""The force/area analysis report: one self-contained ``report.html`` (charts as inline SVG, the
+LSOA map drawn from reference polygons, no tiles) and ``indicators.csv`` holding every number
+the page shows, each with its unit and coverage note.
+
+Sections whose data are not loaded (stop and search for a force that publishes none, LSOA
+rates before the reference is loaded) say so instead of disappearing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+
+from crimeplan.analysis import (
+    CostTable,
+    ScopeError,
+    concentration,
+    cost_of_crime,
+    crime_rates,
+    deprivation,
+    disproportionality,
+    largest_rises,
+    monthly_counts,
+    outcome_shares,
+    peer_group,
+    stop_search_summary,
+)
+from crimeplan.analysis.areas import IMD_DENOMINATOR
+from crimeplan.analysis.coverage import Coverage, coverage
+from crimeplan.analysis.indicators import IndicatorRow, frame
+from crimeplan.analysis.outcomes import REVISION_NOTE
+from crimeplan.analysis.scope import Scope, month_text, resolve_scope, table_exists
+from crimeplan.analysis.trends import ALL
+from crimeplan.governance.runs import RunRecorder
+from crimeplan.report.html import (
+    Section,
+    assert_self_contained,
+    esc,
+    note,
+    page,
+    paragraph,
+    svg_figure,
+)
+from crimeplan.report.html import table as html_table
+from crimeplan.standard.codes import OUTCOME_GROUPS, crime_category
+from crimeplan.store import Warehouse
+
+ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence "
+               "v3.0 (data.police.uk; ONS; MHCLG). Contains OS data © Crown copyright and "
+               "database right.")
+TOP_CATEGORIES = 6
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Optional extras: a reference population by ethnicity and a replacement cost table."""
+
+    ethnicity_population: dict[str, float] | None = None
+    ethnicity_population_label: str = "user-supplied"
+    reference_group: str = "White"
+    costs: CostTable | None = None
+    min_count: int = 20
+    top_n: int = 10
+
+
+@dataclass
+class AnalysisReport:
+    """The page, its tidy numbers, and what it was built from."""
+
+    title: str
+    scope: Scope
+    html: str = ""
+    sections: list[Section] = field(default_factory=list)
+    rows: list[IndicatorRow] = field(default_factory=list)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        return frame(self.rows)
+
+    def write(self, out: Path) -> tuple[Path, Path]:
+        """Write ``report.html`` and ``indicators.csv`` into ``out``."""
+        out.mkdir(parents=True, exist_ok=True)
+        html_path, csv_path = out / "report.html", out / "indicators.csv"
+        html_path.write_text(self.html, encoding="utf-8")
+        self.indicators.to_csv(csv_path, index=False)
+        return html_path, csv_path
+
+
+def selection_hash(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+    """SHA-256 over the partitions (file hashes) and reference versions a report reads."""
+    parts = con.execute(
+        "SELECT dataset, force, month, sha256 FROM partitions WHERE force IN "
+        "(SELECT unnest(?)) AND month BETWEEN ? AND ? ORDER BY 1, 2, 3",
+        [list(scope.forces), scope.start, scope.end]).fetchall()
+    refs = (con.execute("SELECT name, sha256 FROM ref_versions ORDER BY 1").fetchall()
+            if table_exists(con, "ref_versions") else [])
+    text = "\n".join("|".join(str(v) for v in row) for row in [*parts, *refs])
+    text += f"\nlad={scope.lad_code}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_report(con: duckdb.DuckDBPyConnection, scope: Scope,
+                 inputs: ReportInputs | None = None) -> AnalysisReport:
+    """Compute every indicator for a scope and lay the page out."""
+    inputs = inputs or ReportInputs()
+    report = AnalysisReport(f"Crime analysis: {scope.label}, {scope.period}", scope)
+    builders: list[Callable[[duckdb.DuckDBPyConnection, AnalysisReport, ReportInputs],
+                            Section]] = [
+        _summary, _trends, _indexed, _rates, _rises, _outcomes, _stop_search, _concentration,
+        _deprivation, _map, _cost, _peers, _methods]
+    for build in builders:
+        report.sections.append(build(con, report, inputs))
+    intro = [paragraph(f"Police recorded crime for {scope.label}, {scope.period}. Every number "
+                       "on this page is in indicators.csv with its unit and caveats.")]
+    report.html = page(report.title, report.sections, intro=intro, footer=ATTRIBUTION)
+    assert_self_contained(report.html)
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+
+
+def _summary(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+             inputs: ReportInputs) -> Section:
+    scope = report.scope
+    section = Section("Summary and data coverage", "summary")
+    rows = []
+    for dataset in ("street", "stop-and-search"):
+        cov = coverage(con, scope, dataset)
+        report.coverage[dataset] = cov
+        for force in cov.forces:
+            loaded = len(cov.months) - len(cov.missing_for(force))
+            rows.append({"dataset": dataset, "force": force, "months in period": len(cov.months),
+                         "months loaded": loaded,
+                         "missing": ", ".join(month_text(m) for m in cov.missing_for(force))})
+            report.rows.append(IndicatorRow("months_loaded", "force", force, scope.period,
+                                            dataset, float(loaded), "months", cov.note()))
+    crimes = con.execute(f"SELECT count(*) FROM street s WHERE {scope.where('s')}").fetchall()[0][0]
+    report.rows.append(IndicatorRow("crimes_in_period", "scope", scope.label, scope.period, ALL,
+                                    float(crimes), "crimes (street-level records, incl. "
+                                    "anti-social behaviour)", report.coverage["street"].note()))
+    section.add(paragraph(f"{crimes:,} street-level records (crimes and anti-social behaviour) "
+                          f"in {scope.period}."))
+    for cov in report.coverage.values():
+        if cov.missing:
+            section.add(note(cov.note(), warn=True))
+    section.add(_show(pd.DataFrame(rows), caption="Force-months loaded (partitions)"))
+    return section
+
+
+def _trends(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+            inputs: ReportInputs) -> Section:
+    section = Section("Trends", "trends")
+    trends = monthly_counts(con, report.scope, "lad" if report.scope.lad_code else "force")
+    report.rows.extend(trends.rows())
+    monthly = trends.monthly.groupby(["category", "month"], as_index=False)["crimes"].sum(
+        min_count=1)
+    wide = monthly.pivot(index="month", columns="category", values="crimes")
+    top = _top_categories(wide)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(wide.index, wide[ALL], color="black", linewidth=2.2, label="All records")
+    for cat in top:
+        ax.plot(wide.index, wide[cat], marker="o", markersize=3, label=_label(cat))
+    ax.set_ylabel("records per month")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, ncol=2)
+    ax.grid(alpha=0.3)
+    section.add(svg_figure(fig, "Monthly records: all and the largest categories"))
+    if trends.coverage.missing:
+        section.add(note(trends.coverage.note() + " (gaps in the lines, not zeros)", warn=True))
+    table = wide.T.rename(index=_label)
+    table.columns = [month_text(m) for m in table.columns]
+    section.add(_show(table.reset_index(names="category"), float_format="{:,.0f}",
+                           caption="Records per month by category"))
+    yoy = trends.year_on_year().dropna(subset=["pct_change"])
+    if not yoy.empty:
+        last = yoy[yoy["month"] == yoy["month"].max()]
+        section.add(_show(last[["category", "crimes", "crimes_year_before", "pct_change"]]
+                               .assign(category=lambda f: f["category"].map(_label)),
+                               caption=f"Year-on-year change, {month_text(last['month'].max())}"))
+    else:
+        section.add(note("Year-on-year changes and rolling 12-month totals need 13 or more "
+                         "loaded months; this period has fewer."))
+    return section
+
+
+def _indexed(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+             inputs: ReportInputs) -> Section:
+    section = Section("Indexed trends", "indexed")
+    trends = monthly_counts(con, report.scope, "force", by_category=True)
+    index = trends.indexed()
+    summed = index.groupby(["category", "month"], as_index=False)["crimes"].sum(min_count=1)
+    base = summed[summed["month"] == report.scope.start].set_index("category")["crimes"]
+    summed["index"] = 100 * summed["crimes"] / summed["category"].map(base).where(
+        summed["category"].map(base) > 0)
+    wide = summed.pivot(index="month", columns="category", values="index")
+    top = _top_categories(summed.pivot(index="month", columns="category", values="crimes"))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.axhline(100, color="grey", linewidth=1)
+    ax.plot(wide.index, wide[ALL], color="black", linewidth=2.2, label="All records")
+    for cat in top:
+        ax.plot(wide.index, wide[cat], label=_label(cat))
+    ax.set_ylabel(f"index ({month_text(report.scope.start)} = 100)")
+    ax.legend(fontsize=8, ncol=2)
+    ax.grid(alpha=0.3)
+    section.add(svg_figure(fig, trends.base_label()))
+    section.add(paragraph("Each series divided by its own first-month count, times 100: a line "
+                          "at 120 is 20% above its starting month. Small categories swing "
+                          "widely."))
+    for r in summed.itertuples():
+        if len(report.scope.forces) > 1:
+            report.rows.append(IndicatorRow("indexed_trend", "scope", report.scope.label,
+                                            month_text(r.month), r.category,
+                                            None if pd.isna(r.index) else float(r.index),
+                                            trends.base_label(), trends.coverage.note()))
+    final = wide.iloc[-1].rename("index").reset_index()
+    final["category"] = final["category"].map(_label)
+    section.add(_show(final, caption=f"Index in {month_text(wide.index[-1])}"))
+    return section
+
+
+def _rates(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+           inputs: ReportInputs) -> Section:
+    section = Section("Rates per 1,000 residents", "rates")
+    try:
+        scope_rates = crime_rates(con, report.scope, "force", by_category=True)
+        district = crime_rates(con, report.scope, "lad")
+    except ScopeError as exc:
+        return section.add(note(f"Rates need the reference data: {exc}", warn=True))
+    report.rows.extend(scope_rates.rows())
+    report.rows.extend(district.rows())
+    section.add(paragraph(f"Denominator: {IMD_DENOMINATOR}. Rates are over the "
+                          f"{len(report.scope.months)} months of the period, not annualised."))
+    if scope_rates.note():
+        section.add(note(scope_rates.note(), warn=True))
+    t = scope_rates.table.assign(category=lambda f: f["category"].map(_label))
+    section.add(_show(t[["area_name", "category", "crimes", "population",
+                              "rate_per_1000"]], caption=scope_rates.unit))
+    section.add(_show(district.table[["area", "area_name", "crimes", "population",
+                                           "rate_per_1000"]],
+                           caption=f"Districts: {district.unit}"))
+    return section
+
+
+def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+           inputs: ReportInputs) -> Section:
+    section = Section("Largest rises", "rises")
+    scope = report.scope
+    if len(scope.months) < 2:
+        return section.add(note("A rise needs at least two months in the period."))
+    grouping = "force" if len(scope.forces) > 1 else ("lsoa" if scope.lad_code else "lad")
+    by_area = largest_rises(con, scope, grouping, n=inputs.top_n, min_count=inputs.min_count)
+    by_cat = largest_rises(con, scope, "category", n=inputs.top_n, min_count=inputs.min_count)
+    report.rows.extend(by_area.rows())
+    report.rows.extend(by_cat.rows())
+    section.add(paragraph(by_cat.note() + "."))
+    top = by_cat.top_absolute()
+    if not top.empty:
+        fig, ax = plt.subplots(figsize=(8, 0.45 * len(top) + 1))
+        ax.barh([_label(a) for a in top["area"]][::-1], top["change"].to_numpy()[::-1],
+                color="#d4351c")
+        ax.set_xlabel(f"change in records, {by_cat.after.label} vs {by_cat.before.label}")
+        ax.grid(axis="x", alpha=0.3)
+        section.add(svg_figure(fig, "Categories with the largest absolute rise"))
+    for title, rises in ((f"by {grouping}", by_area), ("by category", by_cat)):
+        for label, t in (("percentage", rises.top_percentage()),
+                         ("absolute", rises.top_absolute())):
+            if t.empty:
+                section.add(paragraph(f"No {label} rises {title}."))
+                continue
+            shown = t.assign(name=t["name"].map(_label) if rises.grouping == "category"
+                             else t["name"])
+            section.add(_show(shown[["area", "name", "before", "after", "change",
+                                     "pct_change"]],
+                                   caption=f"Largest {label} rises {title}"))
+    if by_area.excluded_forces:
+        section.add(note(by_area.note(), warn=True))
+    return section
+
+
+def _outcomes(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+              inputs: ReportInputs) -> Section:
+    section = Section("Outcomes", "outcomes")
+    scope = report.scope
+    out = outcome_shares(con, scope, "force")
+    if out.table.empty:
+        return section.add(note("No crimes with outcomes in the period."))
+    counts = out.table.groupby(["category", "outcome_group"], as_index=False)["crimes"].sum()
+    counts["share_pct"] = 100 * counts["crimes"] / counts.groupby("category")["crimes"].transform(
+        "sum")
+    for r in counts.itertuples():
+        report.rows.append(IndicatorRow(f"outcome_share:{r.outcome_group}", "scope", scope.label,
+                                        scope.period, r.category, float(r.share_pct),
+                                        "% of crimes in the category", out.note()))
+    wide = counts.pivot_table(index="category", columns="outcome_group", values="share_pct",
+                              fill_value=0.0)
+    order = [g for g in (*OUTCOME_GROUPS, "Unrecognised outcome") if g in wide.columns]
+    wide = wide[order].rename(index=_label)
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(wide) + 1.5))
+    left = np.zeros(len(wide))
+    colours = plt.get_cmap("tab10")
+    for i, group in enumerate(order):
+        ax.barh(wide.index, wide[group], left=left, label=group, color=colours(i % 10))
+        left += wide[group].to_numpy()
+    ax.set_xlabel("% of crimes")
+    ax.set_xlim(0, 100)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+    section.add(svg_figure(fig, "Last outcome by category (anti-social behaviour excluded)"))
+    section.add(note(REVISION_NOTE))
+    section.add(_show(wide.reset_index(names="category"), float_format="{:.1f}",
+                           caption="Share of crimes by last outcome group (%)"))
+    return section
+
+
+def _stop_search(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+                 inputs: ReportInputs) -> Section:
+    section = Section("Stop and search", "stop-search")
+    scope = report.scope
+    cov = report.coverage.get("stop-and-search") or coverage(con, scope, "stop-and-search")
+    if not cov.loaded_any:
+        return section.add(note(f"No stop and search data loaded for {scope.label} in "
+                                f"{scope.period}.", warn=True))
+    total = stop_search_summary(con, scope)
+    report.rows.extend(total.rows())
+    t = total.table.iloc[0]
+    section.add(paragraph(f"{t.searches:,} searches; arrest rate {t.arrest_rate_pct:.1f}%; "
+                          f"find rate (outcome linked to the object of search) "
+                          f"{t.find_rate_pct:.1f}%."))
+    if total.note():
+        section.add(note(total.note()))
+    by_eth = stop_search_summary(con, scope, "ethnicity")
+    report.rows.extend(by_eth.rows())
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    a1.barh(by_eth.table["group"][::-1], by_eth.table["searches"][::-1], color="#1d70b8")
+    a1.set_xlabel("searches")
+    a2.barh(by_eth.table["group"][::-1], by_eth.table["arrest_rate_pct"][::-1],
+            color="#d4351c", label="arrest rate")
+    a2.barh(by_eth.table["group"][::-1], by_eth.table["find_rate_pct"][::-1], height=0.4,
+            color="#00703c", label="find rate")
+    a2.set_xlabel("% of searches")
+    a2.legend(fontsize=8)
+    section.add(svg_figure(fig, "Searches, arrest and find rates by officer-defined ethnicity"))
+    for breakdown, title in (("ethnicity", "officer-defined ethnicity"),
+                             ("legislation", "legislation"), ("object", "object of search")):
+        result = by_eth if breakdown == "ethnicity" else stop_search_summary(con, scope,
+                                                                              breakdown)
+        if breakdown != "ethnicity":
+            report.rows.extend(result.rows())
+        section.add(_show(result.table[["group", "searches", "arrest_rate_pct",
+                                             "find_rate_pct"]], caption=f"By {title}"))
+    if inputs.ethnicity_population:
+        try:
+            disp = disproportionality(con, scope, inputs.ethnicity_population,
+                                      reference_group=inputs.reference_group,
+                                      population_label=inputs.ethnicity_population_label)
+        except ScopeError as exc:
+            section.add(note(f"Disproportionality not computed: {exc}", warn=True))
+        else:
+            report.rows.extend(disp.rows())
+            section.add(_show(disp.table, caption=f"Disproportionality: search rate per "
+                                   f"1,000 against the {inputs.reference_group} group "
+                                   f"(population: {inputs.ethnicity_population_label})"))
+    else:
+        section.add(note("Disproportionality ratios need a reference population by ethnic "
+                         "group (crimeplan report --ethnicity-population FILE)."))
+    return section
+
+
+def _concentration(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+                   inputs: ReportInputs) -> Section:
+    section = Section("Concentration", "concentration")
+    rows = []
+    for places in ("lsoa", "grid", "location"):
+        c = concentration(con, report.scope, places)
+        report.rows.extend(c.rows())
+        rows.append({"places": c.place_label, "number of places": c.n_places,
+                     "records": c.crimes, **{f"top {k}% share": v
+                                             for k, v in c.top_share_pct.items()},
+                     "Gini": c.gini})
+    section.add(_show(pd.DataFrame(rows), caption="Share of records in the top places"))
+    section.add(paragraph(f"{c.universe}. Repeat locations: {c.repeat_locations:,} map points "
+                          f"had two or more records, holding {c.repeat_share_pct:.1f}% of "
+                          "mapped records. LSOA shares count every covered LSOA."))
+    return section
+
+
+def _deprivation(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+                 inputs: ReportInputs) -> Section:
+    section = Section("Deprivation", "deprivation")
+    try:
+        d = deprivation(con, report.scope)
+    except ScopeError as exc:
+        return section.add(note(f"Deprivation needs the reference data: {exc}", warn=True))
+    report.rows.extend(d.rows())
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.bar(d.by_decile["imd_decile"].astype(int), d.by_decile["rate_per_1000"], color="#4c2c92")
+    ax.set_xticks(range(1, 11))
+    ax.set_xlabel("IMD 2019 decile (1 = most deprived 10% of LSOAs in England)")
+    ax.set_ylabel("records per 1,000 residents")
+    section.add(svg_figure(fig, f"Crime rate by IMD decile, {report.scope.period}"))
+    section.add(note("The IMD contains a crime domain (9.3% of its weight, built from recorded "
+                     "crime), so part of this association is built in: it describes where "
+                     "crime is recorded, not why.", warn=True))
+    section.add(paragraph(f"Spearman's rank correlation between LSOA rate and IMD rank: "
+                          f"{d.spearman_rho:.3f} over {len(d.lsoa):,} LSOAs (rank 1 is the most "
+                          "deprived, so a negative value means more crime where more deprived)."))
+    if d.areas.note():
+        section.add(note(d.areas.note(), warn=True))
+    section.add(_show(d.by_decile, caption=d.unit))
+    return section
+
+
+def _map(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+         inputs: ReportInputs) -> Section:
+    section = Section("Map: LSOA crime rates", "map")
+    try:
+        rates = crime_rates(con, report.scope, "lsoa")
+    except ScopeError as exc:
+        return section.add(note(f"The map needs the reference data: {exc}", warn=True))
+    report.rows.extend(rates.rows())
+    geoms = con.execute(
+        "SELECT g.lsoa11_code AS area, g.wkb, g.lsoa11_code IN (SELECT lsoa11_code FROM "
+        "scope_lsoa) AS covered FROM ref_lsoa_geom g JOIN _candidate_lsoa USING (lsoa11_code)"
+    ).df()
+    if not geoms["covered"].any():
+        return section.add(note("No LSOA boundaries for the covered areas.", warn=True))
+    shapes = shapely.from_wkb(np.array([bytes(b) for b in geoms["wkb"]], dtype=object))
+    everything = gpd.GeoDataFrame(geoms[["area", "covered"]], geometry=shapes,
+                                  crs="EPSG:4326").to_crs("EPSG:27700")
+    gdf = everything[everything["covered"]].merge(rates.table[["area", "rate_per_1000"]],
+                                                  on="area", how="left")
+    fig, ax = plt.subplots(figsize=(8, 7))
+    if not everything["covered"].all():
+        everything[~everything["covered"]].plot(ax=ax, color="#e8e8e8", edgecolor="#bbbbbb",
+                                                linewidth=0.1, hatch="///")
+    cap = float(np.nanpercentile(gdf["rate_per_1000"], 98)) if gdf["rate_per_1000"].notna().any() \
+        else 1.0
+    gdf.plot(column="rate_per_1000", cmap="YlOrRd", linewidth=0.1, edgecolor="#777777", ax=ax,
+             legend=True, vmin=0, vmax=cap, missing_kwds={"color": "#dddddd"},
+             legend_kwds={"label": "records per 1,000 residents", "shrink": 0.6})
+    ax.set_axis_off()
+    section.add(svg_figure(fig, f"Records per 1,000 residents by LSOA, {report.scope.period} "
+                                f"({IMD_DENOMINATOR}); colour scale capped at the 98th "
+                                "percentile; hatched grey: districts not covered"))
+    if rates.note():
+        section.add(note(rates.note(), warn=True))
+    top = rates.table.head(inputs.top_n)
+    section.add(_show(top[["area", "area_name", "crimes", "population", "rate_per_1000"]],
+                           caption="Highest LSOA rates (all LSOA rates are in indicators.csv)"))
+    return section
+
+
+def _cost(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+          inputs: ReportInputs) -> Section:
+    section = Section("Cost of crime", "cost")
+    cost = cost_of_crime(con, report.scope, inputs.costs)
+    report.rows.extend(cost.rows())
+    section.add(paragraph(f"Estimated cost of the recorded crimes: £{cost.total:,.0f} "
+                          f"({cost.costs.price_base}). {cost.uncosted_crimes:,} records are in "
+                          "categories with no unit cost."))
+    section.add(note(f"Unit costs: {cost.costs.citation} Table version {cost.costs.version}, "
+                     f"from {cost.costs.source}. Each police.uk category is costed at one "
+                     "offence's rate (mostly a lower bound); read totals as indicative."))
+    shown = cost.table.assign(category=cost.table["category"].map(_label))
+    section.add(_show(shown[["category", "crimes", "offence", "unit_cost_gbp", "cost_gbp",
+                                  "limit"]], float_format="{:,.0f}",
+                           caption=f"Cost by category ({cost.unit})"))
+    return section
+
+
+def _peers(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+           inputs: ReportInputs) -> Section:
+    section = Section("Peer group", "peers")
+    scope = report.scope
+    area, area_type = (scope.lad_code, "lad") if scope.lad_code else (scope.forces[0], "force")
+    if len(scope.forces) > 1 and not scope.lad_code:
+        return section.add(note("Peer groups are for one force or one district."))
+    try:
+        peers = peer_group(con, area, area_type)
+    except ScopeError as exc:
+        return section.add(note(f"Peer group not available: {exc}", warn=True))
+    report.rows.extend(peers.rows())
+    section.add(paragraph("Most similar areas on population, density and deprivation (share of "
+                          "residents in the 20% most deprived LSOAs), each standardised across "
+                          f"the {len(peers.features)} {area_type} areas in the reference data."))
+    target = peers.features[peers.features["area"] == peers.area]
+    shown = pd.concat([target.assign(distance=0.0), peers.peers])
+    section.add(_show(shown[["area", "name", "population", "density",
+                                  "deprived_share_pct", "distance"]],
+                           caption="Target (distance 0) and its peers"))
+    return section
+
+
+def _methods(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+             inputs: ReportInputs) -> Section:
+    section = Section("Data and methods", "methods")
+    for text in (
+        "Crime: data.police.uk street-level records, one row per crime or anti-social behaviour "
+        "incident, located at anonymised map points; month resolution only.",
+        "Coverage: every indicator consults the warehouse's partitions (dataset × force × "
+        "month). Missing force-months are shown as gaps, left out of comparisons, and named.",
+        f"Rates: per 1,000 residents, {IMD_DENOMINATOR}; LSOAs of a force area are those whose "
+        "interior point lies in the force-area boundary.",
+        "Rises: the later period against the earlier one; percentage rises only where the "
+        f"earlier count is at least {inputs.min_count}.",
+        "Deprivation: English Indices of Deprivation 2019, which include a crime domain.",
+        "Stop and search: arrest rate and find rate are shares of all searches; ethnicity is "
+        "used only to audit searches.",
+    ):
+        section.add(paragraph(text))
+    section.add(f"<p>{esc(ATTRIBUTION)}</p>")
+    return section
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _label(slug: str) -> str:
+    """A category's published label ('all' → 'All records')."""
+    if slug == ALL:
+        return "All records"
+    found = crime_category(slug)
+    return found.label if found else slug
+
+
+def _show(frame: pd.DataFrame, **kwargs: object) -> str:
+    """An HTML table where float columns holding only whole numbers print as integers."""
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if values.dtype.kind == "f" and values.notna().all() and (values % 1 == 0).all():
+            shown[column] = [int(v) for v in values]
+    return html_table(shown, **kwargs)  # type: ignore[arg-type]
+
+
+def _top_categories(wide: pd.DataFrame) -> list[str]:
+    totals = wide.drop(columns=[ALL], errors="ignore").sum().sort_values(ascending=False)
+    return list(totals.index[:TOP_CATEGORIES])
+
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """A written report: its files, the selection hash it was built from, its run id."""
+
+    html: Path
+    indicators: Path
+    selection_sha256: str
+    run_id: str
+    report: AnalysisReport
+
+
+def run_report(home: Path, out: Path, *, force: str | None = None, area: str | None = None,
+               start: str | None = None, end: str | None = None, purpose: str | None = None,
+               inputs: ReportInputs | None = None) -> ReportRun:
+    """Build and write the report for a force or area, recorded in the workspace's audit log."""
+    parameters = {"force": force, "area": area, "from": start, "to": end, "out": str(out)}
+    con = Warehouse(home).connect()
+    try:
+        with RunRecorder(home, kind="report", purpose=purpose, parameters=parameters) as run:
+            scope = resolve_scope(con, force=force, area=area, start=start, end=end)
+            digest = selection_hash(con, scope)
+            run.add_input_data("warehouse selection", digest, forces=list(scope.forces),
+                               months=[month_text(scope.start), month_text(scope.end)],
+                               district=scope.lad_code)
+            report = build_report(con, scope, inputs)
+            html_path, csv_path = report.write(out)
+            run.add_output(html_path)
+            run.add_output(csv_path)
+            run.set_coverage({name: cov.to_dict() for name, cov in report.coverage.items()})
+            run.set_result("indicator_rows", len(report.rows))
+    finally:
+        con.close()
+    return ReportRun(html_path, csv_path, digest, run.run_id, report)
