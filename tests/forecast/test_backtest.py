@@ -14,7 +14,13 @@ from crimeplan.forecast.backtest import SYNCHRONOUS, backtest_periods, run_backt
 from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.models import make_model
-from crimeplan.forecast.outputs import BacktestInfo, best_vs_baseline, ranked_cells, write_backtest
+from crimeplan.forecast.outputs import (
+    BacktestInfo,
+    best_vs_baseline,
+    cell_table,
+    ranked_cells,
+    write_backtest,
+)
 from crimeplan.forecast.report import POLICE_UK_NOTE, build_report
 from crimeplan.report.html import esc, external_references
 
@@ -153,7 +159,7 @@ def test_runner_refuses_a_start_before_any_event():
 
 
 def test_ranked_cells_share_rank_when_tied():
-    frame = ranked_cells(grid_2x2(), np.array([1.0, 2.0, 1.0, 0.0]))
+    frame = ranked_cells(cell_table(grid_2x2()), np.array([1.0, 2.0, 1.0, 0.0]))
     assert list(frame["cell_id"]) == ["1_0", "0_0", "0_1", "1_1"]
     assert list(frame["rank"]) == [1, 2, 2, 4]
     assert frame.loc[0, ["x_min", "y_min", "x_max", "y_max"]].tolist() == [100, 0, 200, 100]
