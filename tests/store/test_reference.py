@@ -173,6 +173,20 @@ def test_force_areas_and_their_sizes(loaded):
     assert city_lsoas == pytest.approx(rows["E23000034"][1], rel=0.15)
 
 
+def test_each_lsoa_gets_the_force_area_of_its_district(loaded):
+    """The published force polygons are much coarser than the LSOAs (two of the City's six
+    LSOAs overlap the Met's polygon more than the City's); LSOAs follow their district."""
+    con, _ = loaded
+    essex = {"Basildon", "Braintree", "Brentwood", "Castle Point", "Chelmsford", "Colchester",
+             "Epping Forest", "Harlow", "Maldon", "Rochford", "Southend-on-Sea", "Tendring",
+             "Thurrock", "Uttlesford"}
+    rows = con.execute("SELECT lad19_name, pfa_code FROM ref_lsoa").fetchall()
+    for lad, pfa in rows:
+        expected = ("E23000034" if lad == "City of London"
+                    else "E23000028" if lad in essex else "E23000001")
+        assert pfa == expected, lad
+
+
 def test_representative_points_lie_inside_their_polygons(loaded):
     con, _ = loaded
     rows = con.execute("SELECT g.wkb, l.x, l.y FROM ref_lsoa l "

@@ -22,7 +22,12 @@ import shapely
 
 from crimeplan.sources.reference import DOMAINS, READERS, find_reference_files
 from crimeplan.store.enrich import refresh_enrichment
-from crimeplan.store.spatial import BNG, WGS84, boundary_version
+from crimeplan.store.spatial import (
+    BNG,
+    WGS84,
+    boundary_version,
+    largest_overlap,
+)
 
 _DOMAIN_COLUMNS = ",\n    ".join(f"{d}_rank INTEGER, {d}_decile INTEGER" for d in DOMAINS)
 
@@ -37,7 +42,8 @@ CREATE TABLE ref_lsoa (
     imd_rank INTEGER, imd_decile INTEGER,   -- rank 1 = most deprived; decile 1 = most deprived 10%
     {_DOMAIN_COLUMNS},
     area_km2 DOUBLE,                   -- computed in EPSG:27700
-    x DOUBLE, y DOUBLE                 -- representative point (inside the polygon), BNG metres
+    x DOUBLE, y DOUBLE,                -- representative point (inside the polygon), BNG metres
+    pfa_code VARCHAR                   -- force area holding the LSOA (see _force_areas)
 )""",
     "ref_lsoa_geom": """
 CREATE TABLE ref_lsoa_geom (lsoa11_code VARCHAR PRIMARY KEY, wkb BLOB NOT NULL)  -- WGS84""",
@@ -109,24 +115,37 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _areas(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Area in km² and representative point (BNG), and WGS84 WKB, of each boundary."""
-    bng = np.asarray(frame.to_crs(BNG).geometry.array, dtype=object)
-    wgs84 = np.asarray(frame.to_crs(WGS84).geometry.array, dtype=object)
-    inside = shapely.get_coordinates(shapely.point_on_surface(bng))
-    return shapely.area(bng) / 1e6, inside, shapely.to_wkb(wgs84)
+@dataclass(frozen=True)
+class _Boundaries:
+    """Boundaries of one layer, in BNG for measuring and as WGS84 WKB for storing."""
+
+    codes: np.ndarray
+    names: np.ndarray
+    bng: np.ndarray
+    wgs84: np.ndarray
+
+    @classmethod
+    def of(cls, frame: gpd.GeoDataFrame, code: str, name: str) -> _Boundaries:
+        return cls(codes=frame[code].to_numpy(dtype=object),
+                   names=frame[name].to_numpy(dtype=object),
+                   bng=np.asarray(frame.to_crs(BNG).geometry.array, dtype=object),
+                   wgs84=np.asarray(frame.to_crs(WGS84).geometry.array, dtype=object))
+
+    def area_km2(self) -> np.ndarray:
+        return shapely.area(self.bng) / 1e6
+
+    def wkb_wgs84(self) -> np.ndarray:
+        return shapely.to_wkb(self.wgs84)
 
 
-def _lsoa_table(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """One row per LSOA in any source (outer join on the code); WKB of the boundaries."""
+def _lsoa_table(frames: dict[str, pd.DataFrame], lsoas: _Boundaries | None) -> pd.DataFrame:
+    """One row per LSOA in any source (outer join on the code)."""
     parts: list[pd.DataFrame] = []
-    wkb = None
-    if "lsoa_boundaries" in frames:
-        bounds = frames["lsoa_boundaries"]
-        area, inside, wkb = _areas(bounds)
-        parts.append(pd.DataFrame({"lsoa11_code": bounds["lsoa11_code"].to_numpy(),
-                                   "lsoa11_name": bounds["lsoa11_name"].to_numpy(),
-                                   "area_km2": area, "x": inside[:, 0], "y": inside[:, 1]}))
+    if lsoas is not None:
+        inside = shapely.get_coordinates(shapely.point_on_surface(lsoas.bng))
+        parts.append(pd.DataFrame({"lsoa11_code": lsoas.codes, "lsoa11_name": lsoas.names,
+                                   "area_km2": lsoas.area_km2(),
+                                   "x": inside[:, 0], "y": inside[:, 1]}))
     parts += [frames[k] for k in ("imd", "domains", "population") if k in frames]
     table = pd.DataFrame({"lsoa11_code": pd.Series(dtype="str")})
     for i, part in enumerate(parts):
@@ -144,7 +163,21 @@ def _lsoa_table(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, np.ndarr
         table[name] = table[name].astype("Int64")
     for name in ("area_km2", "x", "y"):
         table[name] = table[name].astype("float64")
-    return table[list(LSOA_COLUMNS)].sort_values("lsoa11_code", ignore_index=True), wkb
+    return table[list(LSOA_COLUMNS)].sort_values("lsoa11_code", ignore_index=True)
+
+
+def _force_areas(table: pd.DataFrame, lsoas: _Boundaries, forces: _Boundaries) -> pd.Series:
+    """The force area of each LSOA: the one most of its district's LSOAs overlap most (districts
+    nest exactly in force areas; the published force polygons are far more generalised than the
+    LSOAs'), else the one it overlaps most itself."""
+    best = largest_overlap(lsoas.bng, forces.bng)
+    own = pd.Series(np.append(forces.codes, None)[best], index=lsoas.codes, dtype=object)
+    pfa = table["lsoa11_code"].map(own)
+    votes = pd.DataFrame({"lad": table["lad19_code"], "pfa": pfa}).dropna()
+    counts = votes.value_counts().rename("n").reset_index()
+    counts = counts.sort_values(["lad", "n", "pfa"], ascending=[True, False, True])
+    district = counts.drop_duplicates("lad").set_index("lad")["pfa"]
+    return table["lad19_code"].map(district).fillna(pfa).astype(object)
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:
@@ -184,19 +217,22 @@ def load_reference(con, folder: Path | str) -> ReferenceLoad:  # type: ignore[no
         {"name": name, "source_path": str(path.resolve()), "sha256": _sha256(path),
          "rows": len(frames[name]), "loaded_at": loaded_at} for name, path in found.items()
     ], columns=["name", "source_path", "sha256", "rows", "loaded_at"])
-    lsoa, lsoa_wkb = _lsoa_table(frames)
+    lsoas = forces = None
+    if "lsoa_boundaries" in frames:
+        lsoas = _Boundaries.of(frames["lsoa_boundaries"], "lsoa11_code", "lsoa11_name")
+    if "pfa_boundaries" in frames:
+        forces = _Boundaries.of(frames["pfa_boundaries"], "pfa_code", "pfa_name")
+    lsoa = _lsoa_table(frames, lsoas)
+    if lsoas is not None and forces is not None:
+        lsoa["pfa_code"] = _force_areas(lsoa, lsoas, forces)
     geom = pd.DataFrame({"lsoa11_code": pd.Series(dtype="str"), "wkb": pd.Series(dtype=object)})
-    if lsoa_wkb is not None:
-        geom = pd.DataFrame({"lsoa11_code": frames["lsoa_boundaries"]["lsoa11_code"].to_numpy(),
-                             "wkb": lsoa_wkb})
+    if lsoas is not None:
+        geom = pd.DataFrame({"lsoa11_code": lsoas.codes, "wkb": lsoas.wkb_wgs84()})
     pfa = pd.DataFrame({"pfa_code": pd.Series(dtype="str"), "pfa_name": pd.Series(dtype="str"),
                         "area_km2": pd.Series(dtype="float64"), "wkb": pd.Series(dtype=object)})
-    if "pfa_boundaries" in frames:
-        bounds = frames["pfa_boundaries"]
-        area, _, pfa_wkb = _areas(bounds)
-        pfa = pd.DataFrame({"pfa_code": bounds["pfa_code"].to_numpy(),
-                            "pfa_name": bounds["pfa_name"].to_numpy(),
-                            "area_km2": area, "wkb": pfa_wkb})
+    if forces is not None:
+        pfa = pd.DataFrame({"pfa_code": forces.codes, "pfa_name": forces.names,
+                            "area_km2": forces.area_km2(), "wkb": forces.wkb_wgs84()})
     refreshed = _replace_tables(con, {
         "ref_lsoa": _arrow(lsoa),
         "ref_lsoa_geom": pa.table({"lsoa11_code": pa.array(geom["lsoa11_code"], pa.string()),

@@ -62,6 +62,18 @@ def project_geometries(geoms: np.ndarray, src_crs: str, dst_crs: str) -> np.ndar
     return shapely.transform(np.asarray(geoms, dtype=object), _move)
 
 
+def largest_overlap(geoms: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """For each geometry, the index of the area it overlaps most (ties: lowest index), or
+    ``len(areas)`` where it overlaps none. Both in the same projected CRS."""
+    geom_idx, area_idx = shapely.STRtree(areas).query(geoms, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(geoms[geom_idx], areas[area_idx]))
+    order = np.lexsort((area_idx, -overlap, geom_idx))
+    first = order[np.unique(geom_idx[order], return_index=True)[1]]
+    best = np.full(len(geoms), len(areas), dtype=np.int64)
+    best[geom_idx[first]] = area_idx[first]
+    return best
+
+
 def boundary_version(sha256_by_source: dict[str, str]) -> str:
     """Short identifier of the boundary files loaded (their names and content hashes)."""
     text = "\n".join(f"{name}:{sha256_by_source[name]}"
@@ -73,7 +85,7 @@ def boundary_version(sha256_by_source: dict[str, str]) -> str:
 class _Layer:
     """One set of areas ready for lookup: tiled BNG polygons and the area each piece is from."""
 
-    codes: np.ndarray          # object array, sorted, one per area
+    codes: np.ndarray          # object array, sorted, one per area, then None for "no area"
     tree: shapely.STRtree
     owner: np.ndarray          # area index (into codes) of each tree piece
 
@@ -81,25 +93,27 @@ class _Layer:
     def build(cls, codes: np.ndarray, geoms_bng: np.ndarray) -> _Layer:
         """Sort areas by code (so the smallest code wins ties) and tile the large ones."""
         order = np.argsort(codes, kind="stable")
-        codes, geoms_bng = codes[order], geoms_bng[order]
-        pieces, owner = _tiled(geoms_bng, TILE_METRES)
+        pieces, owner = _tiled(geoms_bng[order], TILE_METRES)
         shapely.prepare(pieces)
-        return cls(codes=codes, tree=shapely.STRtree(pieces), owner=owner)
+        return cls(codes=np.append(codes[order], None), tree=shapely.STRtree(pieces),
+                   owner=owner)
 
-    def lookup(self, points: np.ndarray) -> np.ndarray:
-        """Code of the area each point lies in or on; a point on a shared boundary goes to the
-        area with the smallest code; None outside every area."""
-        found = np.full(len(points), len(self.codes), dtype=np.int64)
-        if len(self.codes):
-            point_idx, piece_idx = self.tree.query(points, predicate="intersects")
-            np.minimum.at(found, point_idx, self.owner[piece_idx])
-        codes = np.append(self.codes, None)
-        return codes[found]
+    def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Index into ``codes`` of the area each point lies in or on: a point on a shared
+        boundary goes to the area with the smallest code; the final None outside every area.
+        Bounding boxes first (STRtree), then an exact test of each candidate piece."""
+        found = np.full(len(x), len(self.codes) - 1, dtype=np.int64)
+        if len(self.owner) and len(x):
+            point_idx, piece_idx = self.tree.query(shapely.points(x, y))
+            inside = shapely.intersects_xy(self.tree.geometries[piece_idx], x[point_idx],
+                                           y[point_idx])
+            np.minimum.at(found, point_idx[inside], self.owner[piece_idx[inside]])
+        return found
 
 
 def _tiled(geoms: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
     """Cut polygons wider or taller than ``size`` into grid tiles; return pieces and owners."""
-    bounds = shapely.bounds(geoms)
+    bounds = shapely.bounds(geoms).reshape(-1, 4)
     large = ((bounds[:, 2] - bounds[:, 0]) > size) | ((bounds[:, 3] - bounds[:, 1]) > size)
     pieces, owner = [geoms[~large]], [np.flatnonzero(~large)]
     for i in np.flatnonzero(large):
@@ -116,15 +130,24 @@ def _tiled(geoms: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
 
 class AreaIndex:
     """LSOA (2011) and police force area lookup for BNG points, built from the warehouse's
-    reference boundaries (projected to BNG once, when the index is built)."""
+    reference boundaries (projected to BNG once, when the index is built).
+
+    A point in an LSOA takes the force area the LSOA was assigned when the reference data was
+    loaded, so the two always agree; only points outside every LSOA (or in an LSOA with no
+    force area) are tested against the force area polygons themselves.
+    """
 
     def __init__(self, lsoa_codes: np.ndarray, lsoa_wgs84: np.ndarray, pfa_codes: np.ndarray,
-                 pfa_wgs84: np.ndarray, version: str) -> None:
+                 pfa_wgs84: np.ndarray, version: str,
+                 lsoa_pfa: np.ndarray | None = None) -> None:
         self.version = version
-        self._lsoa = _Layer.build(np.asarray(lsoa_codes, dtype=object),
-                                  project_geometries(lsoa_wgs84, WGS84, BNG))
+        lsoa_codes = np.asarray(lsoa_codes, dtype=object)
+        self._lsoa = _Layer.build(lsoa_codes, project_geometries(lsoa_wgs84, WGS84, BNG))
         self._pfa = _Layer.build(np.asarray(pfa_codes, dtype=object),
                                  project_geometries(pfa_wgs84, WGS84, BNG))
+        by_lsoa = dict(zip(lsoa_codes, lsoa_pfa if lsoa_pfa is not None
+                           else np.full(len(lsoa_codes), None), strict=True))
+        self._pfa_of_lsoa = np.array([by_lsoa.get(c) for c in self._lsoa.codes], dtype=object)
 
     @classmethod
     def from_warehouse(cls, con) -> AreaIndex | None:  # type: ignore[no-untyped-def]
@@ -134,10 +157,12 @@ class AreaIndex:
         sources = {s.name: s.sha256 for s in loaded_sources(con)}
         if not any(name in sources for name in BOUNDARY_SOURCES):
             return None
-        lsoa = con.execute("SELECT lsoa11_code, wkb FROM ref_lsoa_geom").fetchall()
+        lsoa = con.execute("SELECT g.lsoa11_code, g.wkb, l.pfa_code FROM ref_lsoa_geom g "
+                           "LEFT JOIN ref_lsoa l USING (lsoa11_code)").fetchall()
         pfa = con.execute("SELECT pfa_code, wkb FROM ref_pfa").fetchall()
         return cls(lsoa_codes=np.array([r[0] for r in lsoa], dtype=object),
                    lsoa_wgs84=shapely.from_wkb([r[1] for r in lsoa]),
+                   lsoa_pfa=np.array([r[2] for r in lsoa], dtype=object),
                    pfa_codes=np.array([r[0] for r in pfa], dtype=object),
                    pfa_wgs84=shapely.from_wkb([r[1] for r in pfa]),
                    version=boundary_version(sources))
@@ -152,7 +177,10 @@ class AreaIndex:
         usable = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
         for start in range(0, len(usable), LOOKUP_CHUNK):
             rows = usable[start:start + LOOKUP_CHUNK]
-            points = shapely.points(x[rows], y[rows])
-            lsoa[rows] = self._lsoa.lookup(points)
-            pfa[rows] = self._pfa.lookup(points)
+            found = self._lsoa.locate(x[rows], y[rows])
+            lsoa[rows] = self._lsoa.codes[found]
+            pfa[rows] = self._pfa_of_lsoa[found]
+            unknown = rows[np.equal(pfa[rows], None)]
+            if len(unknown):
+                pfa[unknown] = self._pfa.codes[self._pfa.locate(x[unknown], y[unknown])]
         return lsoa, pfa
