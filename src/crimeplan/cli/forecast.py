@@ -29,11 +29,11 @@ CategoryOption = Annotated[str | None, typer.Option(
     "--category", help="Only this crime category (police.uk slug or label, or the point data "
                        "set's category value).")]
 GridCrsOption = Annotated[str | None, typer.Option(
-    "--grid-crs", help="Projected CRS of the grid [default: EPSG:27700 for UK data, else the "
-                       "data's UTM zone].")]
+    "--grid-crs", help="Projected CRS of the grid.",
+    show_default="EPSG:27700 for UK data, else the data's UTM zone")]
 BoundaryOption = Annotated[Path | None, typer.Option(
-    "--boundary", help="Study-area polygon file (any vector format; reprojected) [default: the "
-                       "force area if reference data is loaded, else the data's extent].")]
+    "--boundary", help="Study-area polygon file (any vector format; reprojected).",
+    show_default="the force area if reference data is loaded, else the data's extent")]
 HORIZON_FREQ = {"1D": "D", "1W": "W", "1M": "M"}
 
 
@@ -103,8 +103,8 @@ def backtest(
         f"{c * 100:g}" for c in DEFAULT_COVERAGE),
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Address of a running Dask scheduler (e.g. tcp://host:8786), or "
-                            "'synchronous' to run in this process [default: a LocalCluster].")
-                         ] = None,
+                            "'synchronous' to run in this process.",
+        show_default="a LocalCluster started for the run")] = None,
     boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples for the intervals.")
                     ] = 1000,
     purpose: PurposeOption = None,
