@@ -29,6 +29,9 @@ OFFENCE_GROUP_SHARE = (0.30, 0.22, 0.14, 0.12, 0.08, 0.07, 0.07)
 #: Log-odds added for each current offence group (violence is the reference).
 OFFENCE_GROUP_EFFECT = (0.0, 0.35, 0.2, 0.1, 0.15, 0.4, -0.3)
 DISTRICTS = tuple(f"DH{i}" for i in range(1, 10))
+#: The custody records' model features: no protected attribute, no area.
+CUSTODY_FEATURES = ("age", "prior_arrests", "prior_violent_arrests", "age_first_arrest",
+                    "offence_group")
 
 #: Offence types of the synthetic histories: serious ones, then volume ones.
 SERIOUS_OFFENCES = ("homicide", "rape", "wounding with intent", "robbery", "domestic burglary",

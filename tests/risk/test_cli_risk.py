@@ -1,0 +1,177 @@
+"""`crimeplan risk` end to end on synthetic custody data: files, cards, audit records, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from crimeplan.cli.main import app
+from crimeplan.governance.audit import AuditLog
+from crimeplan.report.html import assert_self_contained
+from crimeplan.risk.errors import RiskInputError
+from crimeplan.risk.modeldir import load_model
+from crimeplan.risk.synthetic import CUSTODY_FEATURES
+
+runner = CliRunner()
+FEATURES = ",".join(CUSTODY_FEATURES)
+
+
+def _fit(home, train, out, *extra):
+    return runner.invoke(app, ["risk", "fit", str(train), "--target", "reoffended_2y",
+                               "--features", FEATURES, "--id", "custody_id",
+                               "--protected", "ethnicity,sex", "--model", "logistic",
+                               "--folds", "3", "--out", str(out), "--home", str(home),
+                               "--purpose", "test", *extra])
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory, custody_csvs):
+    folder = tmp_path_factory.mktemp("cli")
+    home, model = folder / "home", folder / "model"
+    result = _fit(home, custody_csvs[0], model)
+    assert result.exit_code == 0, result.output
+    return home, model
+
+
+def test_fit_writes_a_checked_model_card(fitted, custody_csvs):
+    home, model = fitted
+    card = json.loads((model / "model.json").read_text())
+    assert card["format"] == "crimeplan-risk-model" and card["format_version"] == 1
+    assert card["model"] == "logistic" and card["features"] == list(CUSTODY_FEATURES)
+    assert card["cost_ratio"] == "2:1"
+    assert card["bands"] == pytest.approx({"moderate_from": 1 / 3, "high_from": 2 / 3})
+    assert card["calibration"]["method"] == "sigmoid"  # fewer than 1,000 rows
+    assert card["protected_as_feature"] is False
+    assert card["training_data"]["rows"] == 600
+    assert 0.6 < card["cv_metrics"]["auc"] < 0.95
+    # protected attributes are absent from what the model sees
+    encoded = " ".join(card["encoded_features"])
+    assert "ethnicity" not in encoded and "sex" not in encoded
+    saved = load_model(model)
+    assert not {"ethnicity", "sex"} & set(saved.model.feature_names_in_)
+    record = [r for r in AuditLog(home).records() if r["kind"] == "risk.fit"][-1]
+    assert record["status"] == "ok" and record["purpose"] == "test"
+    assert record["results"]["protected_as_feature"] is False
+    assert record["inputs"][0]["sha256"] == card["training_data"]["sha256"]
+
+
+def test_protected_feature_needs_the_flag_and_is_recorded(tmp_path, custody_csvs):
+    home = tmp_path / "home"
+    refused = runner.invoke(app, ["risk", "fit", str(custody_csvs[0]), "--target",
+                                  "reoffended_2y", "--features", "age,sex", "--protected",
+                                  "sex", "--out", str(tmp_path / "m"), "--home", str(home)])
+    assert refused.exit_code != 0
+    assert "--allow-protected-as-feature" in refused.output
+    allowed = runner.invoke(app, ["risk", "fit", str(custody_csvs[0]), "--target",
+                                  "reoffended_2y", "--features", "age,sex", "--protected",
+                                  "sex,ethnicity", "--model", "baseline", "--folds", "3",
+                                  "--allow-protected-as-feature", "--out", str(tmp_path / "m"),
+                                  "--home", str(home)])
+    assert allowed.exit_code == 0, allowed.output
+    card = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert card["protected_as_feature"] is True
+    assert card["protected_features_used"] == ["sex"]
+    assert "sex_Male" in card["encoded_features"]
+    records = [r for r in AuditLog(home).records() if r["kind"] == "risk.fit"]
+    assert records[0]["status"] == "failed"
+    assert records[-1]["results"]["protected_features_used"] == ["sex"]
+
+
+def test_predict_gives_probability_band_and_reasons(fitted, custody_csvs, tmp_path):
+    home, model = fitted
+    out = tmp_path / "preds.csv"
+    result = runner.invoke(app, ["risk", "predict", str(model), str(custody_csvs[1]), "--out",
+                                 str(out), "--home", str(home), "--json"])
+    assert result.exit_code == 0, result.output
+    preds = pd.read_csv(out)
+    assert list(preds.columns) == ["custody_id", "probability", "band", "reasons"]
+    assert len(preds) == 400
+    assert preds["probability"].between(0, 1).all()
+    card = load_model(model).card
+    expected = card.thresholds.assign(preds["probability"].to_numpy())
+    assert (preds["band"].to_numpy() == expected).all()
+    assert preds["reasons"].str.contains("raises the estimate|no factor").all()
+    summary = json.loads(result.output)
+    assert sum(summary["band_counts"].values()) == 400
+    assert any(r["kind"] == "risk.predict" for r in AuditLog(home).records())
+
+
+def test_evaluate_writes_metrics_and_a_self_contained_report(fitted, custody_csvs, tmp_path):
+    home, model = fitted
+    out = tmp_path / "eval"
+    result = runner.invoke(app, ["risk", "evaluate", str(model), str(custody_csvs[1]),
+                                 "--target", "reoffended_2y", "--protected", "ethnicity,sex",
+                                 "--out", str(out), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["format"] == "crimeplan-risk-metrics" and metrics["format_version"] == 1
+    assert metrics["data"]["rows"] == 400
+    groups = pd.DataFrame(metrics["groups"])
+    assert set(groups["attribute"]) == {"ethnicity", "sex"}
+    for column in ("attribute", "group", "n", "base_rate", "selection_rate", "fpr", "fnr",
+                   "auc", "ece", "mean_predicted"):
+        assert column in groups.columns
+    assert groups.groupby("attribute")["n"].sum().tolist() == [400, 400]
+    test = pd.read_csv(custody_csvs[1])
+    male = groups[(groups["attribute"] == "sex") & (groups["group"] == "Male")].iloc[0]
+    assert male["n"] == (test["sex"] == "Male").sum()
+    assert male["base_rate"] == pytest.approx(test.loc[test["sex"] == "Male",
+                                                       "reoffended_2y"].mean())
+    report = (out / "report.html").read_text()
+    assert_self_contained(report)
+    assert "Chouldechova" in report and "Kleinberg" in report
+    record = [r for r in AuditLog(home).records() if r["kind"] == "risk.evaluate"][-1]
+    assert record["results"]["overall"]["auc"] == metrics["overall"]["auc"]
+    assert {o["path"].rsplit("/", 1)[-1] for o in record["outputs"]} == {"metrics.json",
+                                                                        "report.html"}
+
+
+def test_tampered_model_is_refused(fitted, tmp_path):
+    import shutil
+    _, model = fitted
+    copy = tmp_path / "copy"
+    shutil.copytree(model, copy)
+    with open(copy / "model.joblib", "ab") as fh:
+        fh.write(b"x")
+    with pytest.raises(RiskInputError, match="SHA-256 differs"):
+        load_model(copy)
+    card = json.loads((copy / "model.json").read_text())
+    card["format_version"] = 99
+    (copy / "model.json").write_text(json.dumps(card))
+    with pytest.raises(RiskInputError, match="version 99"):
+        load_model(copy)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--target", "reoffended"], "'reoffended' not found"),
+    (["--target", "reoffended_2y", "--cost-ratio", "five"], "cost ratio"),
+    (["--target", "reoffended_2y", "--model", "svm"], "unknown model 'svm'"),
+])
+def test_bad_fit_input_exits_non_zero_with_a_clear_message(tmp_path, custody_csvs, args,
+                                                            message):
+    result = runner.invoke(app, ["risk", "fit", str(custody_csvs[0]), "--features", FEATURES,
+                                 "--out", str(tmp_path / "m"), "--home", str(tmp_path / "h"),
+                                 *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+
+
+def test_one_class_training_file_is_refused(tmp_path, custody):
+    path = tmp_path / "one.csv"
+    custody.assign(reoffended_2y=0).to_csv(path, index=False)
+    result = runner.invoke(app, ["risk", "fit", str(path), "--target", "reoffended_2y",
+                                 "--features", FEATURES, "--out", str(tmp_path / "m"),
+                                 "--home", str(tmp_path / "h")])
+    assert result.exit_code == 2
+    assert "only one class" in result.output and str(path.name) in result.output
+
+
+def test_synth_is_seeded(tmp_path):
+    for name in ("a.csv", "b.csv"):
+        assert runner.invoke(app, ["risk", "synth", "--out", str(tmp_path / name), "--rows",
+                                   "50", "--seed", "9", "--home", str(tmp_path / "h")]
+                             ).exit_code == 0
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()

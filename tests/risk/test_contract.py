@@ -1,0 +1,144 @@
+"""One conformance suite run on every risk model, as scikit-learn's estimator checks are."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from crimeplan.risk.base import RiskModel
+from crimeplan.risk.errors import RiskInputError
+from crimeplan.risk.models import (
+    MODELS,
+    CalibratedRiskModel,
+    CostSensitiveForest,
+    GradientBoosting,
+    LogisticBaseline,
+    PenalisedLogistic,
+)
+from crimeplan.risk.synthetic import CUSTODY_FEATURES
+
+FEATURES = list(CUSTODY_FEATURES)
+
+
+def _small(model: RiskModel) -> RiskModel:
+    """Keep the suite quick: fewer trees and folds, same code paths."""
+    if isinstance(model, CostSensitiveForest | GradientBoosting):
+        return model.set_params(n_estimators=30)
+    if isinstance(model, PenalisedLogistic):
+        return model.set_params(folds=3)
+    return model
+
+
+ALL_MODELS = [
+    pytest.param(lambda: _small(LogisticBaseline()), id="baseline"),
+    pytest.param(lambda: _small(PenalisedLogistic()), id="logistic"),
+    pytest.param(lambda: _small(CostSensitiveForest(cost_ratio=3.0)), id="forest"),
+    pytest.param(lambda: _small(GradientBoosting()), id="boosting"),
+    pytest.param(lambda: CalibratedRiskModel(_small(GradientBoosting()), folds=3),
+                 id="calibrated-boosting"),
+    pytest.param(lambda: CalibratedRiskModel(LogisticBaseline(), method="isotonic", folds=3),
+                 id="calibrated-baseline-isotonic"),
+]
+
+
+@pytest.fixture(scope="module")
+def xy(custody):
+    return custody[FEATURES], custody["reoffended_2y"].to_numpy()
+
+
+def test_every_named_model_is_in_the_suite():
+    assert set(MODELS) == {"baseline", "logistic", "forest", "boosting"}
+
+
+@pytest.mark.parametrize("make", ALL_MODELS)
+def test_init_only_stores_parameters(make):
+    model = make()
+    params = model.get_params(deep=False)
+    for name, value in params.items():
+        assert getattr(model, name) is value
+    assert not [a for a in vars(model) if a.endswith("_")], "no fitted state before fit"
+    assert clone(model).get_params(deep=False).keys() == params.keys()
+
+
+@pytest.mark.parametrize("make", ALL_MODELS)
+def test_fit_predict_contract(make, xy):
+    X, y = xy
+    model = make()
+    assert model.fit(X, y) is model
+    p = model.predict_proba(X)
+    assert p.shape == (len(X), 2)
+    assert np.all((p >= 0) & (p <= 1))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    assert list(model.feature_names_in_) == FEATURES
+    assert list(model.classes_) == [0, 1]
+    assert set(model.predict(X)) <= {0, 1}
+    # the features it learned from carry signal
+    from sklearn.metrics import roc_auc_score
+    assert roc_auc_score(y, p[:, 1]) > 0.6
+
+
+@pytest.mark.parametrize("make", ALL_MODELS)
+def test_deterministic_and_picklable(make, xy):
+    X, y = xy
+    first = make().fit(X, y).predict_proba(X)
+    model = make().fit(X, y)
+    np.testing.assert_allclose(model.predict_proba(X), first)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(again.predict_proba(X), first)
+
+
+@pytest.mark.parametrize("make", ALL_MODELS)
+def test_column_order_and_unseen_categories(make, xy):
+    X, y = xy
+    model = make().fit(X, y)
+    shuffled = X[list(reversed(FEATURES))]
+    np.testing.assert_allclose(model.predict_proba(shuffled), model.predict_proba(X))
+    unseen = X.head(5).assign(offence_group="never seen before")
+    assert np.isfinite(model.predict_proba(unseen)).all()
+
+
+@pytest.mark.parametrize("make", ALL_MODELS)
+def test_text_features_are_one_hot_encoded_inside(make, xy):
+    X, y = xy
+    model = make().fit(X, y)
+    encoded = model.encoded_feature_names
+    assert "offence_group" not in encoded
+    assert {f"offence_group_{g}" for g in X["offence_group"].unique()} <= set(encoded)
+
+
+@pytest.mark.parametrize("make", ALL_MODELS)
+def test_bad_training_data_is_refused(make, xy):
+    X, y = xy
+    with pytest.raises(RiskInputError, match="one class"):
+        make().fit(X, np.zeros(len(X), dtype=int))
+    model = make().fit(X, y)
+    with pytest.raises(RiskInputError, match="prior_arrests"):
+        model.predict_proba(X.drop(columns=["prior_arrests"]))
+
+
+def test_forest_cost_ratio_is_its_class_weight(xy):
+    X, y = xy
+    forest = CostSensitiveForest(cost_ratio=4.0, n_estimators=20).fit(X, y)
+    assert forest.pipeline_[-1].class_weight == {0: 1.0, 1: 4.0}
+    even = CostSensitiveForest(cost_ratio=1.0, n_estimators=20).fit(X, y)
+    # weighting reoffenders up pushes raw scores up: the "cautious" lean HART chose
+    assert forest.predict_proba(X)[:, 1].mean() > even.predict_proba(X)[:, 1].mean() + 0.05
+
+
+def test_penalty_is_chosen_from_the_grid(xy):
+    X, y = xy
+    model = PenalisedLogistic(Cs=(0.001, 1.0), folds=3).fit(X, y)
+    assert model.C_ in (0.001, 1.0)
+
+
+def test_plain_arrays_get_generated_names():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+    model = LogisticBaseline().fit(X, y)
+    assert list(model.feature_names_in_) == ["x0", "x1"]
+    assert model.predict_proba(pd.DataFrame(X, columns=["x0", "x1"])).shape == (200, 2)

@@ -1,0 +1,118 @@
+"""Metrics and bands on hand-made examples, plus property tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crimeplan.risk.bands import BandThresholds, CostRatio
+from crimeplan.risk.errors import RiskInputError
+from crimeplan.risk.evaluation import (
+    band_confusion,
+    by_group,
+    calibration_curve,
+    evaluate,
+    expected_calibration_error,
+    group_metrics,
+)
+
+EVEN = BandThresholds(0.5, 0.5)
+
+
+def test_cost_ratio_sets_the_band_thresholds():
+    t = BandThresholds.from_cost_ratio(CostRatio.parse("2:1"))
+    assert t.moderate_from == pytest.approx(1 / 3)
+    assert t.high_from == pytest.approx(2 / 3)
+    five = BandThresholds.from_cost_ratio(CostRatio.parse(" 5 : 1 "))
+    assert (five.moderate_from, five.high_from) == pytest.approx((1 / 6, 5 / 6))
+    # the reverse ratio gives the same two cut-offs
+    reverse = BandThresholds.from_cost_ratio(CostRatio.parse("1:5"))
+    assert (reverse.moderate_from, reverse.high_from) == pytest.approx((1 / 6, 5 / 6))
+    even = BandThresholds.from_cost_ratio(CostRatio(1, 1))
+    assert even.moderate_from == even.high_from == 0.5
+    assert list(t.assign([0.1, 1 / 3, 0.5, 2 / 3, 0.9])) == [
+        "low", "moderate", "moderate", "high", "high"]
+
+
+@pytest.mark.parametrize("text", ["5", "a:b", "0:1", "-1:2", ""])
+def test_bad_cost_ratio(text):
+    with pytest.raises(RiskInputError, match="cost ratio"):
+        CostRatio.parse(text)
+
+
+def test_ece_by_hand():
+    # bin [0.1,0.2): p=0.1,0.1 outcomes 0,1 -> |0.1-0.5|=0.4, weight 2/5
+    # bin [0.8,0.9): p=0.8,0.8,0.8 outcomes 1,1,1 -> |0.8-1|=0.2, weight 3/5
+    y = np.array([0, 1, 1, 1, 1])
+    p = np.array([0.1, 0.1, 0.8, 0.8, 0.8])
+    assert expected_calibration_error(y, p) == pytest.approx(0.4 * 2 / 5 + 0.2 * 3 / 5)
+    curve = calibration_curve(y, p)
+    assert [(b.lower, b.n, b.observed_rate) for b in curve] == [(0.1, 2, 0.5), (0.8, 3, 1.0)]
+    # p = 1 falls in the last bin
+    assert calibration_curve([1], [1.0])[0].lower == pytest.approx(0.9)
+
+
+def test_group_metrics_by_hand():
+    t = BandThresholds(0.3, 0.7)
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 1])
+    p = np.array([0.9, 0.5, 0.2, 0.8, 0.4, 0.1, 0.1, 0.75])
+    m = group_metrics(y, p, t)
+    # flagged (p >= 0.3): 0.9 0.5 0.8 0.4 0.75 -> 5 of 8
+    assert m.selection_rate == pytest.approx(5 / 8)
+    # non-reoffenders 0.8 0.4 0.1 0.1: flagged 2 -> FPR 1/2
+    assert m.fpr == pytest.approx(0.5)
+    # reoffenders 0.9 0.5 0.2 0.75: missed 1 -> FNR 1/4
+    assert m.fnr == pytest.approx(0.25)
+    # dangerous: reoffenders in low band (p < 0.3): 0.2 -> 1/4
+    assert m.dangerous_error_rate == pytest.approx(0.25)
+    # cautious: non-reoffenders in high band (p >= 0.7): 0.8 -> 1/4
+    assert m.cautious_error_rate == pytest.approx(0.25)
+    assert m.accuracy == pytest.approx(5 / 8)
+    assert m.base_rate == 0.5
+    # AUC: pairs (pos, neg) with pos > neg: 0.9>all 4, 0.5>3, 0.2>2, 0.75>3 -> 12/16
+    assert m.auc == pytest.approx(12 / 16)
+    assert m.brier == pytest.approx(np.mean((p - y) ** 2))
+    confusion = band_confusion(y, p, t).set_index("band")
+    assert confusion.loc["high", "n"] == 3 and confusion.loc["high", "reoffended"] == 2
+    assert confusion.loc["low", "did_not_reoffend"] == 2
+
+
+def test_by_group_matches_each_subset_and_handles_one_class_groups():
+    y = np.array([1, 0, 1, 0, 1, 1])
+    p = np.array([0.9, 0.2, 0.6, 0.7, 0.4, 0.8])
+    groups = pd.DataFrame({"race": ["a", "a", "a", "a", "b", "b"]})
+    table = by_group(y, p, groups, EVEN).set_index("group")
+    a = group_metrics(y[:4], p[:4], EVEN)
+    assert table.loc["a", "fpr"] == pytest.approx(a.fpr) == pytest.approx(0.5)
+    assert table.loc["a", "n"] == 4
+    assert np.isnan(table.loc["b", "auc"])  # group b has only reoffenders
+    assert np.isnan(table.loc["b", "fpr"])
+    assert table.loc["b", "fnr"] == pytest.approx(0.5)
+    result = evaluate(y, p, groups, EVEN).to_dict()
+    b = next(r for r in result["groups"] if r["group"] == "b")
+    assert b["auc"] is None and b["fpr"] is None  # NaN becomes null in JSON
+    assert set(result["group_calibration_curves"]["race"]) == {"a", "b"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.floats(0, 1)), min_size=1, max_size=60))
+def test_ece_is_between_zero_and_one_and_zero_when_perfect(pairs):
+    y = np.array([a for a, _ in pairs])
+    p = np.array([b for _, b in pairs])
+    ece = expected_calibration_error(y, p)
+    assert 0.0 <= ece <= 1.0
+    assert expected_calibration_error(y, y.astype(float)) == pytest.approx(0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.05, 20), st.lists(st.floats(0, 1), min_size=2, max_size=40))
+def test_bands_are_monotone_in_probability(ratio, probabilities):
+    t = BandThresholds.from_cost_ratio(CostRatio(ratio, 1.0))
+    order = {"low": 0, "moderate": 1, "high": 2}
+    p = np.sort(np.array(probabilities))
+    ranks = [order[b] for b in t.assign(p)]
+    assert ranks == sorted(ranks)
+    assert t.moderate_from + t.high_from == pytest.approx(1.0)
