@@ -59,6 +59,9 @@ def _pai_by_coverage(pooled: pd.DataFrame) -> plt.Figure:
                     yerr=[rows["pai"] - rows["pai_low"], rows["pai_high"] - rows["pai"]],
                     marker="o", capsize=3, label=model)
     ax.set_xscale("log")
+    levels = sorted(pooled["coverage"].unique())
+    ax.set_xticks([c * 100 for c in levels], [f"{c * 100:g}" for c in levels])
+    ax.minorticks_off()
     ax.set_xlabel("share of study area flagged (%)")
     ax.set_ylabel("pooled PAI")
     ax.legend(fontsize="small")
