@@ -264,6 +264,26 @@ def test_a_bad_file_leaves_the_previous_load_untouched(tmp_path):
     assert _row(con, "E01000001")["population"] == 1296
 
 
+def test_loading_re_enriches_rows_already_in_the_warehouse(tmp_path):
+    """Rows ingested before the reference data get their LSOA and force area on load."""
+    con = Warehouse(tmp_path / "home").connect()
+    # City of London 001A's representative point (BNG 532129.09, 181682.96) in WGS84, and sea
+    points = [(-0.0970660, 51.5186214), (2.0, 52.0)]
+    for n, (lon, lat) in enumerate(points):
+        con.execute("INSERT INTO locations (longitude, latitude) VALUES (?, ?)", [lon, lat])
+        con.execute("INSERT INTO street (force, month, longitude, latitude, mapped, crime_type, "
+                    "category, file_id, line) VALUES ('city-of-london', DATE '2018-01-01', ?, ?, "
+                    "true, 'Burglary', 'burglary', 1, ?)", [lon, lat, n + 2])
+    result = load_reference(con, SAMPLE)
+    assert result.locations_refreshed == 2
+    rows = con.execute("SELECT lsoa11_code, pfa_code, round(x), round(y) FROM street "
+                       "ORDER BY line").fetchall()
+    assert rows[0] == ("E01000001", "E23000034", 532129, 181683)
+    assert rows[1][:2] == (None, None)
+    stamps = {r[0] for r in con.execute("SELECT enriched_with FROM locations").fetchall()}
+    assert stamps == {result.summary.version}
+
+
 # --- finding files by their publishers' names --------------------------------------------------
 
 def test_files_are_found_recursively_under_original_names(tmp_path):
