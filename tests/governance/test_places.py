@@ -41,7 +41,10 @@ def test_shares_and_disparity_by_hand(toy_home):
     assert t.loc["1", "attention_per_crime_share"] == pytest.approx((13 / 16) / (3 / 8))
     d = result.disparity_crime
     assert d.estimate == pytest.approx(7 / 16)
-    assert d.low <= d.estimate <= d.high
+    # resampling the periods: Jan twice gives 0.5, Feb twice 0.375, one of each 7/16
+    assert 0.375 - 1e-9 <= d.low <= d.estimate <= d.high <= 0.5 + 1e-9
+    # chance level: k of 8 crimes drawn into A (attention 13/16) gives |13 - 2k| / 16
+    assert d.chance in {abs(13 - 2 * k) / 16 for k in range(9)}
     r = result.disparity_residents
     assert r.estimate == pytest.approx(9 / 16)
     # resampling the two periods gives 0.375 (Feb twice), 0.5625 or 0.75 (Jan twice)

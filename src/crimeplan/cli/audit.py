@@ -21,7 +21,7 @@ from crimeplan.cli.common import (
 )
 from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.people import read_people, write_people_audit
-from crimeplan.governance.places import WEIGHTINGS
+from crimeplan.governance.places import WEIGHTINGS, interval_json
 from crimeplan.governance.places_io import run_place_audit, write_place_audit
 from crimeplan.governance.runs import RunRecorder
 from crimeplan.settings import RUNS_DIR
@@ -129,8 +129,8 @@ def places(
             rec.add_output(path)
         for r in audit.results:
             rec.set_result(f"{r.model} by {r.attribute}", {
-                "disparity_vs_crime": _interval(r.disparity_crime),
-                "disparity_vs_residents": _interval(r.disparity_residents)})
+                "disparity_vs_crime": interval_json(r.disparity_crime),
+                "disparity_vs_residents": interval_json(r.disparity_residents)})
     if as_json:
         print_json({"audit_run": rec.run_id, **audit.to_json()})
         return
@@ -141,7 +141,8 @@ def places(
         line = f"  {r.model} by {r.attribute}:"
         if r.disparity_crime is not None:
             d = r.disparity_crime
-            line += f" disparity vs crime {d.estimate:.3f} [{d.low:.3f}, {d.high:.3f}]"
+            line += (f" disparity vs crime {d.estimate:.3f} [{d.low:.3f}, {d.high:.3f}], "
+                     f"chance level {d.chance:.3f};")
         if r.disparity_residents is not None:
             d = r.disparity_residents
             line += f" vs residents {d.estimate:.3f} [{d.low:.3f}, {d.high:.3f}]"
@@ -182,11 +183,6 @@ def people(
         for sentence in sentences:
             console.print(f"  • {sentence}", highlight=False)
     console.print(f"wrote {files.html}")
-
-
-def _interval(value: Any) -> dict[str, float] | None:
-    return None if value is None else {"estimate": value.estimate, "low": value.low,
-                                       "high": value.high}
 
 
 def _record_hash(home: Path, run_id: str) -> str:

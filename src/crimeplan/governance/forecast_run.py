@@ -34,6 +34,7 @@ class ForecastRun:
 
     run_id: str
     dataset: str | None
+    category: str | None
     crs: str
     forecasts: dict[str, dict[str, pd.DataFrame]]
     periods: dict[str, PeriodWindow]
@@ -57,6 +58,7 @@ def read_forecast_run(record: dict[str, Any]) -> ForecastRun:
     grid = summary.get("grid", {})
     crs = grid.get("crs") or params.get("grid_crs") or "EPSG:27700"
     dataset = summary.get("dataset") or params.get("dataset")
+    category = summary.get("category") or params.get("category")
     forecasts: dict[str, dict[str, pd.DataFrame]] = {}
     for path in sorted(csvs):
         forecasts.setdefault(path.parent.name, {})[path.stem] = _read_forecast(path)
@@ -66,7 +68,7 @@ def read_forecast_run(record: dict[str, Any]) -> ForecastRun:
     labels = sorted({label for per_model in forecasts.values() for label in per_model})
     periods = {label: windows.get(label) or _window_from_label(label, run_id)
                for label in labels}
-    return ForecastRun(run_id, dataset, crs, forecasts, periods)
+    return ForecastRun(run_id, dataset, category, crs, forecasts, periods)
 
 
 def _summary(files: list[Path], out_dir: Path) -> dict[str, Any]:

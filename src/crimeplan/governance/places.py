@@ -11,8 +11,12 @@ crime in the same periods and of residents:
   periods;
 * disparity index: half the sum over groups of |attention share − crime share| (the share of
   attention that would have to move for attention to follow recorded crime; 0 = proportional),
-  and the same against residents. Its 95% interval resamples the periods and, within each,
-  the recorded crimes (multinomially), ``n_boot`` times with a fixed seed;
+  and the same against residents. Its 95% interval resamples the audited periods (attention
+  and crime of a period together), ``n_boot`` times with a fixed seed. With few crimes the
+  index is inflated by chance alone, so the audit also gives its *chance level*: the 95th
+  percentile of the index when the same number of crimes is drawn from the attention shares
+  themselves (attention exactly proportional to crime). An index at or below it is no
+  evidence of disproportion;
 * concentration by period: the most attended group and its share, the Gini coefficient of
   attention across groups, and persistence (the share of flagged cells flagged the period
   before).
@@ -38,11 +42,12 @@ WEIGHTINGS = ("score", "rank")
 
 @dataclass(frozen=True)
 class Interval:
-    """An estimate with a 95% bootstrap interval."""
+    """An estimate with a 95% bootstrap interval, and the level chance alone reaches."""
 
     estimate: float
     low: float
     high: float
+    chance: float | None = None
 
 
 @dataclass
@@ -81,8 +86,8 @@ class PlaceAudit:
             "results": [{
                 "attribute": r.attribute, "model": r.model,
                 "groups": _records(r.table),
-                "disparity_vs_crime": _interval(r.disparity_crime),
-                "disparity_vs_residents": _interval(r.disparity_residents),
+                "disparity_vs_crime": interval_json(r.disparity_crime),
+                "disparity_vs_residents": interval_json(r.disparity_residents),
                 "by_period": _records(r.concentration)} for r in self.results],
         }
 
@@ -208,36 +213,33 @@ def _disparities(attention_t: np.ndarray, crime_t: np.ndarray | None,
                  resident_share: np.ndarray | None, n_boot: int,
                  seed: int) -> tuple[Interval | None, Interval | None]:
     """Disparity of attention from crime and from residents, with bootstrap intervals."""
-    attention = attention_t.mean(axis=0)
-    has_crime = crime_t is not None and crime_t.sum() > 0
-    est_c = dissimilarity(attention, crime_t.sum(axis=0) / crime_t.sum()) if has_crime else None
-    est_r = dissimilarity(attention, resident_share) if resident_share is not None else None
-    if est_c is None and est_r is None:
-        return None, None
     rng = np.random.default_rng(seed)
     periods = attention_t.shape[0]
-    boot_c, boot_r = [], []
-    for _ in range(n_boot):
-        pick = rng.integers(0, periods, size=periods)
-        att = attention_t[pick].mean(axis=0)
-        if has_crime:
-            drawn = sum(rng.multinomial(int(c.sum()), c / c.sum()) if c.sum() > 0 else c
-                        for c in crime_t[pick])
-            total = drawn.sum()
-            if total > 0:
-                boot_c.append(dissimilarity(att, drawn / total))
-        if est_r is not None:
-            boot_r.append(dissimilarity(att, resident_share))
-    return _interval_of(est_c, boot_c), _interval_of(est_r, boot_r)
+    picks = rng.integers(0, periods, size=(n_boot, periods))
+    d_crime = None
+    if crime_t is not None and crime_t.sum() > 0:
+        draws = [dissimilarity(attention_t[p].mean(axis=0), _shares(crime_t[p].sum(axis=0)))
+                 for p in picks if crime_t[p].sum() > 0]
+        attention = attention_t.mean(axis=0)
+        crimes = int(crime_t.sum())
+        chance = [dissimilarity(attention, rng.multinomial(crimes, attention) / crimes)
+                  for _ in range(n_boot)]
+        d_crime = _interval_of(dissimilarity(attention, _shares(crime_t.sum(axis=0))), draws,
+                               float(np.percentile(chance, 95, method="higher")))
+    d_res = None
+    if resident_share is not None:
+        draws = [dissimilarity(attention_t[p].mean(axis=0), resident_share) for p in picks]
+        d_res = _interval_of(dissimilarity(attention_t.mean(axis=0), resident_share), draws)
+    return d_crime, d_res
 
 
-def _interval_of(estimate: float | None, draws: list[float]) -> Interval | None:
-    if estimate is None:
-        return None
-    if not draws:
-        return Interval(estimate, float("nan"), float("nan"))
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return Interval(estimate, float(low), float(high))
+def _shares(counts: np.ndarray) -> np.ndarray:
+    return counts / counts.sum()
+
+
+def _interval_of(estimate: float, draws: list[float], chance: float | None = None) -> Interval:
+    low, high = np.percentile(draws, [2.5, 97.5]) if draws else (float("nan"),) * 2
+    return Interval(estimate, float(low), float(high), chance)
 
 
 def _concentration(labels: list[str], names: list[str], attention_t: np.ndarray,
@@ -280,7 +282,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _interval(value: Interval | None) -> dict[str, float] | None:
+def interval_json(value: Interval | None) -> dict[str, float | None] | None:
     if value is None:
         return None
-    return {"estimate": value.estimate, "low": value.low, "high": value.high}
+    return {"estimate": value.estimate, "low": value.low, "high": value.high,
+            "chance_level": value.chance}

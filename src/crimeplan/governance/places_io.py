@@ -1,9 +1,9 @@
 """Gathering a place audit's inputs from a workspace and writing its outputs.
 
-Cells are matched to areas by their centres; recorded crime is the run's data set in the
-warehouse, projected to the run's grid and counted per cell within each period's window.
-Writes ``places.json``, ``places.csv`` (one row per model × attribute × group) and
-``report.html``.
+Cells are matched to areas by their centres; recorded crime is the run's data set (and crime
+category, if the forecast had one) in the warehouse, projected to the run's grid and counted
+per cell within each period's window. Writes ``places.json``, ``places.csv`` (one row per
+model × attribute × group) and ``report.html``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _crime(con: duckdb.DuckDBPyConnection, run: ForecastRun,
     """Recorded crime per period (rows) and cell_id (columns), or None if not available."""
     if not run.dataset or run.dataset not in list_datasets(con):
         return None
-    events = load_events(con, run.dataset).frame
+    events = load_events(con, run.dataset, run.category).frame
     size = float((cells["x_max"] - cells["x_min"]).iloc[0])
     key = {(round(x / size), round(y / size)): c
            for x, y, c in zip(cells["x_min"], cells["y_min"], cells["cell_id"], strict=True)}
@@ -128,10 +128,13 @@ def _report(audit: PlaceAudit) -> str:
         for label, d in (("recorded crime", r.disparity_crime),
                          ("residents", r.disparity_residents)):
             if d is not None:
+                chance = ("" if d.chance is None else
+                          f" Chance alone reaches {d.chance:.3f} with this many crimes: an "
+                          "index at or below that is no evidence of disproportion.")
                 s.add(html.paragraph(
-                    f"Disparity index against {label}: {d.estimate:.3f} (95% interval "
-                    f"{d.low:.3f} to {d.high:.3f}): the share of attention that would have to "
-                    f"move for attention to be in proportion to {label}."))
+                    f"Disparity index against {label}: {d.estimate:.3f} (95% interval over "
+                    f"periods {d.low:.3f} to {d.high:.3f}): the share of attention that would "
+                    f"have to move for attention to be in proportion to {label}.{chance}"))
         s.add(html.table(r.table, float_format="{:.3f}"))
         s.add(html.svg_figure(_shares_chart(r.table, r.attribute),
                               caption=f"Shares by {r.attribute}"))
