@@ -70,11 +70,13 @@ def test_stop_search_rates(con):
     total = stop_search_summary(con, met).table.iloc[0]
     assert (total.searches, total.arrests, total.finds, total.link_unrecorded) == (10, 4, 4, 3)
     assert total.arrest_rate_pct == pytest.approx(40.0)
-    assert total.find_rate_pct == pytest.approx(40.0)
+    assert total.find_rate_pct == pytest.approx(100 * 4 / 7)   # 3 links unrecorded
     by_law = stop_search_summary(con, met, "legislation").table.set_index("group")
     assert by_law.loc["Police and Criminal Evidence Act 1984 (section 1)", "searches"] == 4
     assert by_law.loc["Misuse of Drugs Act 1971 (section 23)", "find_rate_pct"] == \
         pytest.approx(100 * 4 / 6)
+    assert by_law.loc["Police and Criminal Evidence Act 1984 (section 1)",
+                      "find_rate_pct"] == 0.0                  # 0 of the 1 recorded
 
 
 def test_disproportionality_ratio(con):

@@ -2,8 +2,8 @@
 ethnicity; the disproportionality ratio against a supplied reference population.
 
 Arrest rate = searches whose outcome is an arrest / all searches. Find rate = searches whose
-outcome was linked to the object of search / all searches (unrecorded links count as not
-linked, and their number is stated). Ethnicity is used here for audit of the searches, which
+outcome was linked to the object of search / searches where that link was recorded (NaN when
+none was; the number unrecorded is stated). Ethnicity is used here for audit of the searches, which
 is what the published data are for.
 """
 
@@ -44,8 +44,8 @@ class StopSearch:
     def note(self) -> str:
         unrecorded = int(self.table["link_unrecorded"].sum())
         parts = [self.coverage.note(),
-                 f"find rate counts {unrecorded:,} searches with no recorded link as not linked"
-                 if unrecorded else ""]
+                 f"find rate leaves out {unrecorded:,} searches with no recorded link to the "
+                 "object of search" if unrecorded else ""]
         return "; ".join(p for p in parts if p)
 
     def rows(self) -> list[IndicatorRow]:
@@ -53,11 +53,13 @@ class StopSearch:
         out = []
         for r in self.table.itertuples():
             category = f"{self.breakdown}: {r.group}"
-            for name, value, unit in (("searches", r.searches, "searches"),
-                                      ("arrest_rate", r.arrest_rate_pct, "% of searches"),
-                                      ("find_rate", r.find_rate_pct, "% of searches")):
+            for name, value, unit in (
+                    ("searches", r.searches, "searches"),
+                    ("arrest_rate", r.arrest_rate_pct, "% of searches"),
+                    ("find_rate", r.find_rate_pct, "% of searches with the link recorded")):
                 out.append(IndicatorRow(f"stop_search_{name}", "force", self.scope.label,
-                                        self.scope.period, category, float(value), unit, note))
+                                        self.scope.period, category,
+                                        None if pd.isna(value) else float(value), unit, note))
         return out
 
 
@@ -75,7 +77,8 @@ def stop_search_summary(con: duckdb.DuckDBPyConnection, scope: Scope,
         FROM stop_search s WHERE {scope.where('s', 's.lsoa11_code')}
         GROUP BY 1 ORDER BY searches DESC, 1""").df()
     table["arrest_rate_pct"] = 100.0 * table["arrests"] / table["searches"]
-    table["find_rate_pct"] = 100.0 * table["finds"] / table["searches"]
+    recorded = (table["searches"] - table["link_unrecorded"]).astype("float64")
+    table["find_rate_pct"] = 100.0 * table["finds"] / recorded.where(recorded > 0)
     table = table.astype({c: "int64" for c in ("searches", "arrests", "finds",
                                                 "link_unrecorded")})
     return StopSearch(scope, coverage(con, scope, DATASET), breakdown,

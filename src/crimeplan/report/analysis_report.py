@@ -114,12 +114,14 @@ def build_report(con: duckdb.DuckDBPyConnection, scope: Scope,
     """Compute every indicator for a scope and lay the page out."""
     inputs = inputs or ReportInputs()
     report = AnalysisReport(f"Crime analysis: {scope.label}, {scope.period}", scope)
-    builders: list[Callable[[duckdb.DuckDBPyConnection, AnalysisReport, ReportInputs],
-                            Section]] = [
-        _summary, _trends, _indexed, _rates, _rises, _outcomes, _stop_search, _concentration,
-        _deprivation, _map, _cost, _peers, _methods]
-    for build in builders:
-        report.sections.append(build(con, report, inputs))
+    for title, anchor, build, needs_street in SECTIONS:
+        section = Section(title, anchor)
+        if needs_street and not report.coverage["street"].loaded_any:
+            section.add(note(f"No street-level crime loaded for {scope.label} in "
+                             f"{scope.period}.", warn=True))
+        else:
+            build(con, report, inputs, section)
+        report.sections.append(section)
     intro = [paragraph(f"Police recorded crime for {scope.label}, {scope.period}. Every number "
                        "on this page is in indicators.csv with its unit and caveats.")]
     report.html = page(report.title, report.sections, intro=intro, footer=ATTRIBUTION)
@@ -131,10 +133,9 @@ def build_report(con: duckdb.DuckDBPyConnection, scope: Scope,
 # Sections
 
 
-def _summary(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-             inputs: ReportInputs) -> Section:
+def _summary(con: duckdb.DuckDBPyConnection, report: AnalysisReport, inputs: ReportInputs,
+             section: Section) -> Section:
     scope = report.scope
-    section = Section("Summary and data coverage", "summary")
     rows = []
     for dataset in ("street", "stop-and-search"):
         cov = coverage(con, scope, dataset)
@@ -160,8 +161,7 @@ def _summary(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _trends(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-            inputs: ReportInputs) -> Section:
-    section = Section("Trends", "trends")
+            inputs: ReportInputs, section: Section) -> Section:
     trends = monthly_counts(con, report.scope, "lad" if report.scope.lad_code else "force")
     report.rows.extend(trends.rows())
     monthly = trends.monthly.groupby(["category", "month"], as_index=False)["crimes"].sum(
@@ -196,8 +196,7 @@ def _trends(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _indexed(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-             inputs: ReportInputs) -> Section:
-    section = Section("Indexed trends", "indexed")
+             inputs: ReportInputs, section: Section) -> Section:
     trends = monthly_counts(con, report.scope, "force", by_category=True)
     index = trends.indexed()
     summed = index.groupby(["category", "month"], as_index=False)["crimes"].sum(min_count=1)
@@ -231,8 +230,7 @@ def _indexed(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _rates(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-           inputs: ReportInputs) -> Section:
-    section = Section("Rates per 1,000 residents", "rates")
+           inputs: ReportInputs, section: Section) -> Section:
     try:
         scope_rates = crime_rates(con, report.scope, "force", by_category=True)
         district = crime_rates(con, report.scope, "lad")
@@ -254,8 +252,7 @@ def _rates(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-           inputs: ReportInputs) -> Section:
-    section = Section("Largest rises", "rises")
+           inputs: ReportInputs, section: Section) -> Section:
     scope = report.scope
     if len(scope.months) < 2:
         return section.add(note("A rise needs at least two months in the period."))
@@ -290,8 +287,7 @@ def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _outcomes(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-              inputs: ReportInputs) -> Section:
-    section = Section("Outcomes", "outcomes")
+              inputs: ReportInputs, section: Section) -> Section:
     scope = report.scope
     out = outcome_shares(con, scope, "force")
     if out.table.empty:
@@ -324,8 +320,7 @@ def _outcomes(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _stop_search(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-                 inputs: ReportInputs) -> Section:
-    section = Section("Stop and search", "stop-search")
+                 inputs: ReportInputs, section: Section) -> Section:
     scope = report.scope
     cov = report.coverage.get("stop-and-search") or coverage(con, scope, "stop-and-search")
     if not cov.loaded_any:
@@ -334,9 +329,10 @@ def _stop_search(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     total = stop_search_summary(con, scope)
     report.rows.extend(total.rows())
     t = total.table.iloc[0]
+    find = ("not recorded" if pd.isna(t.find_rate_pct) else f"{t.find_rate_pct:.1f}% of "
+            "searches where the link was recorded")
     section.add(paragraph(f"{t.searches:,} searches; arrest rate {t.arrest_rate_pct:.1f}%; "
-                          f"find rate (outcome linked to the object of search) "
-                          f"{t.find_rate_pct:.1f}%."))
+                          f"find rate (outcome linked to the object of search) {find}."))
     if total.note():
         section.add(note(total.note()))
     by_eth = stop_search_summary(con, scope, "ethnicity")
@@ -346,8 +342,8 @@ def _stop_search(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     a1.set_xlabel("searches")
     a2.barh(by_eth.table["group"][::-1], by_eth.table["arrest_rate_pct"][::-1],
             color="#d4351c", label="arrest rate")
-    a2.barh(by_eth.table["group"][::-1], by_eth.table["find_rate_pct"][::-1], height=0.4,
-            color="#00703c", label="find rate")
+    a2.barh(by_eth.table["group"][::-1], by_eth.table["find_rate_pct"].fillna(0)[::-1],
+            height=0.4, color="#00703c", label="find rate (where recorded)")
     a2.set_xlabel("% of searches")
     a2.legend(fontsize=8)
     section.add(svg_figure(fig, "Searches, arrest and find rates by officer-defined ethnicity"))
@@ -378,8 +374,7 @@ def _stop_search(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _concentration(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-                   inputs: ReportInputs) -> Section:
-    section = Section("Concentration", "concentration")
+                   inputs: ReportInputs, section: Section) -> Section:
     rows = []
     for places in ("lsoa", "grid", "location"):
         c = concentration(con, report.scope, places)
@@ -396,8 +391,7 @@ def _concentration(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _deprivation(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-                 inputs: ReportInputs) -> Section:
-    section = Section("Deprivation", "deprivation")
+                 inputs: ReportInputs, section: Section) -> Section:
     try:
         d = deprivation(con, report.scope)
     except ScopeError as exc:
@@ -422,8 +416,7 @@ def _deprivation(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _map(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-         inputs: ReportInputs) -> Section:
-    section = Section("Map: LSOA crime rates", "map")
+         inputs: ReportInputs, section: Section) -> Section:
     try:
         rates = crime_rates(con, report.scope, "lsoa")
     except ScopeError as exc:
@@ -462,8 +455,7 @@ def _map(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _cost(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-          inputs: ReportInputs) -> Section:
-    section = Section("Cost of crime", "cost")
+          inputs: ReportInputs, section: Section) -> Section:
     cost = cost_of_crime(con, report.scope, inputs.costs)
     report.rows.extend(cost.rows())
     section.add(paragraph(f"Estimated cost of the recorded crimes: £{cost.total:,.0f} "
@@ -480,8 +472,7 @@ def _cost(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _peers(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-           inputs: ReportInputs) -> Section:
-    section = Section("Peer group", "peers")
+           inputs: ReportInputs, section: Section) -> Section:
     scope = report.scope
     area, area_type = (scope.lad_code, "lad") if scope.lad_code else (scope.forces[0], "force")
     if len(scope.forces) > 1 and not scope.lad_code:
@@ -503,8 +494,7 @@ def _peers(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 def _methods(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
-             inputs: ReportInputs) -> Section:
-    section = Section("Data and methods", "methods")
+             inputs: ReportInputs, section: Section) -> Section:
     for text in (
         "Crime: data.police.uk street-level records, one row per crime or anti-social behaviour "
         "incident, located at anonymised map points; month resolution only.",
@@ -515,7 +505,8 @@ def _methods(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
         "Rises: the later period against the earlier one; percentage rises only where the "
         f"earlier count is at least {inputs.min_count}.",
         "Deprivation: English Indices of Deprivation 2019, which include a crime domain.",
-        "Stop and search: arrest rate and find rate are shares of all searches; ethnicity is "
+        "Stop and search: arrest rate is a share of all searches; find rate (outcome linked to "
+        "the object of search) a share of searches where that link was recorded; ethnicity is "
         "used only to audit searches.",
     ):
         section.add(paragraph(text))
@@ -549,6 +540,26 @@ def _top_categories(wide: pd.DataFrame) -> list[str]:
     totals = wide.drop(columns=[ALL], errors="ignore").sum().sort_values(ascending=False)
     return list(totals.index[:TOP_CATEGORIES])
 
+
+
+_Builder = Callable[[duckdb.DuckDBPyConnection, AnalysisReport, ReportInputs, Section], Section]
+
+#: Report sections in order: title, anchor, builder, and whether it needs street crime.
+SECTIONS: tuple[tuple[str, str, _Builder, bool], ...] = (
+    ("Summary and data coverage", "summary", _summary, False),
+    ("Trends", "trends", _trends, True),
+    ("Indexed trends", "indexed", _indexed, True),
+    ("Rates per 1,000 residents", "rates", _rates, True),
+    ("Largest rises", "rises", _rises, True),
+    ("Outcomes", "outcomes", _outcomes, True),
+    ("Stop and search", "stop-search", _stop_search, False),
+    ("Concentration", "concentration", _concentration, True),
+    ("Deprivation", "deprivation", _deprivation, True),
+    ("Map: LSOA crime rates", "map", _map, True),
+    ("Cost of crime", "cost", _cost, True),
+    ("Peer group", "peers", _peers, False),
+    ("Data and methods", "methods", _methods, False),
+)
 
 
 @dataclass(frozen=True)
