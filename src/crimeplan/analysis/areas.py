@@ -1,12 +1,14 @@
 """Areas for rates and maps: LSOAs assigned to force areas, and the LSOAs a scope covers.
 
-The reference tables give each LSOA its district (LAD 2019) and population; which force area
-an LSOA lies in is found once per connection by placing a point inside each LSOA polygon in
-the force-area polygons (``ref_pfa``). A scope's *covered* LSOAs are those of its force areas
-(or district) in districts whose crime rate is at least 5% of the scope's overall rate: a
-district with (next to) no crime loaded is treated as not loaded, not as crime-free, and named
-in notes. Every district of a force's complete data passes easily; extracts (such as the
-bundled sample's four Essex districts) do not.
+The reference tables give each LSOA its district (LAD 2019), population and force area
+(``ref_lsoa.pfa_code``; for reference loads without it, a point inside each LSOA polygon is
+placed in the force-area polygons of ``ref_pfa``).
+
+A scope's *covered* LSOAs are those of its force areas (or district) in districts whose crime
+rate is at least 5% of the scope's overall rate: a district with (next to) no crime loaded is
+treated as not loaded, not as crime-free, and named in notes. Every district of a force's
+complete data passes easily; extracts (such as the bundled sample's four Essex districts)
+do not.
 """
 
 from __future__ import annotations
@@ -45,25 +47,39 @@ class CoveredAreas:
 
 
 def ensure_lsoa_force(con: duckdb.DuckDBPyConnection) -> None:
-    """Create temp table ``lsoa_force(lsoa11_code, force)`` by point-in-polygon, once."""
+    """Create temp table ``lsoa_force(lsoa11_code, force)`` once per connection: from
+    ``ref_lsoa.pfa_code`` when the reference load filled it, else by point-in-polygon."""
     if table_exists(con, "lsoa_force"):
+        return
+    slug_of = pd.DataFrame([(f.pfa_code, f.slug) for f in FORCES if f.pfa_code],
+                           columns=["pfa_code", "force"])
+    con.register("_force_slugs", slug_of)
+    if _has_column(con, "ref_lsoa", "pfa_code") and con.execute(
+            "SELECT count(pfa_code) FROM ref_lsoa").fetchall()[0][0]:
+        con.execute("CREATE TEMP TABLE lsoa_force AS SELECT r.lsoa11_code, f.force::VARCHAR "
+                    "AS force FROM ref_lsoa r JOIN _force_slugs f USING (pfa_code)")
+        con.unregister("_force_slugs")
         return
     require_reference(con, "ref_lsoa_geom", "ref_pfa")
     lsoa = con.execute("SELECT lsoa11_code, wkb FROM ref_lsoa_geom").fetchnumpy()
     pfa = con.execute("SELECT pfa_code, wkb FROM ref_pfa").fetchnumpy()
     points = shapely.point_on_surface(_geometries(lsoa["wkb"]))
-    tree = shapely.STRtree(_geometries(pfa["wkb"]))
-    inside, area = tree.query(points, predicate="within")
-    slug_of = {f.pfa_code: f.slug for f in FORCES if f.pfa_code}
-    codes = np.asarray(pfa["pfa_code"], dtype=object)
+    inside, area = shapely.STRtree(_geometries(pfa["wkb"])).query(points, predicate="within")
     lookup = pd.DataFrame({
         "lsoa11_code": np.asarray(lsoa["lsoa11_code"], dtype=object)[inside],
-        "force": [slug_of.get(c) for c in codes[area]],
+        "pfa_code": np.asarray(pfa["pfa_code"], dtype=object)[area],
     }).drop_duplicates("lsoa11_code")
-    con.register("_lsoa_force_df", lookup)
-    con.execute("CREATE TEMP TABLE lsoa_force AS SELECT lsoa11_code::VARCHAR AS lsoa11_code, "
-                "force::VARCHAR AS force FROM _lsoa_force_df")
-    con.unregister("_lsoa_force_df")
+    con.register("_lsoa_pfa", lookup)
+    con.execute("CREATE TEMP TABLE lsoa_force AS SELECT l.lsoa11_code::VARCHAR AS lsoa11_code, "
+                "f.force::VARCHAR AS force FROM _lsoa_pfa l JOIN _force_slugs f USING (pfa_code)")
+    con.unregister("_lsoa_pfa")
+    con.unregister("_force_slugs")
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND "
+        "column_name = ?", [table, column]).fetchall()[0][0])
 
 
 def _geometries(wkb: np.ndarray) -> np.ndarray:
