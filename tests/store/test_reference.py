@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -321,6 +322,50 @@ def test_ons_shapefile_in_bng_with_uppercase_fields(tmp_path):
     for code, name, area in got:
         assert area == pytest.approx(areas[code], rel=1e-6)
         assert name == sample.set_index("lsoa11_code").loc[code, "lsoa11_name"]
+
+
+def test_zipped_shapefile_as_downloaded(tmp_path):
+    sample = gpd.read_file(SAMPLE / "pfa20.gpkg").rename(
+        columns={"pfa20_code": "PFA20CD", "pfa20_name": "PFA20NM"})
+    shp_dir = tmp_path / "shp"
+    shp_dir.mkdir()
+    sample.to_crs("EPSG:27700").to_file(shp_dir / "PFA_DEC_2020_EW_BFC.shp")
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    archive = folder / "Police_Force_Areas_December_2020_EW_BFC.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in shp_dir.iterdir():
+            zf.write(part, part.name)
+    assert find_reference_files(folder).pfa_boundaries == archive
+    con = Warehouse(tmp_path / "home").connect()
+    summary = load_reference(con, folder).summary
+    assert summary.pfa_rows == 3 and summary.lsoa_rows == 0
+    names = dict(con.execute("SELECT pfa_code, pfa_name FROM ref_pfa").fetchall())
+    assert names["E23000028"] == "Essex"
+
+
+def test_all_in_one_file_7_stands_in_for_files_1_2_and_6(tmp_path):
+    """File_7 (every score, rank, decile and denominator in one CSV) built from the sample's
+    three files with File_7's column names; used only where File_1/2/6 are absent."""
+    imd, domains, population = _csv_rows(FILE_1), _csv_rows(FILE_2), _csv_rows(FILE_6)
+    header = [*imd[0][:4], "Index of Multiple Deprivation (IMD) Score", *domains[0][4:],
+              *population[0][4:]]
+    lines = [",".join(f'"{h}"' for h in header)]
+    for a, b, c in zip(imd[1:], domains[1:], population[1:], strict=True):
+        assert a[0] == b[0] == c[0]
+        values = [*a[:4], "10.5", *b[4:], *(v.replace(",", "") for v in c[4:])]
+        lines.append(",".join(f'"{v}"' for v in values))
+    folder = _copy(["lsoa11.gpkg"], tmp_path / "ref")
+    file_7 = folder / "File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators.csv"
+    file_7.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    found = find_reference_files(folder)
+    assert found.imd == found.domains == found.population == file_7
+    con = Warehouse(tmp_path / "home").connect()
+    load_reference(con, folder)
+    row = _row(con, "E01021500")
+    assert (row["population"], row["imd_rank"], row["crime_rank"]) == (2026, 1311, 5606)
+    shutil.copy(SAMPLE / FILE_1, folder / FILE_1)
+    assert find_reference_files(folder).imd == folder / FILE_1
 
 
 # --- clear errors ------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 and the English Indices of Deprivation 2019 (File_1 IMD, File_2 domains, File_6 populations).
 
 Files are found recursively inside a folder by name, so the publishers' original downloads work
-as they are (``File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv``, ONS boundary shapefiles,
-GeoPackages or GeoJSON). Every reader checks the header and every value, and raises
-``ReferenceDataError`` naming the file, line and field of the first problem.
+as they are (``File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv``, or the all-in-one File_7
+CSV; ONS boundary shapefiles, zipped or not, GeoPackages or GeoJSON). Every reader checks the
+header and every value, and raises ``ReferenceDataError`` naming the file, line and field of the
+first problem.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ DOMAINS: dict[str, str] = {
     "living_environment": "Living Environment",
 }
 
-_VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
+_VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".zip")   # .zip: zipped shapefile
 _TABLE_SUFFIXES = (".csv", ".csv.gz")
 _SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".ods")
 
@@ -194,18 +195,23 @@ def _read_table(path: Path, columns: tuple[Column, ...]) -> pd.DataFrame:
 
 
 def read_imd(path: Path) -> pd.DataFrame:
-    """IMD 2019 File_1: LSOA code and name, district, IMD rank and decile."""
+    """IMD 2019 File_1 (or File_7): LSOA code and name, district, IMD rank and decile."""
     return _read_table(Path(path), IMD_COLUMNS)
 
 
 def read_domains(path: Path) -> pd.DataFrame:
-    """IMD 2019 File_2: rank and decile of each of the seven domains."""
+    """IMD 2019 File_2 (or File_7): rank and decile of each of the seven domains."""
     return _read_table(Path(path), DOMAIN_COLUMNS)
 
 
 def read_population(path: Path) -> pd.DataFrame:
-    """IMD 2019 File_6: mid-2015 population denominators (excluding prisoners)."""
+    """IMD 2019 File_6 (or File_7): mid-2015 population denominators (excluding prisoners)."""
     return _read_table(Path(path), POPULATION_COLUMNS)
+
+
+def _ogr(path: Path) -> str:
+    """The path as GDAL opens it (zipped shapefiles through /vsizip/)."""
+    return f"/vsizip/{path.resolve()}" if path.name.lower().endswith(".zip") else str(path)
 
 
 def _read_boundaries(path: Path, code: tuple[str, str], name: tuple[str, str],
@@ -213,7 +219,7 @@ def _read_boundaries(path: Path, code: tuple[str, str], name: tuple[str, str],
     """Read a boundary layer into (code, name, geometry) in its own CRS, checking codes and
     geometries; invalid polygons are repaired."""
     try:
-        info = pyogrio.read_info(path)
+        info = pyogrio.read_info(_ogr(path))
     except pyogrio.errors.DataSourceError as exc:
         raise ReferenceDataError(path, f"cannot be read as a boundary file: {exc}") from exc
     fields = [str(f) for f in info["fields"]]
@@ -226,7 +232,7 @@ def _read_boundaries(path: Path, code: tuple[str, str], name: tuple[str, str],
         found[std] = hits[0]
     if info["crs"] is None:
         raise ReferenceDataError(path, "has no coordinate reference system (missing .prj?)")
-    frame = pyogrio.read_dataframe(path, columns=list(found.values()))
+    frame = pyogrio.read_dataframe(_ogr(path), columns=list(found.values()))
     frame = frame.rename(columns={v: k for k, v in found.items()})
     codes = frame[code[0]].astype(str).str.strip()
     bad = ~codes.str.match(pattern.pattern)
@@ -271,7 +277,8 @@ def read_pfa_boundaries(path: Path) -> gpd.GeoDataFrame:
 # --- finding the files in a folder -------------------------------------------------------------
 
 _IMD_FILE = re.compile(r"^file[ _-]*(\d+)\D")
-_IMD_ROLES = {1: "imd", 2: "domains", 6: "population"}
+_IMD_ROLES = {1: ("imd",), 2: ("domains",), 6: ("population",),
+              7: ("imd", "domains", "population")}   # File_7 has all, used where 1/2/6 absent
 _LSOA_NAME = re.compile(r"\blsoa\d*\b|lower layer super output area")
 _PFA_NAME = re.compile(r"\bpfa\d*\b|police force area")
 _BOUNDARY_FIELDS = {"lsoa_boundaries": {"lsoa11_code", "lsoa11cd"},
@@ -286,24 +293,24 @@ def _has_suffix(path: Path, suffixes: tuple[str, ...]) -> bool:
     return path.name.lower().endswith(suffixes)
 
 
-def _role(path: Path) -> str | None:
-    """Which reference file a path looks like by its name, if any."""
-    lower = path.name.lower()
-    imd = _IMD_FILE.match(lower)
+def _roles(path: Path) -> tuple[str, ...]:
+    """Which reference files a path looks like by its name (none, one, or all three IMD kinds
+    for File_7)."""
+    imd = _IMD_FILE.match(path.name.lower())
     if imd and _has_suffix(path, _TABLE_SUFFIXES + _SPREADSHEET_SUFFIXES):
-        return _IMD_ROLES.get(int(imd.group(1)))
+        return _IMD_ROLES.get(int(imd.group(1)), ())
     if _has_suffix(path, _VECTOR_SUFFIXES):
         words = _words(path.name)
         if _LSOA_NAME.search(words):
-            return "lsoa_boundaries"
+            return ("lsoa_boundaries",)
         if _PFA_NAME.search(words):
-            return "pfa_boundaries"
-    return None
+            return ("pfa_boundaries",)
+    return ()
 
 
 def _boundary_fields(path: Path) -> set[str]:
     try:
-        return {str(f).lower() for f in pyogrio.read_info(path)["fields"]}
+        return {str(f).lower() for f in pyogrio.read_info(_ogr(path))["fields"]}
     except pyogrio.errors.DataSourceError as exc:
         raise ReferenceDataError(path, f"cannot be read as a boundary file: {exc}") from exc
 
@@ -331,15 +338,18 @@ def find_reference_files(folder: Path) -> ReferenceFiles:
     if not folder.is_dir():
         raise ReferenceDataError(folder, "is not a folder")
     candidates: dict[str, list[Path]] = {}
+    all_in_one: dict[str, list[Path]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        role = _role(path)
-        if role is not None:
-            candidates.setdefault(role, []).append(path)
+        roles = _roles(path)
+        for role in roles:
+            (all_in_one if len(roles) > 1 else candidates).setdefault(role, []).append(path)
+    for role, paths in all_in_one.items():
+        candidates.setdefault(role, paths)
     if not candidates:
         raise ReferenceDataError(
             folder, "contains no recognisable reference files (looked for LSOA 2011 and police "
-            "force area boundaries as .gpkg/.shp/.geojson, and IMD 2019 File_1, File_2 and "
-            "File_6 as .csv or .csv.gz)")
+            "force area boundaries as .gpkg/.shp/.geojson/.zip, and IMD 2019 File_1, File_2 "
+            "and File_6, or File_7, as .csv or .csv.gz)")
     return ReferenceFiles(folder=folder,
                           **{role: _choose(role, paths) for role, paths in candidates.items()})
 
