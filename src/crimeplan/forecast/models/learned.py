@@ -36,7 +36,7 @@ class LearnedGrid(ForecastModel):
     def __init__(self, target: str | None = None, anchors: int = 26, label_periods: int = 1,
                  n_estimators: int = 150,
                  learning_rate: float = 0.05, num_leaves: int = 31, max_rows: int = 250_000,
-                 seed: int = 0, n_jobs: int = 2) -> None:
+                 seed: int = 0, n_jobs: int = 1) -> None:
         self.target = target
         self.anchors = anchors
         self.label_periods = label_periods
