@@ -12,8 +12,10 @@ from rich.console import Console
 
 from crimeplan.settings import HOME_ENV, resolve_home
 
-console = Console()
-err_console = Console(stderr=True)
+#: Wide enough for tables when output goes to a file or pipe (Rich assumes 80 there).
+_WIDTH = None if sys.stdout.isatty() else 120
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 HomeOption = Annotated[
     Path | None,

@@ -16,6 +16,7 @@ from crimeplan.store import Warehouse
 from crimeplan.store.coverage import coverage as coverage_of
 from crimeplan.store.ingest import IngestReport, ingest_paths
 from crimeplan.store.points import PointsSpec, ingest_points
+from crimeplan.store.summary import summarise
 
 #: Show a progress bar when an ingest has more files than this.
 PROGRESS_MIN_FILES = 3
@@ -194,3 +195,24 @@ def quarantine(
         table.add_row(path, str(line), why, fld or "", value if value is not None else
                       (detail or ""))
     console.print(table)
+
+
+def summary(as_json: JsonOption = False, home: HomeOption = None) -> None:
+    """What the warehouse holds: rows per dataset, files, quarantine, enrichment."""
+    con = Warehouse(home_dir(home)).connect(read_only=True)
+    try:
+        s = summarise(con)
+    finally:
+        con.close()
+    if as_json:
+        emit_json(s.to_dict())
+        return
+    console.print(f"Street crime: {s.street_rows:,} rows from {len(s.street_forces)} force(s) "
+                  f"({', '.join(s.street_forces) or 'none'}); {s.rows_unmapped:,} without a "
+                  f"location; {s.rows_without_lsoa:,} located but outside every loaded LSOA.")
+    console.print(f"Outcomes: {s.outcome_rows:,} rows. Stop and search: "
+                  f"{s.stop_search_rows:,} rows. Point data: {s.point_rows:,} rows "
+                  f"({', '.join(s.point_datasets) or 'none'}).")
+    console.print(f"{s.files_ingested} file(s) in the ingest ledger; {s.rows_quarantined:,} "
+                  f"row(s) quarantined; {s.distinct_locations:,} distinct map points; "
+                  f"reference data {'loaded' if s.reference_loaded else 'not loaded'}.")

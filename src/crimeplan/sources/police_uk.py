@@ -8,7 +8,10 @@ warehouse's job (``crimeplan.store.ingest``), done in bulk by DuckDB.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import re
+import shutil
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -157,9 +160,24 @@ def discover(paths: Iterable[Path], unpack_dir: Path) -> list[SourceFile]:
         elif zipfile.is_zipfile(path):
             found.extend(_from_zip(path, unpack_dir))
         else:
-            name = parse_file_name(path.name)
-            found.append(SourceFile(path, str(path), name.month if name else None))
+            disk = decompressed(path, unpack_dir)
+            name = parse_file_name(disk.name)
+            found.append(SourceFile(disk, str(path), name.month if name else None))
     return found
+
+
+def decompressed(path: Path, unpack_dir: Path) -> Path:
+    """The file itself, or for a gzip file (``.csv.gz``) its content unpacked into
+    ``unpack_dir``, so that line numbers and hashes are of the CSV text."""
+    with open(path, "rb") as fh:
+        if fh.read(2) != b"\x1f\x8b":
+            return path
+    target = unpack_dir / "gz" / hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    target.mkdir(parents=True, exist_ok=True)
+    out = target / (path.name[:-3] if path.name.lower().endswith(".gz") else path.name)
+    with gzip.open(path, "rb") as src, open(out, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    return out
 
 
 def _from_folder(folder: Path) -> list[SourceFile]:

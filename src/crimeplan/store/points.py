@@ -7,6 +7,8 @@ supplied. Partitions are data set × month, so a later export replaces the month
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from crimeplan.sources.police_uk import SourceFile
+from crimeplan.sources.police_uk import SourceFile, decompressed
 from crimeplan.store import validation as v
 from crimeplan.store.ingest import (
     FileReport,
@@ -114,27 +116,31 @@ def _reproject(spec: PointsSpec):  # type: ignore[no-untyped-def]
 
 def ingest_points(home: Path, path: Path, spec: PointsSpec,
                   progress: Progress | None = None) -> IngestReport:
-    """Load one CSV of point events as data set ``spec.name``."""
+    """Load one CSV (or gzip-compressed CSV) of point events as data set ``spec.name``."""
     _check_spec(spec)
     path = Path(path)
     report = FileReport(path=str(path), status="error", dataset="points", force=spec.name)
     if not path.is_file():
         report.message = "no such file"
         return IngestReport([report])
+    unpack = Path(home) / "tmp" / f"points-{uuid.uuid4().hex[:8]}"
     try:
-        report.size = path.stat().st_size
-        names = read_header(path)
+        disk = decompressed(path, unpack)
+        report.size = disk.stat().st_size
+        names = read_header(disk)
     except (ValueError, OSError) as exc:
+        shutil.rmtree(unpack, ignore_errors=True)
         report.message = str(exc)
         return IngestReport([report])
     wanted = [spec.time, spec.x, spec.y] + ([spec.category] if spec.category else [])
     missing = [c for c in wanted if c not in names]
     if missing:
+        shutil.rmtree(unpack, ignore_errors=True)
         report.message = f"column(s) {missing} not in the header {names}"
         return IngestReport([report])
     mapping = {n: f"c{k}" for k, n in enumerate(names)}
-    report.sha256 = sha256_file(path)
-    prepared = PreparedFile(SourceFile(path, str(path), None), report,
+    report.sha256 = sha256_file(disk)
+    prepared = PreparedFile(SourceFile(disk, str(path), None), report,
                             tuple(mapping.values()), spec.name, None, 0)
     con = Warehouse(home).connect()
     try:
@@ -142,4 +148,5 @@ def ingest_points(home: Path, path: Path, spec: PointsSpec,
                    post=_reproject(spec), progress=progress, total=1)
     finally:
         con.close()
+        shutil.rmtree(unpack, ignore_errors=True)
     return IngestReport([report])

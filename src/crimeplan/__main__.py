@@ -1,0 +1,5 @@
+"""``python -m crimeplan`` runs the command line."""
+
+from crimeplan.cli.main import app
+
+app()
