@@ -93,5 +93,5 @@ def build(out: Path = OUT) -> Path:
 if __name__ == "__main__":
     folder = build()
     files = sorted(folder.rglob("*.csv"))
-    rows = sum(sum(1 for _ in open(f, "rb")) - 1 for f in files)
+    rows = sum(f.read_bytes().count(b"\n") - 1 for f in files)
     print(f"{len(files)} files, {rows:,} rows in {folder}")
