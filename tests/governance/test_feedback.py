@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
+from crimeplan.forecast.grid import Grid
 from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.feedback import (
     FeedbackSettings,
@@ -18,7 +19,7 @@ from crimeplan.governance.feedback import (
     simulate,
     total_variation,
 )
-from crimeplan.governance.feedback_study import true_crime
+from crimeplan.governance.feedback_study import TrueCrime, model_forecaster, run_study, true_crime
 from crimeplan.report.html import assert_self_contained
 from crimeplan.store.events import EventData
 
@@ -160,3 +161,28 @@ def test_cli_feedback_unknown_dataset_fails_clearly(chicago_home, tmp_path):
                                       str(tmp_path / "x"), "--home", str(chicago_home)])
     assert result.exit_code != 0
     assert "nowhere" in result.output
+
+
+def _two_area_truth(counts: np.ndarray) -> TrueCrime:
+    grid = Grid("EPSG:27700", 500.0, np.array([1000, 1001]), np.array([400, 400]))
+    months = pd.date_range("2018-01-01", periods=len(counts), freq="MS").strftime("%Y-%m")
+    return TrueCrime(counts, grid, list(months), "month")
+
+
+def test_forecast_package_model_drives_the_loop():
+    """The naive model (last month's counts) in the greedy two-area world, by hand."""
+    truth = _two_area_truth(TWO_AREAS[:8])
+    settings = FeedbackSettings(scheme="recorded", **GREEDY)
+    run = simulate(truth.counts, settings, model_forecaster("naive", truth, settings))
+    np.testing.assert_allclose(run.estimate[1], [11, 10])  # the warm-up month
+    np.testing.assert_allclose(run.estimate[2:], [[10, 0]] * 6)  # B is never seen again
+    assert run.recorded[1:].tolist() == [[10, 0]] * 7
+
+
+def test_study_runs_every_scenario_with_a_package_model():
+    truth = _two_area_truth(TWO_AREAS[:6])
+    study = run_study("two-areas", truth, FeedbackSettings(reported=0.2, **{
+        k: v for k, v in GREEDY.items() if k != "reported"}), 0.2, model="historical-mean")
+    assert len(study.scenarios) == 4 and study.summary()["model"] == "historical-mean"
+    explore = next(r for n, r in study.scenarios.items() if n.startswith("explore"))
+    np.testing.assert_allclose(explore.attention[1:].min(axis=1), 0.1)

@@ -8,8 +8,15 @@ from typing import Annotated
 import typer
 
 from crimeplan.cli.common import HomeOption, PurposeOption, console, fail, home_dir
+from crimeplan.forecast.models import MODELS
 from crimeplan.governance.feedback import POLICIES, FeedbackSettings
-from crimeplan.governance.feedback_study import PERIODS, run_study, true_crime, write_outputs
+from crimeplan.governance.feedback_study import (
+    COUNT_MODEL,
+    PERIODS,
+    run_study,
+    true_crime,
+    write_outputs,
+)
 from crimeplan.governance.runs import RunRecorder
 from crimeplan.store.events import load_events
 from crimeplan.store.warehouse import Warehouse
@@ -40,6 +47,10 @@ def feedback(
                                             "regardless of patrols.")] = 0.3,
     exploration: Annotated[float, typer.Option("--exploration", help="Share of patrols spread "
                                                "evenly in the exploration scenario.")] = 0.2,
+    model: Annotated[str, typer.Option("--model", help=f"Forecaster patrols follow: "
+                                       f"{COUNT_MODEL} (mean count per observed period) or a "
+                                       f"forecast model ({', '.join(MODELS)}).")
+                     ] = COUNT_MODEL,
     window: Annotated[int, typer.Option("--window", help="Periods of history the forecaster "
                                         "uses (0 = all).")] = 0,
     warmup: Annotated[int, typer.Option("--warmup", help="Periods patrolled evenly before the "
@@ -52,6 +63,8 @@ def feedback(
     """Simulate the runaway loop and its mitigations on a real data set."""
     if period not in PERIODS:
         fail(f"--period {period!r}: use one of {', '.join(PERIODS)}")
+    if model != COUNT_MODEL and model not in MODELS:
+        fail(f"--model {model!r}: use {COUNT_MODEL} or one of {', '.join(MODELS)}")
     if policy not in POLICIES:
         fail(f"--policy {policy!r}: use one of {', '.join(POLICIES)}")
     if not 0 <= exploration <= 1:
@@ -63,7 +76,7 @@ def feedback(
         fail(str(exc))
     workspace = home_dir(home)
     parameters = {"dataset": dataset, "category": category, "cell_size": cell_size,
-                  "period": period, "policy": policy, "top_share": top_share,
+                  "period": period, "model": model, "policy": policy, "top_share": top_share,
                   "discovery": discovery, "reported": reported, "exploration": exploration,
                   "window": window, "warmup": warmup, "seed": seed}
     con = Warehouse(workspace).connect(read_only=True)
@@ -78,7 +91,7 @@ def feedback(
         run.add_input_data(f"events:{dataset}", events.content_hash, rows=len(events.frame))
         try:
             truth = true_crime(events, cell_size, period)
-            study = run_study(dataset, truth, base, exploration)
+            study = run_study(dataset, truth, base, exploration, model)
         except ValueError as exc:
             fail(str(exc))
         summary_path, report_path = write_outputs(study, out)
@@ -89,6 +102,8 @@ def feedback(
     console.print(f"run {run.run_id}: {len(study.scenarios)} scenarios over "
                   f"{len(truth.periods)} periods, {truth.grid.n_cells:,} cells")
     for name, scenario in study.scenarios.items():
-        drift = scenario.metrics["recorded_vs_true"][-1]
-        console.print(f"  {name}: recorded vs true {drift:.3f}")
+        m = scenario.metrics
+        console.print(f"  {name}: recorded vs true {m['recorded_vs_true'][-1]:.3f}, model vs "
+                      f"true {m['estimate_vs_true'][-1]:.3f}, patrols vs true "
+                      f"{m['attention_vs_true'][-1]:.3f}")
     console.print(f"wrote {report_path} and {summary_path}")

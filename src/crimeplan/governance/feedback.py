@@ -12,16 +12,21 @@ Training schemes (the mitigations): ``recorded`` (all recorded crime: the naive 
 ``reported`` (only victim-reported crime, which patrols do not influence) and ``corrected``
 (discovered counts divided by their patrol-dependent discovery probability, Ensign et al. 2018;
 an area with no chance of being observed in a period teaches the model nothing about it).
-The count forecaster predicts an area's mean training count over the periods it was observed.
+The default count forecaster predicts an area's mean training count over the periods it was
+observed; any other forecaster can be passed in (``Forecaster``), e.g. a model of the forecast
+package (see ``feedback_study.model_forecaster``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 SCHEMES = ("recorded", "reported", "corrected")
+#: (training counts, observed mask, both periods × areas, period t) → forecast for period t.
+Forecaster = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 POLICIES = ("top", "proportional")
 
 
@@ -66,8 +71,12 @@ class FeedbackRun:
     metrics: dict[str, list[float]] = field(default_factory=dict)
 
 
-def simulate(true: np.ndarray, settings: FeedbackSettings) -> FeedbackRun:
-    """Run the loop over ``true`` (periods × areas counts of true crime)."""
+def simulate(true: np.ndarray, settings: FeedbackSettings,
+             forecaster: Forecaster | None = None) -> FeedbackRun:
+    """Run the loop over ``true`` (periods × areas counts of true crime).
+
+    ``forecaster`` sees only the training rows before ``t``; by default the count forecaster.
+    """
     true = np.asarray(true, dtype=np.int64)
     periods, areas = true.shape
     if periods <= settings.warmup:
@@ -82,7 +91,10 @@ def simulate(true: np.ndarray, settings: FeedbackSettings) -> FeedbackRun:
         if t < settings.warmup:
             share = np.full(areas, 1.0 / areas)
         else:
-            estimate[t] = _forecast(training, observed, t, settings.window)
+            if forecaster is None:
+                estimate[t] = count_forecast(training, observed, t, settings.window)
+            else:
+                estimate[t] = forecaster(training[:t].copy(), observed[:t].copy(), t)
             share = patrol_shares(estimate[t], settings)
         attention[t] = share
         discovery_p = np.minimum(1.0, settings.discovery * share * areas)
@@ -114,7 +126,8 @@ def patrol_shares(forecast: np.ndarray, settings: FeedbackSettings) -> np.ndarra
     return (1 - settings.exploration) * share + settings.exploration / areas
 
 
-def _forecast(training: np.ndarray, observed: np.ndarray, t: int, window: int) -> np.ndarray:
+def count_forecast(training: np.ndarray, observed: np.ndarray, t: int,
+                   window: int) -> np.ndarray:
     """Mean training count per observed period over the window before ``t`` (0 if never seen)."""
     lo = 0 if window <= 0 else max(0, t - window)
     seen = observed[lo:t].sum(axis=0)

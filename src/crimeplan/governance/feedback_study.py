@@ -17,11 +17,15 @@ import numpy as np
 import pandas as pd
 
 from crimeplan.forecast.grid import Grid, default_crs, project
-from crimeplan.governance.feedback import FeedbackRun, FeedbackSettings, simulate
+from crimeplan.forecast.models import make_model
+from crimeplan.governance.feedback import FeedbackRun, FeedbackSettings, Forecaster, simulate
 from crimeplan.report import html
 from crimeplan.store.events import EventData
 
 PERIODS = {"month": "MS", "week": "W-MON"}
+HORIZONS = {"month": "1M", "week": "1W"}
+#: The built-in forecaster (mean training count per observed period).
+COUNT_MODEL = "count"
 
 METRIC_LABELS = {
     "recorded_vs_true": "Recorded crime vs true crime (share that would have to move)",
@@ -39,6 +43,7 @@ class TrueCrime:
     counts: np.ndarray
     grid: Grid
     periods: list[str]
+    period: str  # "month" or "week"
 
 
 @dataclass
@@ -48,11 +53,13 @@ class FeedbackStudy:
     dataset: str
     truth: TrueCrime
     scenarios: dict[str, FeedbackRun]
+    model: str = COUNT_MODEL
 
     def summary(self) -> dict[str, Any]:
         """The figures for ``summary.json``: settings, trajectories and final values."""
         return {
             "dataset": self.dataset,
+            "model": self.model,
             "grid": {"crs": self.truth.grid.crs, "cell_size": self.truth.grid.cell_size,
                      "cells": self.truth.grid.n_cells},
             "periods": self.truth.periods,
@@ -90,12 +97,41 @@ def true_crime(events: EventData, cell_size: float, period: str) -> TrueCrime:
     counts = np.zeros((len(labels), grid.n_cells), dtype=np.int64)
     np.add.at(counts, (row, grid.locate(x, y)), 1)
     fmt = "%Y-%m" if period == "month" else "%Y-%m-%d"
-    return TrueCrime(counts, grid, [pd.Timestamp(s).strftime(fmt) for s in labels])
+    return TrueCrime(counts, grid, [pd.Timestamp(s).strftime(fmt) for s in labels], period)
 
 
-def run_study(dataset: str, truth: TrueCrime, base: FeedbackSettings,
-              exploration: float) -> FeedbackStudy:
-    """The naive loop and the three mitigations, all with the same world and seed."""
+def model_forecaster(name: str, truth: TrueCrime, settings: FeedbackSettings) -> Forecaster:
+    """A forecast-package model as the loop's forecaster.
+
+    Each period's training counts become events at cell centres dated at the period's start
+    (fractional corrected counts are rounded up or down at random, keeping their expectation);
+    the model is fitted afresh before each period. Such models cannot tell an area that was
+    not observed from one with no crime.
+    """
+    model = make_model(name)
+    starts = pd.DatetimeIndex(pd.to_datetime(truth.periods))
+    cx, cy = truth.grid.centres()
+    rng = np.random.default_rng([settings.seed, 1])
+
+    def forecast(training: np.ndarray, observed: np.ndarray, t: int) -> np.ndarray:
+        lo = 0 if settings.window <= 0 else max(0, t - settings.window)
+        counts = training[lo:t]
+        whole = np.floor(counts) + (rng.random(counts.shape) < counts - np.floor(counts))
+        rows, cells = np.nonzero(whole)
+        n = whole[rows, cells].astype(int)
+        if n.sum() == 0:
+            return np.zeros(truth.grid.n_cells)
+        events = pd.DataFrame({"time": np.repeat(starts[lo + rows], n),
+                               "x": np.repeat(cx[cells], n), "y": np.repeat(cy[cells], n)})
+        fitted = model.clone().fit(events, starts[t])
+        return fitted.predict(truth.grid, HORIZONS[truth.period])
+
+    return forecast
+
+
+def run_study(dataset: str, truth: TrueCrime, base: FeedbackSettings, exploration: float,
+              model: str = COUNT_MODEL) -> FeedbackStudy:
+    """The naive loop and the three mitigations, all with the same world, seed and model."""
     scenarios = {
         "naive: train on all recorded crime": replace(base, scheme="recorded", exploration=0.0),
         f"explore: {exploration:.0%} of patrols spread evenly": replace(
@@ -106,8 +142,11 @@ def run_study(dataset: str, truth: TrueCrime, base: FeedbackSettings,
     if base.reported > 0:
         scenarios["reported: train on victim-reported crime only"] = replace(
             base, scheme="reported", exploration=0.0)
-    return FeedbackStudy(dataset, truth,
-                         {name: simulate(truth.counts, s) for name, s in scenarios.items()})
+    runs = {}
+    for name, settings in scenarios.items():
+        forecaster = None if model == COUNT_MODEL else model_forecaster(model, truth, settings)
+        runs[name] = simulate(truth.counts, settings, forecaster)
+    return FeedbackStudy(dataset, truth, runs, model)
 
 
 def write_outputs(study: FeedbackStudy, out: Path) -> tuple[Path, Path]:
