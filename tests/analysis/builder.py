@@ -4,6 +4,7 @@ hand-computable answer."""
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -112,3 +113,27 @@ class Builder:
                 self.con.unregister("_rows")
         self._street, self._search = [], []
         return self.con
+
+
+SAMPLE = Path(__file__).parents[2] / "data" / "sample"
+#: A small real slice: two months of Essex street crime and one month of Met stop and search.
+SLICE = ("2018-06/2018-06-essex-street.csv", "2018-07/2018-07-essex-street.csv",
+         "2018-07/2018-07-metropolitan-stop-and-search.csv")
+
+
+def real_slice_home(home: Path) -> Path:
+    """A workspace holding the real slice (ingested) and the bundled reference data."""
+    from crimeplan.store.ingest import ingest_paths
+    from crimeplan.store.reference import load_reference
+
+    files = home / "slice"
+    with zipfile.ZipFile(SAMPLE / "police-uk-2018-sample.zip") as archive:
+        for member in SLICE:
+            archive.extract(member, files)
+    ingest_paths(home, [files / m for m in SLICE])
+    con = Warehouse(home).connect()
+    try:
+        load_reference(con, SAMPLE / "reference")
+    finally:
+        con.close()
+    return files
