@@ -52,7 +52,8 @@ def read_forecast_run(record: dict[str, Any]) -> ForecastRun:
     files = output_files(record)
     csvs = [p for p in files if p.suffix == ".csv" and p.parent.parent.name == "forecasts"]
     if not csvs:
-        raise ValueError(f"run {run_id} lists no forecasts/<model>/<period>.csv outputs")
+        raise ValueError(f"run {run_id} lists no forecasts/<model>/<period>.csv outputs: audit "
+                         "a forecast backtest run (a predict map lists only flagged cells)")
     summary = _summary(files, csvs[0].parent.parent.parent)
     params = record.get("parameters", {})
     grid = summary.get("grid", {})
