@@ -81,7 +81,8 @@ def main() -> int:
     print(f"  everyone: {expected_calibration_error(y, oof['auto']):.4f}")
     groups = by_group(y, oof["auto"], race, EVEN)
     compas_groups = by_group(y, oof["compas_decile"], race, EVEN)  # decile/10 ≥ 0.5: decile ≥ 5
-    table = groups[["group", "n", "base_rate", "mean_predicted", "ece", "auc", "fpr", "fnr"]]
+    table = groups[["group", "n", "base_rate", "mean_predicted", "ece", "ece_noise_floor", "auc",
+                    "fpr", "fnr"]]
     table = table.assign(compas_fpr=compas_groups["fpr"].to_numpy(),
                          compas_fnr=compas_groups["fnr"].to_numpy())
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

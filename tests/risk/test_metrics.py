@@ -14,6 +14,7 @@ from crimeplan.risk.evaluation import (
     band_confusion,
     by_group,
     calibration_curve,
+    ece_noise_floor,
     evaluate,
     expected_calibration_error,
     group_metrics,
@@ -116,3 +117,14 @@ def test_bands_are_monotone_in_probability(ratio, probabilities):
     ranks = [order[b] for b in t.assign(p)]
     assert ranks == sorted(ranks)
     assert t.moderate_from + t.high_from == pytest.approx(1.0)
+
+
+def test_ece_noise_floor_matches_the_binomial_by_hand():
+    # all predictions 0.5 in one bin: floor = E|Bin(n, 0.5)/n - 0.5| ≈ sqrt(2/π)·0.5/sqrt(n)
+    n = 400
+    expected = np.sqrt(2 / np.pi) * 0.5 / np.sqrt(n)
+    assert ece_noise_floor(np.full(n, 0.5), draws=2000) == pytest.approx(expected, rel=0.08)
+    # certain predictions leave no room for noise
+    assert ece_noise_floor(np.array([0.0, 1.0, 1.0])) == 0.0
+    # more people, less noise
+    assert ece_noise_floor(np.full(4 * n, 0.5)) < ece_noise_floor(np.full(n, 0.5))

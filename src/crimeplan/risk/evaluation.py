@@ -4,12 +4,15 @@ Decisions: a person is *flagged* when their band is moderate or high (the cost-o
 decision, see ``bands``). FPR and FNR are of that decision. The *dangerous error rate* is the
 share of reoffenders put in the low band; the *cautious error rate* is the share of
 non-reoffenders put in the high band (HART's two errors). ECE uses ``ECE_BINS`` equal-width bins:
-the mean over people of |mean predicted − observed rate| in their bin.
+the mean over people of |mean predicted − observed rate| in their bin. On small groups ECE is
+mostly sampling noise, so each group also gets ``ece_noise_floor``: the mean ECE a perfectly
+calibrated model with the same predictions would show (outcomes simulated from the
+predictions, ``NOISE_DRAWS`` times, fixed seed). An ECE near its floor is not evidence of
+miscalibration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -20,6 +23,7 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from crimeplan.risk.bands import BANDS, BandThresholds
 
 ECE_BINS = 10
+NOISE_DRAWS = 200
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,22 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = ECE_BIN
     return float(sum(b.n / n * abs(b.mean_predicted - b.observed_rate) for b in curve))
 
 
+def ece_noise_floor(p: np.ndarray, bins: int = ECE_BINS, draws: int = NOISE_DRAWS,
+                    seed: int = 0) -> float:
+    """Mean ECE of outcomes drawn from ``p`` itself: what perfect calibration looks like here."""
+    p = np.asarray(p, dtype=float)
+    if len(p) == 0:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    predicted = np.bincount(index, weights=p, minlength=bins)
+    total = 0.0
+    for _ in range(draws):
+        observed = np.bincount(index, weights=(rng.random(len(p)) < p), minlength=bins)
+        total += np.abs(predicted - observed).sum() / len(p)
+    return float(total / draws)
+
+
 def auc_or_nan(y: np.ndarray, p: np.ndarray) -> float:
     """ROC AUC, or NaN when only one outcome is present."""
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
@@ -76,6 +96,7 @@ class GroupMetrics:
     brier: float
     log_loss: float
     ece: float
+    ece_noise_floor: float
     accuracy: float
     selection_rate: float
     fpr: float
@@ -99,6 +120,7 @@ def group_metrics(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> G
         brier=float(brier_score_loss(y, p)),
         log_loss=float(log_loss(y, np.clip(p, 1e-15, 1 - 1e-15), labels=[0, 1])),
         ece=expected_calibration_error(y, p),
+        ece_noise_floor=ece_noise_floor(p),
         accuracy=float(np.mean(flagged == positive)),
         selection_rate=float(flagged.mean()),
         fpr=_rate(flagged, negative),
@@ -128,23 +150,18 @@ def by_group(y: np.ndarray, p: np.ndarray, groups: pd.DataFrame,
     y = np.asarray(y).astype(int)
     p = np.asarray(p, dtype=float)
     fields = list(GroupMetrics.__dataclass_fields__)
-
-    def metric(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
-        return lambda yt, yp: getattr(group_metrics(yt, yp, thresholds), name)
-
     frames = []
     for attribute in groups.columns:
-        frame = MetricFrame(metrics={f: metric(f) for f in fields}, y_true=y, y_pred=p,
+        frame = MetricFrame(metrics={"all": lambda yt, yp: group_metrics(yt, yp, thresholds)},
+                            y_true=y, y_pred=p,
                             sensitive_features=groups[attribute].astype(str).to_numpy())
-        table = frame.by_group.reset_index()
-        table.columns = ["group", *fields]
+        table = pd.DataFrame([asdict(m) for m in frame.by_group["all"]])
+        table.insert(0, "group", [str(g) for g in frame.by_group.index])
         table.insert(0, "attribute", attribute)
         frames.append(table)
     if not frames:
         return pd.DataFrame(columns=["attribute", "group", *fields])
-    out = pd.concat(frames, ignore_index=True)
-    out["n"] = out["n"].astype(int)
-    return out
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ def _metric_table(metrics: dict[str, float]) -> pd.DataFrame:
     labels = {
         "n": "people", "base_rate": "observed reoffending rate", "mean_predicted":
         "mean predicted probability", "auc": "AUC (ranking)", "brier": "Brier score",
-        "log_loss": "log loss", "ece": "expected calibration error", "accuracy":
+        "log_loss": "log loss", "ece": "expected calibration error", "ece_noise_floor":
+        "calibration error expected by chance alone", "accuracy":
         "accuracy of the flag", "selection_rate": "share flagged (moderate or high)",
         "fpr": "false positive rate", "fnr": "false negative rate", "dangerous_error_rate":
         "dangerous errors (reoffenders put in low band)", "cautious_error_rate":
@@ -92,14 +93,17 @@ def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
 
     groups = Section("By protected group", "groups")
     groups.add(paragraph("Each row is one value of one protected attribute. AUC is left blank "
-                         "where a group has only one outcome."))
+                         "where a group has only one outcome. ece_noise_floor is the calibration "
+                         "error a perfectly calibrated model would show on a group of that size "
+                         "by chance alone; an ECE close to it is not evidence of miscalibration."))
     if evaluation.groups.empty:
         groups.add(note("No protected attributes were given (--protected), so no group audit "
                         "was possible.", warn=True))
     else:
         shown = evaluation.groups[["attribute", "group", "n", "base_rate", "mean_predicted",
                                    "selection_rate", "fpr", "fnr", "auc", "ece",
-                                   "dangerous_error_rate", "cautious_error_rate"]]
+                                   "ece_noise_floor", "dangerous_error_rate",
+                                   "cautious_error_rate"]]
         groups.add(table(shown, float_format="{:,.3f}"))
 
     trade = Section("Calibration versus error balance", "trade-off")

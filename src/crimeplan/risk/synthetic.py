@@ -10,8 +10,9 @@ come from differences in the other features.
 Offence histories are skewed as real ones are: each person has an offending rate drawn from
 a log-normal distribution (σ = ``RATE_SIGMA``) that drifts from year to year, and a propensity
 for serious offences drawn from a Beta(0.6, 4) distribution, so a few people commit most
-offences and fewer still most harm. With the defaults about 10 % of people commit about half
-the offences (see ``docs/risk.md`` for measured figures).
+offences and fewer still most harm. With the defaults (2,000 people, 3 years, seed 0) 1,220
+people offend; the top 10 % of them commit 43 % of the offences and 69 % of the harm on the
+illustrative CCHI-style table (measured figures in ``docs/risk.md``).
 """
 
 from __future__ import annotations
