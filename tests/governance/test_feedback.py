@@ -186,3 +186,12 @@ def test_study_runs_every_scenario_with_a_package_model():
     assert len(study.scenarios) == 4 and study.summary()["model"] == "historical-mean"
     explore = next(r for n, r in study.scenarios.items() if n.startswith("explore"))
     np.testing.assert_allclose(explore.attention[1:].min(axis=1), 0.1)
+
+
+def test_cli_feedback_too_few_periods_fails_before_recording(chicago_home, tmp_path):
+    before = len(AuditLog(chicago_home).records())
+    result = CliRunner().invoke(app, ["simulate", "feedback", "--dataset", "chicago", "--out",
+                                      str(tmp_path / "x"), "--warmup", "6", "--home",
+                                      str(chicago_home)])
+    assert result.exit_code == 2 and "warm-up" in result.output
+    assert len(AuditLog(chicago_home).records()) == before

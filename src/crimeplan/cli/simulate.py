@@ -86,14 +86,17 @@ def feedback(
         fail(str(exc.args[0]))
     finally:
         con.close()
+    try:
+        truth = true_crime(events, cell_size, period)
+    except ValueError as exc:
+        fail(str(exc))
+    if len(truth.periods) <= warmup:
+        fail(f"{dataset} has {len(truth.periods)} {period}(s) of data: need more than the "
+             f"{warmup} warm-up period(s)")
     with RunRecorder(workspace, "simulate.feedback", purpose=purpose,
                      parameters=parameters) as run:
         run.add_input_data(f"events:{dataset}", events.content_hash, rows=len(events.frame))
-        try:
-            truth = true_crime(events, cell_size, period)
-            study = run_study(dataset, truth, base, exploration, model)
-        except ValueError as exc:
-            fail(str(exc))
+        study = run_study(dataset, truth, base, exploration, model)
         summary_path, report_path = write_outputs(study, out)
         run.add_output(summary_path)
         run.add_output(report_path)
