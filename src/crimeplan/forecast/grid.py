@@ -39,7 +39,7 @@ def project(longitude: np.ndarray, latitude: np.ndarray, crs: str) -> tuple[np.n
     return np.asarray(x), np.asarray(y)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Grid:
     """The cells of a study area. ``i``/``j`` are the cells' column/row indices."""
 
@@ -67,6 +67,14 @@ class Grid:
         object.__setattr__(self, "_j0", j0)
         object.__setattr__(self, "_index", index)
 
+    def __eq__(self, other: object) -> bool:
+        """Grids are equal when they have the same CRS, cell size and cells in the same order."""
+        return (isinstance(other, Grid) and self.crs == other.crs
+                and self.cell_size == other.cell_size
+                and np.array_equal(self.i, other.i) and np.array_equal(self.j, other.j))
+
+    __hash__ = None  # type: ignore[assignment]
+
     # construction --------------------------------------------------------------------------
     @classmethod
     def from_extent(cls, x: np.ndarray, y: np.ndarray, cell_size: float, crs: str) -> Grid:
@@ -83,7 +91,7 @@ class Grid:
 
     @classmethod
     def from_boundary(cls, boundary: shapely.Geometry, cell_size: float, crs: str) -> Grid:
-        """Cells that intersect a study-area polygon (already in ``crs``)."""
+        """Cells sharing area with a study-area polygon (in ``crs``); touching is not enough."""
         xmin, ymin, xmax, ymax = boundary.bounds
         i_lo, i_hi = int(np.floor(xmin / cell_size)), int(np.floor(xmax / cell_size))
         j_lo, j_hi = int(np.floor(ymin / cell_size)), int(np.floor(ymax / cell_size))
@@ -92,7 +100,7 @@ class Grid:
         boxes = shapely.box(ii * cell_size, jj * cell_size, (ii + 1) * cell_size,
                             (jj + 1) * cell_size)
         shapely.prepare(boundary)
-        keep = shapely.intersects(boundary, boxes)
+        keep = shapely.intersects(boundary, boxes) & ~shapely.touches(boundary, boxes)
         return cls(crs, float(cell_size), ii[keep], jj[keep])
 
     # geometry ------------------------------------------------------------------------------
