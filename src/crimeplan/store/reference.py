@@ -126,15 +126,18 @@ class _Boundaries:
 
     @classmethod
     def of(cls, frame: gpd.GeoDataFrame, code: str, name: str) -> _Boundaries:
+        """From a boundary reader's frame, in whatever CRS the file used."""
         return cls(codes=frame[code].to_numpy(dtype=object),
                    names=frame[name].to_numpy(dtype=object),
                    bng=np.asarray(frame.to_crs(BNG).geometry.array, dtype=object),
                    wgs84=np.asarray(frame.to_crs(WGS84).geometry.array, dtype=object))
 
     def area_km2(self) -> np.ndarray:
+        """Area of each boundary in km², measured on the grid."""
         return shapely.area(self.bng) / 1e6
 
     def wkb_wgs84(self) -> np.ndarray:
+        """Each boundary as WGS84 WKB, as stored in the warehouse."""
         return shapely.to_wkb(self.wgs84)
 
 
