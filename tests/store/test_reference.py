@@ -428,6 +428,31 @@ def test_boundaries_without_lsoa_code_field_are_an_error(tmp_path):
     assert err.value.path == path
 
 
+def test_shapefile_without_projection_is_an_error(tmp_path):
+    frame = gpd.read_file(SAMPLE / "pfa20.gpkg")
+    frame.to_file(tmp_path / "pfa20.shp")
+    (tmp_path / "pfa20.prj").unlink()
+    with pytest.raises(ReferenceDataError, match="no coordinate reference system") as err:
+        load_reference(Warehouse(tmp_path / "home").connect(), tmp_path)
+    assert err.value.path == tmp_path / "pfa20.shp"
+
+
+def test_unreadable_csv_files_are_errors_naming_them(tmp_path):
+    header = ",".join(f'"{h}"' for h in _csv_rows(FILE_1)[0])
+    ragged = tmp_path / "ragged" / FILE_1
+    ragged.parent.mkdir()
+    _write_gz(ragged, header + "\nE01000001,a,b,c,1,1\nE01000002,a,b,c,1,1,7,8\n")
+    with pytest.raises(ReferenceDataError, match="cannot be read as CSV") as err:
+        load_reference(Warehouse(tmp_path / "h1").connect(), ragged.parent)
+    assert err.value.path == ragged
+    latin = tmp_path / "latin" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
+    latin.parent.mkdir()
+    latin.write_bytes((header + "\nE01000001,Ynys M\xf4n,b,c,1,1\n").encode("latin-1"))
+    with pytest.raises(ReferenceDataError, match="not UTF-8") as err:
+        load_reference(Warehouse(tmp_path / "h2").connect(), latin.parent)
+    assert err.value.path == latin
+
+
 def test_spreadsheet_only_is_an_error_asking_for_csv(tmp_path):
     (tmp_path / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx").write_bytes(b"PK")
     with pytest.raises(ReferenceDataError, match="CSV version"):

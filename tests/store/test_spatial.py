@@ -173,6 +173,13 @@ def test_lookup_agrees_with_brute_force_point_in_polygon(warehouse, index):
     assert {ESSEX, MET, None} <= set(got_pfa[outside])
 
 
+def test_empty_input_gives_empty_output(index):
+    lsoa, pfa = index.lookup(np.array([]), np.array([]))
+    assert lsoa.shape == pfa.shape == (0,)
+    x, y = to_bng(np.array([]), np.array([]))
+    assert x.shape == y.shape == (0,)
+
+
 def test_lookup_in_small_chunks_gives_the_same_answer(index, monkeypatch):
     rng = np.random.default_rng(3)
     x = rng.uniform(505_000, 625_000, 1000)
