@@ -57,6 +57,8 @@ class Concentration:
                          f"Gini coefficient across {self.place_label}", note),
             IndicatorRow("places", "scope", area, period, "all", float(self.n_places),
                          self.place_label, note),
+            IndicatorRow("crimes_in_places", "scope", area, period, "all", float(self.crimes),
+                         f"crimes located in the {self.place_label}", note),
             IndicatorRow("repeat_locations", "scope", area, period, "all",
                          float(self.repeat_locations), "map points with 2 or more crimes", note),
             IndicatorRow("crimes_at_repeat_locations", "scope", area, period, "all",

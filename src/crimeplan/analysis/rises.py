@@ -67,8 +67,10 @@ class Rises:
         return eligible.sort_values(["pct_change", "area"], ascending=[False, True]).head(self.n)
 
     def top_absolute(self) -> pd.DataFrame:
-        eligible = self.table[self.table["change"] > 0]
-        return eligible.sort_values(["change", "area"], ascending=[False, True]).head(self.n)
+        """The N largest absolute rises; percentages only where the guard allows them."""
+        rising = self.table[self.table["change"] > 0]
+        top = rising.sort_values(["change", "area"], ascending=[False, True]).head(self.n)
+        return top.assign(pct_change=top["pct_change"].where(top["eligible"]))
 
     def note(self) -> str:
         parts = [f"{self.after.label} against {self.before.label}",
@@ -91,10 +93,14 @@ class Rises:
                     area_type, area, category = self.grouping, str(r.area), self.category
                 rows.append(IndicatorRow(label, area_type, area, period, category,
                                          float(getattr(r, column)), unit, note))
-                for name, count, span in (("crimes_before", r.before, self.before),
-                                          ("crimes_after", r.after, self.after)):
-                    rows.append(IndicatorRow(f"{label}:{name}", area_type, area, span.label,
+                for name, count, span in (("crimes_before", r.before, self.before.label),
+                                          ("crimes_after", r.after, self.after.label),
+                                          ("change", r.change, period)):
+                    rows.append(IndicatorRow(f"{label}:{name}", area_type, area, span,
                                              category, float(count), "crimes", note))
+                if label == "largest_rise_abs" and pd.notna(r.pct_change):
+                    rows.append(IndicatorRow(f"{label}:pct_change", area_type, area, period,
+                                             category, float(r.pct_change), "% change", note))
         return rows
 
 

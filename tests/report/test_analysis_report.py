@@ -1,0 +1,126 @@
+"""The analysis report on a real slice of the sample: files, numbers, audit record, CLI, and
+the page opened in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "analysis"))
+
+from builder import real_slice_home
+
+from crimeplan.analysis.indicators import COLUMNS
+from crimeplan.cli.main import app
+from crimeplan.governance.audit import AuditLog
+from crimeplan.governance.runs import sha256_file
+from crimeplan.report.analysis_report import SECTIONS, run_report
+from crimeplan.report.html import external_references
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report-home")
+    real_slice_home(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def essex(home, tmp_path_factory):
+    out = tmp_path_factory.mktemp("essex-report")
+    return run_report(home, out, force="Essex Police", purpose="test the report")
+
+
+def test_writes_self_contained_page_and_tidy_csv(essex):
+    html = essex.html.read_text(encoding="utf-8")
+    assert external_references(html) == []
+    for _, anchor, _, _ in SECTIONS:
+        assert f'id="{anchor}"' in html
+    csv = pd.read_csv(essex.indicators, keep_default_na=False)
+    assert tuple(csv.columns) == COLUMNS
+    assert (csv["indicator"] != "").all() and (csv["unit"] != "").all()
+    rates = csv[csv.indicator == "crime_rate"]
+    assert rates["unit"].str.contains("mid-2015 population, IMD 2019 denominators").all()
+    deprivation = csv[csv.indicator == "crime_rate_by_imd_decile"]
+    assert deprivation["note"].str.contains("crime domain").all()
+
+
+def test_every_number_in_the_tables_is_in_the_csv(essex):
+    """Each number printed in a table cell is one of the CSV's values, as printed."""
+    html = essex.html.read_text(encoding="utf-8")
+    shown = set(re.findall(r'<td class="num">([^<]+)</td>', html))
+    values = pd.read_csv(essex.indicators)["value"].dropna()
+    printed = set()
+    for v in values:
+        printed |= {f"{v:,.2f}", f"{v:,.0f}", f"{v:.1f}"}
+        if float(v).is_integer():
+            printed.add(f"{int(v):,}")
+    assert shown, "the report has numeric table cells"
+    assert shown - printed == set()
+
+
+def test_run_is_recorded_with_hashes(essex, home):
+    record = next(e["record"] for e in reversed(list(AuditLog(home).entries()))
+                  if e["record"]["run_id"] == essex.run_id)
+    assert record["kind"] == "report" and record["status"] == "ok"
+    assert record["purpose"] == "test the report"
+    assert record["inputs"][0]["sha256"] == essex.selection_sha256
+    outputs = {Path(o["path"]).name: o["sha256"] for o in record["outputs"]}
+    assert outputs == {"report.html": sha256_file(essex.html),
+                       "indicators.csv": sha256_file(essex.indicators)}
+    assert record["coverage"]["street"]["missing"] == []
+
+
+def test_stop_search_only_force(home, tmp_path):
+    run = run_report(home, tmp_path, force="metropolitan")
+    html = run.html.read_text(encoding="utf-8")
+    assert "No street-level crime loaded for Metropolitan Police Service" in html
+    csv = pd.read_csv(run.indicators)
+    searches = csv[(csv.indicator == "stop_search_searches") & (csv.category == "all: all")]
+    assert searches["value"].item() == 9588
+
+
+def test_cli_report_and_errors(home, tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(app, ["report", "--force", "essex", "--from", "2018-07", "--to",
+                             "2018-07", "--out", str(tmp_path), "--home", str(home), "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["period"] == "2018-07 to 2018-07"
+    bad = runner.invoke(app, ["report", "--force", "atlantis", "--out", str(tmp_path),
+                              "--home", str(home)])
+    assert bad.exit_code != 0 and "unknown force" in bad.output
+    trends = runner.invoke(app, ["analysis", "trends", "--force", "essex", "--json",
+                                 "--home", str(home)])
+    assert trends.exit_code == 0, trends.output
+    rows = json.loads(trends.stdout)["rows"]
+    assert {r["month"] for r in rows} == {"2018-06", "2018-07"}
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                    reason="Debian chromium not installed (make test installs it)")
+def test_opens_in_headless_chromium(essex, tmp_path):
+    url = essex.html.resolve().as_uri()
+    flags = [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    for title, anchor, _, _ in SECTIONS:
+        assert re.search(rf'<section id="{re.escape(anchor)}"><h2>{re.escape(title)}</h2>',
+                         dom.replace("&amp;", "&")), anchor
+    assert dom.count("<svg") >= 6
+    shot = tmp_path / "report.png"
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1280,2400", url],
+                   capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 20_000
