@@ -204,3 +204,17 @@ def test_version_identifies_the_boundary_files(warehouse, index, tmp_path):
     assert partial is not None and partial.version != index.version
     lsoa, pfa = partial.lookup(np.array([532129.088]), np.array([181682.960]))
     assert lsoa[0] == "E01000001" and pfa[0] is None
+
+
+def test_force_areas_alone_still_locate_points(tmp_path):
+    folder = tmp_path / "ref"
+    folder.mkdir()
+    (folder / "pfa20.gpkg").write_bytes((SAMPLE / "pfa20.gpkg").read_bytes())
+    con = Warehouse(tmp_path / "home").connect()
+    load_reference(con, folder)
+    index = AreaIndex.from_warehouse(con)
+    assert index is not None
+    lsoa, pfa = index.lookup(*to_bng(np.array([0.4691, -0.1281, 2.0]),
+                                     np.array([51.7356, 51.5080, 52.0])))
+    assert list(lsoa) == [None, None, None]
+    assert list(pfa) == [ESSEX, MET, None]
