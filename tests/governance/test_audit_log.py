@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog, canonical_json, entry_hash
+from crimeplan.governance.audit import AuditLog, AuditLogDamaged, canonical_json, entry_hash
 from crimeplan.governance.runs import NO_PURPOSE, RunRecorder, sha256_file
 
 runner = CliRunner()
@@ -160,3 +162,34 @@ def test_log_since_json_and_show(home):
     assert runner.invoke(app, ["audit", "show", "nope", "--home", str(home)]).exit_code == 2
     bad = runner.invoke(app, ["audit", "log", "--since", "last week", "--home", str(home)])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_damaged_head_is_reported_and_blocks_appending(home):
+    (home / "audit" / "head.json").write_text("{not json")
+    result = AuditLog(home).verify()
+    assert not result.ok and "head.json is unreadable" in result.problem
+    assert _verify_cli(home).exit_code == 1
+    with pytest.raises(AuditLogDamaged), RunRecorder(home, "forecast.predict"):
+        pass
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_single_character_change_is_caught(home, data):
+    """Change one character anywhere in the log: verify fails at or before that line."""
+    original = _lines(home)
+    try:
+        line = data.draw(st.integers(0, len(original) - 1))
+        pos = data.draw(st.integers(0, len(original[line]) - 2))  # keep the newline
+        char = data.draw(st.characters(codec="utf-8", exclude_characters="\n\r"))
+        if original[line][pos] == char:
+            return
+        changed = list(original)
+        changed[line] = changed[line][:pos] + char + changed[line][pos + 1:]
+        _write(home, changed)
+        result = AuditLog(home).verify()
+        assert not result.ok
+        assert result.first_bad_line is not None and result.first_bad_line <= line + 1
+    finally:
+        _write(home, original)

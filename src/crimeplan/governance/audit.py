@@ -37,6 +37,10 @@ def entry_hash(seq: int, prev: str, logged_at: str, record: dict[str, Any]) -> s
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+class AuditLogDamaged(ValueError):
+    """The log's head file cannot be read, so nothing can be appended safely."""
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     """Outcome of ``AuditLog.verify``: ``ok``, entries checked, and the first bad one."""
@@ -59,7 +63,15 @@ class AuditLog:
     def _read_head(self) -> dict[str, Any]:
         if not self.head_path.exists():
             return {"count": 0, "hash": GENESIS}
-        return json.loads(self.head_path.read_text(encoding="utf-8"))
+        try:
+            head = json.loads(self.head_path.read_text(encoding="utf-8"))
+            if isinstance(head, dict) and isinstance(head.get("count"), int) and isinstance(
+                    head.get("hash"), str):
+                return head
+        except ValueError:
+            pass
+        raise AuditLogDamaged(f"{self.head_path} is unreadable (edited outside crimeplan?): "
+                              "run crimeplan audit verify")
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Append one record under an exclusive lock; return the stored entry."""
@@ -127,7 +139,10 @@ class AuditLog:
                     prev, last_time = entry["hash"], entry["logged_at"]
                     anchored = anchored or prev == anchor
                     count += 1
-        head = self._read_head()
+        try:
+            head = self._read_head()
+        except AuditLogDamaged as exc:
+            return VerifyResult(False, count, None, None, str(exc))
         if head["count"] != count or head["hash"] != prev:
             return VerifyResult(False, count, count + 1 if head["count"] > count else count, None,
                                 f"log has {count} entries but the head records {head['count']} "
