@@ -18,7 +18,7 @@ AUDIT_LOG_FILE = "audit/log.jsonl"
 RUNS_DIR = "runs"
 
 #: Memory the embedded warehouse may use before it spills to disk.
-WAREHOUSE_MEMORY_LIMIT = os.environ.get("CRIMEPLAN_MEMORY_LIMIT", "3GB")
+WAREHOUSE_MEMORY_LIMIT = os.environ.get("CRIMEPLAN_MEMORY_LIMIT", "2GB")
 
 
 def resolve_home(home: str | Path | None = None) -> Path:

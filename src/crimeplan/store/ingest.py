@@ -125,14 +125,27 @@ class PreparedFile:
     order: int
     file_id: int = 0
     staged: int = 0  # rows the CSV parser accepted
+    blank_lines: bool = True  # False only when a scan found none
 
 
-def sha256_file(path: Path) -> str:
+def scan_file(path: Path) -> tuple[str, bool]:
+    """SHA-256 of a file and whether it has blank lines, in one pass over its bytes."""
     h = hashlib.sha256()
+    blank = False
+    tail = b""
     with open(path, "rb") as fh:
         while block := fh.read(1 << 22):
             h.update(block)
-    return h.hexdigest()
+            if not blank:
+                joined = tail + block
+                blank = b"\n\n" in joined or b"\n\r\n" in joined
+                tail = block[-2:]
+    return h.hexdigest(), blank
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    return scan_file(path)[0]
 
 
 def read_header(path: Path) -> list[str]:
@@ -174,9 +187,9 @@ def _prepare(src: SourceFile, order: int, force_override: str | None) -> Prepare
                           "YYYY-MM-<force>-stop-and-search.csv or pass --force")
         return report
     report.force = force
-    report.sha256 = sha256_file(src.disk_path)
+    report.sha256, blank = scan_file(src.disk_path)
     return PreparedFile(src, report, header.columns, force, src.name.month if src.name else None,
-                     order)
+                        order, blank_lines=blank)
 
 
 def _release_key(release: str | None) -> str:
@@ -337,8 +350,9 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: int, build: CandidateBuilder
 
 def _line_numbers(con: duckdb.DuckDBPyConnection, stage: str, rej: str, scan: str,
                   files: list[PreparedFile]) -> pd.DataFrame:
-    """Per file: the staging rowid of its first row, and (only for files with rejected or
-    blank lines) the exact line of each accepted row."""
+    """Record each file's first staging rowid in ``file_map`` (a row's line is then its
+    offset + 2), and return exact lines for the files where that does not hold: those with
+    rejected or blank lines."""
     spans = con.execute(f"SELECT filename, min(rowid), max(rowid), count(*) FROM {stage} "
                         "GROUP BY filename").fetchall()
     bad = con.execute(f"SELECT DISTINCT s.file_path, e.line_byte_position FROM {rej} e "
@@ -348,16 +362,21 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, stage: str, rej: str, scan: st
         by_file.setdefault(path, []).append(int(pos))
     frames = []
     known = {p.src.disk_path.as_posix(): p for p in files}
+    firsts = []
     for path, lo, hi, count in spans:
         if hi - lo + 1 != count:
             raise IngestError(f"{path}: rows were not staged in file order")
         p = known[Path(path).as_posix()]
         p.staged = int(count)
+        firsts.append((int(lo), path))
+        if path not in by_file and not p.blank_lines:
+            continue
         lines = _accepted_lines(p.src.disk_path, by_file.get(path, []), int(count))
-        if lines is None:
-            lines = np.arange(int(count), dtype=np.int64) + 2
-        frames.append(pd.DataFrame({"filename": path, "rowid": np.arange(lo, hi + 1),
-                                    "line": lines}))
+        if lines is not None:
+            frames.append(pd.DataFrame({"filename": path, "rowid": np.arange(lo, hi + 1),
+                                        "line": lines}))
+    if firsts:
+        con.executemany("UPDATE file_map SET first_rowid = ? WHERE disk_path = ?", firsts)
     if not frames:
         return pd.DataFrame({"filename": pd.Series([], dtype=str),
                              "rowid": pd.Series([], dtype="int64"),
@@ -436,9 +455,14 @@ def _col(name: str, present: set[str]) -> str:
     return f"s.{name}" if name in present else "NULL::VARCHAR"
 
 
-def _common_select(stage: str, lines: str) -> str:
-    return (f"FROM {stage} s JOIN {lines} l ON l.filename = s.filename AND l.rowid = s.rowid "
-            "JOIN file_map fm ON fm.disk_path = s.filename")
+#: A staged row's line: exact where a file needed it, else its offset in the file + 2.
+LINE = "coalesce(l.line, s.rowid - fm.first_rowid + 2)"
+
+
+def staged_rows(stage: str, lines: str) -> str:
+    """FROM clause: staged rows with their file and (where needed) exact line numbers."""
+    return (f"FROM {stage} s JOIN file_map fm ON fm.disk_path = s.filename "
+            f"LEFT JOIN {lines} l ON l.filename = s.filename AND l.rowid = s.rowid")
 
 
 def _located(present: set[str]) -> str:
@@ -449,14 +473,15 @@ def _located(present: set[str]) -> str:
 
 def _raw(present: set[str], dataset: str) -> str:
     cols = [c for c in COLUMNS[dataset] if c in present]
-    return "concat_ws(',', " + ", ".join(f"coalesce(s.{c}, '')" for c in cols) + ") AS raw"
+    joined = "concat_ws(',', " + ", ".join(f"coalesce(s.{c}, '')" for c in cols) + ")"
+    return f"CASE WHEN reason IS NOT NULL THEN {joined} END AS raw"  # only quarantine needs it
 
 
 def _street(stage: str, lines: str, present: set[str]) -> str:
     c = lambda n: _col(n, present)  # noqa: E731
     rules = v.reason_columns(v.street_rules(), v.STREET_FIELDS)
     return f"""
-        SELECT fm.file_id, l.line, 'street' AS dataset,
+        SELECT fm.file_id, {LINE} AS line, 'street' AS dataset,
                coalesce(fm.force, fs.slug) AS force,
                TRY_CAST({v.text(c('month'))} || '-01' AS DATE) AS month,
                {v.text(c('crime_id'))} AS crime_id, {v.text(c('reported_by'))} AS reported_by,
@@ -467,7 +492,7 @@ def _street(stage: str, lines: str, present: set[str]) -> str:
                {v.text(c('last_outcome_category'))} AS last_outcome_category,
                {v.text(c('context'))} AS context,
                {rules}, {_raw(present, 'street')}
-        {_common_select(stage, lines)}
+        {staged_rows(stage, lines)}
         LEFT JOIN crime_labels cl ON cl.label = trim(s.crime_type)
         LEFT JOIN force_names fs ON fs.name = {v.text(c('reported_by'))}"""
 
@@ -476,7 +501,7 @@ def _outcomes(stage: str, lines: str, present: set[str]) -> str:
     c = lambda n: _col(n, present)  # noqa: E731
     rules = v.reason_columns(v.outcome_rules(), v.OUTCOME_FIELDS)
     return f"""
-        SELECT fm.file_id, l.line, 'outcomes' AS dataset,
+        SELECT fm.file_id, {LINE} AS line, 'outcomes' AS dataset,
                coalesce(fm.force, fs.slug) AS force,
                TRY_CAST({v.text(c('month'))} || '-01' AS DATE) AS month,
                {v.text(c('crime_id'))} AS crime_id, {v.text(c('reported_by'))} AS reported_by,
@@ -485,7 +510,7 @@ def _outcomes(stage: str, lines: str, present: set[str]) -> str:
                {v.text(c('lsoa_name'))} AS lsoa_name,
                {v.text(c('outcome_type'))} AS outcome_type, ol.slug AS outcome,
                {rules}, {_raw(present, 'outcomes')}
-        {_common_select(stage, lines)}
+        {staged_rows(stage, lines)}
         LEFT JOIN outcome_labels ol ON ol.label = trim(s.outcome_type)
         LEFT JOIN force_names fs ON fs.name = {v.text(c('reported_by'))}"""
 
@@ -501,12 +526,12 @@ def _stop_search(stage: str, lines: str, present: set[str]) -> str:
         "part_of_a_policing_operation", "outcome_linked_to_object_of_search",
         "removal_of_more_than_just_outer_clothing"))
     return f"""
-        SELECT fm.file_id, l.line, 'stop-and-search' AS dataset, fm.force AS force,
+        SELECT fm.file_id, {LINE} AS line, 'stop-and-search' AS dataset, fm.force AS force,
                coalesce(TRY_CAST(fm.month || '-01' AS DATE),
                         date_trunc('month', timezone('UTC', {date}))::DATE) AS month,
                {date} AS date, {texts}, {bools}, {_located(present)},
                {rules}, {_raw(present, 'stop-and-search')}
-        {_common_select(stage, lines)}"""
+        {staged_rows(stage, lines)}"""
 
 
 _CANDIDATES: dict[str, CandidateBuilder] = {
@@ -521,11 +546,11 @@ _CANDIDATES: dict[str, CandidateBuilder] = {
 def _lookup_tables(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile]) -> None:
     """Temp tables the candidate queries join: files, crime labels, outcome labels, forces."""
     con.execute("CREATE OR REPLACE TEMP TABLE file_map (disk_path VARCHAR, file_id INTEGER, "
-                "path VARCHAR, force VARCHAR, month VARCHAR)")
+                "path VARCHAR, force VARCHAR, month VARCHAR, first_rowid BIGINT)")
     rows = [(p.src.disk_path.as_posix(), p.file_id, p.report.path, p.force, p.month)
             for p in todo]
     if rows:
-        con.executemany("INSERT INTO file_map VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO file_map VALUES (?, ?, ?, ?, ?, NULL)", rows)
     con.execute("CREATE OR REPLACE TEMP TABLE crime_labels (label VARCHAR, slug VARCHAR)")
     con.executemany("INSERT INTO crime_labels VALUES (?, ?)", list(crime_label_map().items()))
     con.execute("CREATE OR REPLACE TEMP TABLE outcome_labels (label VARCHAR, slug VARCHAR)")
@@ -602,7 +627,7 @@ def _write(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile], cands: list
     datasets = {c: con.execute(f"SELECT any_value(dataset) FROM {c}").fetchone()[0]
                 for c in cands}
     for cand in cands:
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE load_{cand} AS
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW load_{cand} AS
             SELECT c.* FROM {cand} c JOIN part_plan pp
               ON pp.file_id = c.file_id AND pp.force = c.force AND pp.month = c.month
              AND pp.action IN ('new', 'replaced')

@@ -20,13 +20,15 @@ from pyproj.exceptions import CRSError
 from crimeplan.sources.police_uk import SourceFile, decompressed
 from crimeplan.store import validation as v
 from crimeplan.store.ingest import (
+    LINE,
     FileReport,
     IngestReport,
     PreparedFile,
     Progress,
     read_header,
     run_ingest,
-    sha256_file,
+    scan_file,
+    staged_rows,
 )
 from crimeplan.store.spatial import reproject
 from crimeplan.store.warehouse import Warehouse, register_frame
@@ -80,13 +82,13 @@ def _builder(spec: PointsSpec, mapping: dict[str, str]):  # type: ignore[no-unty
     def build(stage: str, lines: str, present: set[str]) -> str:
         del present
         return f"""
-            SELECT fm.file_id, l.line, 'points' AS dataset, '{name}' AS force,
+            SELECT fm.file_id, {LINE} AS line, 'points' AS dataset, '{name}' AS force,
                    date_trunc('month', {time})::DATE AS month, {time} AS time,
                    {cat} AS category, {xv} AS source_x, {yv} AS source_y,
                    '{crs}' AS source_crs, NULL::DOUBLE AS longitude, NULL::DOUBLE AS latitude,
-                   {reasons}, concat_ws(',', {raw_cols}) AS raw
-            FROM {stage} s JOIN {lines} l ON l.filename = s.filename AND l.rowid = s.rowid
-            JOIN file_map fm ON fm.disk_path = s.filename"""
+                   {reasons},
+                   CASE WHEN reason IS NOT NULL THEN concat_ws(',', {raw_cols}) END AS raw
+            {staged_rows(stage, lines)}"""
 
     return build
 
@@ -139,9 +141,9 @@ def ingest_points(home: Path, path: Path, spec: PointsSpec,
         report.message = f"column(s) {missing} not in the header {names}"
         return IngestReport([report])
     mapping = {n: f"c{k}" for k, n in enumerate(names)}
-    report.sha256 = sha256_file(disk)
+    report.sha256, blank = scan_file(disk)
     prepared = PreparedFile(SourceFile(disk, str(path), None), report,
-                            tuple(mapping.values()), spec.name, None, 0)
+                            tuple(mapping.values()), spec.name, None, 0, blank_lines=blank)
     con = Warehouse(home).connect()
     try:
         run_ingest(con, [prepared], {"points": _builder(spec, mapping)},

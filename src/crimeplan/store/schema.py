@@ -89,7 +89,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
     field VARCHAR,                     -- the published column at fault, when one is
     value VARCHAR,                     -- its value as published
     detail VARCHAR,                    -- the CSV parser's message, for unparsable lines
-    raw VARCHAR                        -- the line as published
+    raw VARCHAR                        -- the fields as published, comma-joined
 )""",
     "locations": """
 CREATE TABLE IF NOT EXISTS locations (
