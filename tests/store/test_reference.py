@@ -23,6 +23,7 @@ from crimeplan.cli.main import app
 from crimeplan.sources.reference import (
     ReferenceDataError,
     find_reference_files,
+    read_imd,
     read_population,
 )
 from crimeplan.store import Warehouse
@@ -475,6 +476,33 @@ def test_thousands_separators_parse_to_the_number(tmp_path_factory, numbers):
     frame = read_population(path)
     assert frame["population"].tolist() == numbers
     assert frame["pop_60_plus"].tolist() == numbers
+
+
+def _respell(header: str, data: st.DataObject) -> str:
+    """The same header with random letter case and spaces turned into underscores or doubled."""
+    out = []
+    for ch in header:
+        if ch == " ":
+            out.append(data.draw(st.sampled_from([" ", "_", "  "])))
+        else:
+            out.append(ch.upper() if data.draw(st.booleans()) else ch.lower())
+    return "".join(out)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_headers_match_whatever_their_case_spacing_and_order(tmp_path_factory, data):
+    header = _csv_rows(FILE_1)[0]
+    order = data.draw(st.permutations(range(len(header))))
+    row = ["E01000001", "City of London 001A", "E09000001", "City of London", "29,199", "9"]
+    text = (",".join(f'"{_respell(header[i], data)}"' for i in order) + "\n"
+            + ",".join(f'"{row[i]}"' for i in order) + "\n")
+    path = _write_gz(tmp_path_factory.mktemp("h") / FILE_1, text)
+    frame = read_imd(path)
+    assert frame.iloc[0].to_dict() == {
+        "lsoa11_code": "E01000001", "lsoa11_name": "City of London 001A",
+        "lad19_code": "E09000001", "lad19_name": "City of London",
+        "imd_rank": 29199, "imd_decile": 9}
 
 
 # --- the CLI -----------------------------------------------------------------------------------
