@@ -34,7 +34,7 @@ def feedback(
                         ] = None,
     cell_size: Annotated[float, typer.Option("--cell-size", help="Grid cell size in metres.")
                          ] = 500.0,
-    period: Annotated[str, typer.Option("--period", help="month or week (point data only).")
+    period: Annotated[str, typer.Option("--period", help="month, or week (point data only).")
                       ] = "month",
     policy: Annotated[str, typer.Option("--policy", help="top: patrol the top share of cells; "
                                         "proportional: patrol in proportion to the forecast.")
