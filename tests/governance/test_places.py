@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
 from crimeplan.governance.audit import AuditLog
+from crimeplan.governance.forecast_run import ForecastRun, PeriodWindow
+from crimeplan.governance.places import audit_places
 from crimeplan.governance.places_io import run_place_audit
 from crimeplan.report.html import assert_self_contained
 from crimeplan.store.warehouse import Warehouse
@@ -121,3 +126,47 @@ def test_places_refuses_a_run_that_is_not_a_forecast(toy_home):
     audit_run = AuditLog(home).records()[-1]["run_id"]
     result = runner.invoke(app, ["audit", "places", audit_run, "--home", str(home)])
     assert result.exit_code == 2 and "not a forecast run" in " ".join(result.output.split())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 12).flatmap(lambda n: st.tuples(
+    st.lists(st.lists(st.integers(0, 9), min_size=n, max_size=n), min_size=1, max_size=4),
+    st.lists(st.sampled_from(["1", "5", "10", None]), min_size=n, max_size=n))))
+def test_place_audit_properties(world):
+    """Shares sum to 1, the index lies in [0, 1], and attention proportional to crime gives 0."""
+    counts, areas = world
+    cells = [f"{k}_0" for k in range(len(areas))]
+    labels = [f"2018-0{t + 1}" for t in range(len(counts))]
+    forecasts = {}
+    for label, row in zip(labels, counts, strict=True):
+        frame = pd.DataFrame({"cell_id": cells, "x_min": 0.0, "y_min": 0.0, "x_max": 1.0,
+                              "y_max": 1.0, "score": [float(c) for c in row]})
+        frame["rank"] = frame["score"].rank(ascending=False, method="min").astype(int)
+        forecasts[label] = frame
+    windows = {label: PeriodWindow(label, pd.Timestamp(f"{label}-01"),
+                                   pd.Timestamp(f"{label}-01") + pd.DateOffset(months=1))
+               for label in labels}
+    run = ForecastRun("r", "toy", None, "EPSG:27700", {"m": forecasts}, windows)
+    codes = [None if a is None else f"E0{k}" for k, a in enumerate(areas)]
+    attributes = pd.DataFrame({"decile": [a for a in areas if a is not None]},
+                              index=[c for c in codes if c is not None])
+    crime = pd.DataFrame(counts, index=labels, columns=cells)
+    audit = audit_places(run, pd.Series(codes, index=cells), attributes, None, crime,
+                         coverage=1.0, weighting="score", n_boot=20)
+    (result,) = audit.results
+    t = result.table
+    assert t["attention_share"].sum() == pytest.approx(1.0)
+    assert t["flagged_share"].sum() == pytest.approx(1.0)
+    assert t["cells"].sum() == len(cells)
+    total = sum(map(sum, counts))
+    if total == 0:
+        assert result.disparity_crime is None
+        return
+    assert t["crime_share"].sum() == pytest.approx(1.0)
+    d = result.disparity_crime
+    assert 0 <= d.low <= d.high <= 1 and 0 <= d.chance <= 1
+    # every period scores cells by that period's crime and all cells are flagged: when every
+    # period has the same share of crime, attention is exactly proportional to crime
+    per_period = [sum(row) for row in counts]
+    if len(set(per_period)) == 1:
+        assert d.estimate == pytest.approx(0.0, abs=1e-12)
