@@ -152,9 +152,10 @@ class AreaIndex:
     @classmethod
     def from_warehouse(cls, con) -> AreaIndex | None:  # type: ignore[no-untyped-def]
         """The index of the loaded reference boundaries; None when none are loaded."""
-        from crimeplan.store.reference import loaded_sources
-
-        sources = {s.name: s.sha256 for s in loaded_sources(con)}
+        has_versions = con.execute("SELECT count(*) FROM duckdb_tables() "
+                                   "WHERE table_name = 'ref_versions'").fetchone()[0]
+        sources = dict(con.execute("SELECT name, sha256 FROM ref_versions").fetchall()
+                       ) if has_versions else {}
         if not any(name in sources for name in BOUNDARY_SOURCES):
             return None
         lsoa = con.execute("SELECT g.lsoa11_code, g.wkb, l.pfa_code FROM ref_lsoa_geom g "
