@@ -65,7 +65,13 @@ def refresh_enrichment(con: duckdb.DuckDBPyConnection) -> int:
                 "enriched_with FROM new_locations")
     con.unregister("new_locations")
     for table in ENRICHED_TABLES:
-        con.execute(f"""UPDATE {table} SET x = l.x, y = l.y, lsoa11_code = l.lsoa11_code,
-                pfa_code = l.pfa_code FROM locations l
-            WHERE {table}.longitude = l.longitude AND {table}.latitude = l.latitude""")
+        # Rewriting the table is far faster in DuckDB than an UPDATE joined row by row.
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE enriched AS
+            SELECT t.* REPLACE (coalesce(l.x, t.x) AS x, coalesce(l.y, t.y) AS y,
+                                l.lsoa11_code AS lsoa11_code, l.pfa_code AS pfa_code)
+            FROM {table} t LEFT JOIN locations l
+              ON t.longitude = l.longitude AND t.latitude = l.latitude""")
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} SELECT * FROM enriched")
+        con.execute("DROP TABLE enriched")
     return len(points)
