@@ -179,7 +179,8 @@ class CalibratedRiskModel(RiskModel):
         """Out-of-fold scores, a calibrator on them, and the model refitted on everyone."""
         X, y = self._start_fit(X, y)
         if self.method not in ("auto", "isotonic", "sigmoid"):
-            raise ValueError(f"unknown calibration method {self.method!r}")
+            raise RiskInputError(f"unknown calibration method {self.method!r}; use isotonic, "
+                                 "sigmoid or auto")
         self.method_ = self.method
         if self.method == "auto":
             self.method_ = "isotonic" if len(y) >= 1000 else "sigmoid"

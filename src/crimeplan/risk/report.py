@@ -51,9 +51,10 @@ def _metric_table(metrics: dict[str, float]) -> pd.DataFrame:
         "fpr": "false positive rate", "fnr": "false negative rate", "dangerous_error_rate":
         "dangerous errors (reoffenders put in low band)", "cautious_error_rate":
         "cautious errors (non-reoffenders put in high band)"}
+    values = [int(v) if k == "n" else float("nan") if v is None else float(v)
+              for k, v in metrics.items()]
     return pd.DataFrame({"measure": [labels[k] for k in metrics],
-                         "value": [float(v) if v is not None else float("nan")
-                                   for v in metrics.values()]})
+                         "value": pd.Series(values, dtype=object)})
 
 
 def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
