@@ -80,16 +80,17 @@ def concentration(con: duckdb.DuckDBPyConnection, scope: Scope, places: str = "l
     if places == "lsoa" and table_exists(con, "ref_lsoa"):
         covered_areas(con, scope)
         lsoa = LSOA_EXPR.format(a="s")
-        counts_sql = f"""SELECT l.lsoa11_code AS place, count(s.force) AS c FROM scope_lsoa l
-                         LEFT JOIN street s ON {lsoa} = l.lsoa11_code AND {where} GROUP BY 1"""
+        counts_sql = f"""SELECT count(s.force) AS c FROM scope_lsoa l
+                         LEFT JOIN street s ON {lsoa} = l.lsoa11_code AND {where}
+                         GROUP BY l.lsoa11_code"""
         universe = "places: every covered LSOA, including those with no crime"
     else:
-        place = {"lsoa": LSOA_EXPR.format(a="s"),
-                 "grid": f"floor(s.x / {cell_size})::BIGINT || '_' || "
-                         f"floor(s.y / {cell_size})::BIGINT",
-                 "location": "s.longitude || ',' || s.latitude"}[places]
-        counts_sql = f"""SELECT {place} AS place, count(*) AS c FROM street s
-                         WHERE {where} AND {place} IS NOT NULL GROUP BY 1"""
+        keys = {"lsoa": [LSOA_EXPR.format(a="s")],
+                "grid": [f"floor(s.x / {cell_size})", f"floor(s.y / {cell_size})"],
+                "location": ["s.longitude", "s.latitude"]}[places]
+        present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+        counts_sql = f"""SELECT count(*) AS c FROM street s WHERE {where} AND {present}
+                         GROUP BY {", ".join(keys)}"""
         universe = "places: those with at least one crime"
     tops = ", ".join(
         f"coalesce(sum(c) FILTER (WHERE r_desc <= greatest(1, ceil({k} / 100.0 * n))), 0) "

@@ -46,10 +46,14 @@ class Trends:
 
     def rolling_12(self) -> pd.DataFrame:
         """Sum of the last 12 months ending each month; NaN unless all 12 are covered."""
-        out = self.monthly.sort_values(["area", "category", "month"]).copy()
-        out["crimes_12m"] = (out.groupby(["area", "category"])["crimes"]
-                             .transform(lambda s: s.rolling(12, min_periods=12).sum()))
-        return out[["area", "category", "month", "crimes_12m"]]
+        wide = self.monthly.pivot(index=["area", "category"], columns="month", values="crimes")
+        sums = np.full(wide.shape, np.nan)
+        if wide.shape[1] >= 12:
+            windows = np.lib.stride_tricks.sliding_window_view(wide.to_numpy(), 12, axis=1)
+            sums[:, 11:] = windows.sum(axis=2)   # NaN when any month of the window is missing
+        out = pd.DataFrame(sums, index=wide.index, columns=wide.columns)
+        return (out.stack(future_stack=True).rename("crimes_12m").reset_index()
+                [["area", "category", "month", "crimes_12m"]])
 
     def year_on_year(self) -> pd.DataFrame:
         """Each month against the same month a year before: change and percentage change."""
@@ -67,8 +71,9 @@ class Trends:
         base_start = base_start or self.scope.start
         base_end = base_end or base_start
         in_base = self.monthly["month"].between(base_start, base_end)
-        base = (self.monthly[in_base].groupby(["area", "category"])["crimes"]
-                .agg(lambda s: s.mean() if s.notna().all() else np.nan).rename("base"))
+        grouped = self.monthly[in_base].groupby(["area", "category"])["crimes"]
+        complete = grouped.count() == grouped.size()
+        base = grouped.mean().where(complete).rename("base")
         out = self.monthly.join(base, on=["area", "category"])
         out["index"] = 100.0 * out["crimes"] / out["base"].where(out["base"] > 0)
         return out
