@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -158,3 +160,23 @@ def test_html_map_is_offline_with_plotly_inline_and_outlines(tmp_path):
     assert "<script src" not in page
     assert "Plotly.newPlot" in page and len(page) > 1_000_000  # plotly.js itself is inline
     assert "LSOA outlines" in page and "persistent hot spot" in page
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="Debian chromium not installed (make test installs it)")
+def test_html_map_draws_offline_in_headless_chromium(tmp_path):
+    plan = plan_deployment(weekly_events(), grid_8x8(), "historical-mean",
+                           make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
+    page = write_plan(plan, tmp_path / "map.html")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             "--host-resolver-rules=MAP * ~NOTFOUND",  # no network: the page must not need it
+             "--virtual-time-budget=10000", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(["chromium", *flags, "--dump-dom", page.resolve().as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert 'class="main-svg"' in dom  # plotly.js ran and drew the map
+    # hot-spot classes present, patrol cells and the expected-events markers: one trace each
+    classes = plan.cells.loc[plan.cells["hotspot"] != "not hot", "hotspot"].nunique()
+    assert dom.count('class="trace scatter') == classes + 2
+    assert "data-title=\"Share chart" not in dom  # no button uploading the map to Plotly Cloud
+    assert "data-title=\"Zoom in\"" in dom

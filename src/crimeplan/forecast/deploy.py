@@ -232,9 +232,11 @@ _PLOTLY_LINK = re.compile(r"""((?:src|href)\s*=\s*["']?\s*(?:https?:)?)//""", re
 
 
 def inline_plotly(fig: go.Figure) -> str:
-    """The figure as an HTML fragment with plotly.js inlined (works offline)."""
+    """The figure as an HTML fragment with plotly.js inlined (works offline); the "share"
+    button, which would upload the map to Plotly Cloud, is removed."""
     fragment = fig.to_html(full_html=False, include_plotlyjs=True,
-                           config={"displaylogo": False})
+                           config={"displaylogo": False, "showSendToCloud": False,
+                                   "modeBarButtonsToRemove": ["sendDataToCloud"]})
     return _PLOTLY_LINK.sub(r"\1\\/\\/", fragment)
 
 
