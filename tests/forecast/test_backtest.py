@@ -21,7 +21,7 @@ from crimeplan.forecast.outputs import (
     ranked_cells,
     write_backtest,
 )
-from crimeplan.forecast.report import POLICE_UK_NOTE, build_report
+from crimeplan.forecast.report import POLICE_UK_NOTE, build_report, verdict
 from crimeplan.report.html import esc, external_references
 
 CENTRES = {"A": (50, 50), "B": (150, 50), "C": (50, 150), "D": (150, 150)}
@@ -197,12 +197,14 @@ def test_best_against_baseline_and_report():
     first = comparisons[0]
     assert (first.model, first.baseline) == ("past-only", "naive")
     assert first.ratio == pytest.approx(1.0 / (12 / 7))
+    assert verdict(first).startswith("At 25%: past-only's PAI is 0.58 times naive's")
     pooled = result.pooled_table(n_boot=50)
     police = BacktestInfo("essex", "police-uk", "burglary", "W", "force area (ref_pfa)",
                           {"months_missing": ["2018-02"]})
     page = build_report(result, police, pooled, comparisons)
     assert external_references(page) == []
     assert esc(POLICE_UK_NOTE) in page
+    assert esc(verdict(first)) in page
     assert "2018-02" in page
     points = BacktestInfo("chicago", "points", None, "W", "extent of the data", {})
     assert esc(POLICE_UK_NOTE) not in build_report(result, points, pooled, comparisons)

@@ -9,7 +9,15 @@ import pandas as pd
 
 from crimeplan.forecast.backtest import BacktestResult
 from crimeplan.forecast.outputs import BacktestInfo, Comparison
-from crimeplan.report.html import Section, assert_self_contained, note, page, paragraph, svg_figure
+from crimeplan.report.html import (
+    Section,
+    assert_self_contained,
+    esc,
+    note,
+    page,
+    paragraph,
+    svg_figure,
+)
 from crimeplan.report.html import table as html_table
 
 POLICE_UK_NOTE = (
@@ -35,6 +43,18 @@ DEFINITIONS = (
 
 def _pct(c: float) -> str:
     return f"{c * 100:g}%"
+
+
+def verdict(c: Comparison) -> str:
+    """One plain sentence on whether the best model beats the best baseline at a level."""
+    if c.ratio_low > 1:
+        outcome = f"{c.model} beats the best baseline"
+    elif c.ratio_high < 1:
+        outcome = f"the baseline {c.baseline} is better"
+    else:
+        outcome = "no clear difference (the interval includes 1)"
+    return (f"At {_pct(c.coverage)}: {c.model}'s PAI is {c.ratio:.2f} times {c.baseline}'s "
+            f"(95% interval {c.ratio_low:.2f}–{c.ratio_high:.2f}): {outcome}.")
 
 
 def comparison_table(pooled: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +138,8 @@ def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFram
         })
         compare_section.add(html_table(
             frame, caption="Best model against the best baseline (paired bootstrap over periods)"))
+        compare_section.add("<ul>" + "".join(f"<li>{esc(verdict(c))}</li>" for c in comparisons)
+                            + "</ul>")
     sections.append(compare_section)
     near_one = min(result.coverage, key=lambda c: abs(c - 0.01))
     sections.append(Section("Charts", "charts")
