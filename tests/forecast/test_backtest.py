@@ -16,6 +16,7 @@ from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.models import make_model
 from crimeplan.forecast.outputs import (
     BacktestInfo,
+    Comparison,
     best_vs_baseline,
     cell_table,
     ranked_cells,
@@ -208,3 +209,14 @@ def test_best_against_baseline_and_report():
     assert "2018-02" in page
     points = BacktestInfo("chicago", "points", None, "W", "extent of the data", {})
     assert esc(POLICE_UK_NOTE) not in build_report(result, points, pooled, comparisons)
+
+
+def test_summary_is_strict_json_when_a_gap_is_undefined(tmp_path):
+    # a baseline with PEI 1 leaves no gap to close: the share is undefined and written as null
+    result = naive_backtest()
+    undefined = Comparison(0.25, "m", "naive", 1.0, 0.9, 1.1, 1.0, float("-inf"))
+    info = BacktestInfo("hand", "points", None, "W", "extent of the data", {})
+    files = write_backtest(tmp_path, result, info, result.pooled_table(n_boot=20), [undefined])
+    text = files.summary.read_text()
+    assert "Infinity" not in text and "NaN" not in text
+    assert json.loads(text)["best_vs_baseline"][0]["gap_closed"] is None

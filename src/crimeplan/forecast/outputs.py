@@ -123,10 +123,18 @@ def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
         "coverage": list(result.coverage),
         "pooled": json.loads(pooled.to_json(orient="records")),
         "best_by_pai": {str(c): result.best_model(c) for c in result.coverage},
-        "best_vs_baseline": [asdict(c) for c in comparisons],
+        "best_vs_baseline": [{k: _json_number(v) for k, v in asdict(c).items()}
+                             for c in comparisons],
         "fit_predict_seconds": result.seconds,
         "data_coverage": info.coverage,
     }
+
+
+def _json_number(value: object) -> object:
+    """NaN and infinities as null (JSON has no such numbers), anything else unchanged."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def write_backtest(out_dir: Path, result: BacktestResult, info: BacktestInfo,
@@ -138,7 +146,7 @@ def write_backtest(out_dir: Path, result: BacktestResult, info: BacktestInfo,
     result.scores_table().to_csv(scores_path, index=False)
     summary_path = out_dir / "summary.json"
     summary_path.write_text(json.dumps(summary(result, info, pooled, comparisons), indent=2,
-                                       default=str) + "\n")
+                                       default=str, allow_nan=False) + "\n")
     forecasts = out_dir / "forecasts"
     cells = cell_table(result.grid)
     for model, scores in result.forecasts.items():
