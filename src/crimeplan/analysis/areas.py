@@ -38,12 +38,17 @@ class CoveredAreas:
     population: int
     districts: tuple[str, ...]
     uncovered_districts: tuple[str, ...]
+    without_population: int = 0
 
     def note(self) -> str:
-        if not self.uncovered_districts:
-            return ""
-        return ("districts with (next to) no crime loaded treated as not covered: "
-                + ", ".join(self.uncovered_districts))
+        parts = []
+        if self.uncovered_districts:
+            parts.append("districts with (next to) no crime loaded treated as not covered: "
+                         + ", ".join(self.uncovered_districts))
+        if self.without_population:
+            parts.append(f"{self.without_population:,} LSOAs of the force areas have no "
+                         "reference population (the IMD 2019 denominators cover England only)")
+        return "; ".join(parts)
 
 
 def ensure_lsoa_force(con: duckdb.DuckDBPyConnection) -> None:
@@ -123,4 +128,6 @@ def covered_areas(con: duckdb.DuckDBPyConnection, scope: Scope) -> CoveredAreas:
     uncovered = tuple(r[0] for r in con.execute(
         "SELECT DISTINCT lad19_name FROM _candidate_lsoa WHERE lad19_code NOT IN "
         "(SELECT lad19_code FROM scope_lsoa) ORDER BY 1").fetchall())
-    return CoveredAreas(int(lsoas), int(population), districts, uncovered)
+    no_population = con.execute(
+        "SELECT count(*) FROM _candidate_lsoa WHERE population IS NULL").fetchall()[0][0]
+    return CoveredAreas(int(lsoas), int(population), districts, uncovered, int(no_population))

@@ -58,6 +58,8 @@ ATTRIBUTION = ("Contains public sector information licensed under the Open Gover
                "v3.0 (data.police.uk; ONS; MHCLG). Contains OS data © Crown copyright and "
                "database right.")
 TOP_CATEGORIES = 6
+#: Maps with more LSOAs than this are drawn as an inline image inside the SVG (page size).
+RASTER_ABOVE = 3000
 
 
 @dataclass(frozen=True)
@@ -433,13 +435,15 @@ def _map(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                                   crs="EPSG:4326").to_crs("EPSG:27700")
     gdf = everything[everything["covered"]].merge(rates.table[["area", "rate_per_1000"]],
                                                   on="area", how="left")
-    fig, ax = plt.subplots(figsize=(8, 7))
+    many = len(everything) > RASTER_ABOVE  # many polygons: an inline image keeps the page small
+    fig, ax = plt.subplots(figsize=(8, 7), dpi=150 if many else 100)
     if not everything["covered"].all():
         everything[~everything["covered"]].plot(ax=ax, color="#e8e8e8", edgecolor="#bbbbbb",
-                                                linewidth=0.1, hatch="///")
+                                                linewidth=0.1, hatch="///", rasterized=many)
     cap = float(np.nanpercentile(gdf["rate_per_1000"], 98)) if gdf["rate_per_1000"].notna().any() \
         else 1.0
     gdf.plot(column="rate_per_1000", cmap="YlOrRd", linewidth=0.1, edgecolor="#777777", ax=ax,
+             rasterized=many,
              legend=True, vmin=0, vmax=cap, missing_kwds={"color": "#dddddd"},
              legend_kwds={"label": "records per 1,000 residents", "shrink": 0.6})
     ax.set_axis_off()
