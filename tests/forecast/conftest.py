@@ -33,3 +33,8 @@ def events() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def grid() -> Grid:
     return Grid.from_extent(np.array([0.0, 2999.0]), np.array([0.0, 2999.0]), 100.0, "EPSG:32616")
+
+
+@pytest.fixture(scope="session")
+def hotspots() -> np.ndarray:
+    return HOTSPOTS

@@ -10,6 +10,7 @@ forecast, the same lags of all events are added as context (all crime marks wher
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ class FeatureSpec:
     categories: int = 6
 
 
-@dataclass(frozen=True)
+@dataclass
 class History:
     """Cumulative per-period counts before a cut-off, from which any anchor's lags are read."""
 
@@ -55,12 +56,18 @@ class History:
         return (self.cum[hi] - self.cum[lo]) / 4.0
 
     def since_last(self, p: int) -> np.ndarray:
-        """Periods since the cell's last event before anchor ``p`` (history length if none)."""
-        seen = self.cum[: p + 1]
-        changed = np.diff(seen, axis=0) > 0
-        any_event = changed.any(axis=0)
-        last = p - 1 - np.argmax(changed[::-1], axis=0)
-        return np.where(any_event, p - last, p + 1).astype(float)
+        """Periods since the cell's last event before anchor ``p`` (``p + 1`` if none)."""
+        if p == 0:
+            return np.ones(self.cum.shape[1])
+        last = self.last_event[p - 1]
+        return np.where(last >= 0, p - last, p + 1).astype(float)
+
+    @cached_property
+    def last_event(self) -> np.ndarray:
+        """Index of the latest period up to each period holding an event in the cell, or -1."""
+        busy = np.diff(self.cum, axis=0) > 0
+        idx = np.where(busy, np.arange(busy.shape[0], dtype=np.int32)[:, None], np.int32(-1))
+        return np.maximum.accumulate(idx, axis=0)
 
 
 def history(events: pd.DataFrame, grid: Grid, until: pd.Timestamp,

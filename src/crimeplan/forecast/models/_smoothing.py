@@ -1,9 +1,9 @@
 """Spatial smoothing of weighted points onto grid cells, vectorised on rasters.
 
-A Gaussian kernel density is integrated over each cell by binning the points on a finer raster
-(a few pixels per cell), filtering, and summing the pixels of each cell: the result is the
-kernel mass each cell receives, so summing over cells gives back the total weight (less what
-falls outside the study area).
+A Gaussian kernel density is integrated over each cell by binning the points linearly on a
+finer raster (a few pixels per cell), filtering, and summing the pixels of each cell: the
+result is the kernel mass each cell receives, so summing over cells gives back the total
+weight (less what falls outside the study area).
 """
 
 from __future__ import annotations
@@ -27,12 +27,21 @@ def gaussian_cell_mass(grid: Grid, x: np.ndarray, y: np.ndarray, weights: np.nda
     pad = math.ceil(4 * sigma) + 1
     i0, j0 = grid.origin
     h, w = grid.shape
-    px = np.floor((np.asarray(x, float) - i0 * grid.cell_size) / res).astype(np.int64) + pad
-    py = np.floor((np.asarray(y, float) - j0 * grid.cell_size) / res).astype(np.int64) + pad
     H, W = h * sub + 2 * pad, w * sub + 2 * pad
-    ok = (px >= 0) & (px < W) & (py >= 0) & (py < H)
-    raster = np.bincount(py[ok] * W + px[ok], weights=np.asarray(weights, float)[ok],
-                         minlength=H * W).reshape(H, W)
+    # linear binning: each point's weight is shared by the four nearest pixel centres, so the
+    # binned mass keeps the point's exact position on average
+    u = (np.asarray(x, float) - i0 * grid.cell_size) / res + pad - 0.5
+    v = (np.asarray(y, float) - j0 * grid.cell_size) / res + pad - 0.5
+    c0, r0 = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
+    fu, fv = u - c0, v - r0
+    wts = np.asarray(weights, float)
+    raster = np.zeros(H * W)
+    for dc, dr, share in ((0, 0, (1 - fu) * (1 - fv)), (1, 0, fu * (1 - fv)),
+                          (0, 1, (1 - fu) * fv), (1, 1, fu * fv)):
+        c, r = c0 + dc, r0 + dr
+        ok = (c >= 0) & (c < W) & (r >= 0) & (r < H)
+        raster += np.bincount(r[ok] * W + c[ok], weights=(wts * share)[ok], minlength=H * W)
+    raster = raster.reshape(H, W)
     smooth = ndimage.gaussian_filter(raster, sigma, mode="constant", truncate=4.0)
     inner = smooth[pad:pad + h * sub, pad:pad + w * sub]
     return grid.from_raster(inner.reshape(h, sub, w, sub).sum(axis=(1, 3)))

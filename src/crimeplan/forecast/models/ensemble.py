@@ -33,7 +33,7 @@ class Ensemble(ForecastModel):
     name = "ensemble"
 
     def __init__(self, members: tuple[str, ...] = ("all-past-mean", "historical-mean", "kde",
-                                                   "sepp", "prospective"),
+                                                   "prospective"),
                  windows: int = 4, step: float = 0.25,
                  levels: tuple[float, ...] = (0.01, 0.05)) -> None:
         if not members or windows < 1 or not 0 < step <= 1:

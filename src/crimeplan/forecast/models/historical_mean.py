@@ -15,7 +15,7 @@ class HistoricalMean(ForecastModel):
 
     name = "historical-mean"
 
-    def __init__(self, window: int = 12) -> None:
+    def __init__(self, window: int = 156) -> None:
         if window < 1:
             raise ValueError("window must be at least one period")
         self.window = window

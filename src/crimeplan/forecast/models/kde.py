@@ -19,7 +19,7 @@ class KernelDensity(ForecastModel):
 
     name = "kde"
 
-    def __init__(self, bandwidth: float = 150.0, decay_days: float = 365.0) -> None:
+    def __init__(self, bandwidth: float = 50.0, decay_days: float = 730.0) -> None:
         if bandwidth <= 0 or decay_days <= 0:
             raise ValueError("bandwidth and decay_days must be positive")
         self.bandwidth = bandwidth

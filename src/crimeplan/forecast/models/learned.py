@@ -34,9 +34,8 @@ class LearnedGrid(ForecastModel):
     uses_context = True
 
     def __init__(self, target: str | None = None, anchors: int = 26, label_periods: int = 1,
-                 n_estimators: int = 150,
-                 learning_rate: float = 0.05, num_leaves: int = 31, max_rows: int = 250_000,
-                 seed: int = 0, n_jobs: int = 1) -> None:
+                 n_estimators: int = 120, learning_rate: float = 0.08, num_leaves: int = 31,
+                 max_rows: int = 150_000, seed: int = 0, n_jobs: int = 1) -> None:
         self.target = target
         self.anchors = anchors
         self.label_periods = label_periods
