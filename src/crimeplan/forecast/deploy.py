@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
+from pyproj import Transformer
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
@@ -270,17 +271,23 @@ def map_page(plan: DeploymentPlan, outlines: list[shapely.Geometry],
 
 def context_outlines(con: duckdb.DuckDBPyConnection, grid: Grid,
                      study_area: shapely.Geometry | None) -> list[shapely.Geometry]:
-    """LSOA outlines (``ref_lsoa_geom``, if loaded) around the grid, in the grid CRS."""
+    """LSOA outlines (``ref_lsoa_geom``, if loaded) meeting the study area, in the grid CRS,
+    simplified to a quarter of a cell (the map cannot show finer detail)."""
     if not has_table(con, "ref_lsoa_geom"):
         return []
-    wkbs = [bytes(r[0]) for r in con.execute("SELECT wkb FROM ref_lsoa_geom").fetchall()]
-    if not wkbs:
-        return []
-    geoms = to_crs(shapely.from_wkb(np.array(wkbs, dtype=object)), grid.crs)
     x_min, y_min, x_max, y_max = grid.bounds()
     extent = study_area if study_area is not None else shapely.box(
         x_min.min(), y_min.min(), x_max.max(), y_max.max())
-    return list(geoms[shapely.intersects(geoms, extent)])
+    lon0, lat0, lon1, lat1 = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True
+                                                  ).transform_bounds(*extent.bounds)
+    wkbs = [bytes(r[0]) for r in con.execute("SELECT wkb FROM ref_lsoa_geom").fetchall()]
+    if not wkbs:
+        return []
+    geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
+    geoms = geoms[shapely.intersects(geoms, shapely.box(lon0, lat0, lon1, lat1))]
+    geoms = to_crs(geoms, grid.crs)
+    geoms = shapely.simplify(geoms[shapely.intersects(geoms, extent)], grid.cell_size / 4)
+    return list(geoms)
 
 
 def write_plan(plan: DeploymentPlan, out: Path, outlines: list[shapely.Geometry] | None = None,
