@@ -233,8 +233,24 @@ def test_predict_essex_map_draws_the_lsoas(home, tmp_path):
     assert result.exit_code != 0 and "by month" in " ".join(result.output.split())
 
 
-def test_predict_refuses_unknown_output_format(home, tmp_path):
-    result = invoke("forecast", "predict", "--dataset", "chicago", "--model", "naive",
-                    "--until", "2018-06-04", "--horizon", "1W", "--top", 2,
-                    "--out", tmp_path / "plan.shp", "--home", home)
-    assert result.exit_code != 0 and ".geojson" in result.output
+@pytest.mark.parametrize(("args", "message"), [
+    (["--out", "plan.shp"], ".geojson"),
+    (["--top", "0"], "percentage"),
+    (["--horizon", "2W"], "1D, 1W or 1M"),
+    (["--model", "oracle"], "known models"),
+    (["--until", "2017-01-02"], "no events before"),
+    (["--adjacency", "bishop"], "rook or queen"),
+    (["--boundary", "notes.txt"], "notes.txt"),
+])
+def test_predict_refuses_bad_input_clearly(home, tmp_path, args, message):
+    (tmp_path / "notes.txt").write_text("not a map\n")
+    options = {"--dataset": "chicago", "--model": "naive", "--until": "2018-06-04",
+               "--horizon": "1W", "--top": "2", "--out": "plan.csv"}
+    options.update(dict(zip(args[::2], args[1::2], strict=True)))
+    for key in ("--out", "--boundary"):
+        if key in options:
+            options[key] = str(tmp_path / options[key])
+    result = invoke("forecast", "predict", *[v for kv in options.items() for v in kv],
+                    "--home", home)
+    assert result.exit_code != 0
+    assert message in " ".join(result.output.split())
