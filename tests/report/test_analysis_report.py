@@ -22,7 +22,7 @@ from crimeplan.analysis.indicators import COLUMNS
 from crimeplan.cli.main import app
 from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.runs import sha256_file
-from crimeplan.report.analysis_report import SECTIONS, run_report
+from crimeplan.report.analysis_report import SECTIONS, ReportInputs, run_report
 from crimeplan.report.html import external_references
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -84,13 +84,44 @@ def test_run_is_recorded_with_hashes(essex, home):
     assert record["coverage"]["street"]["missing"] == []
 
 
-def test_stop_search_only_force(home, tmp_path):
-    run = run_report(home, tmp_path, force="metropolitan")
+def test_stop_search_only_force_with_disproportionality(home, tmp_path):
+    population = {"White": 4_000_000, "Black": 1_000_000, "Asian": 1_500_000}
+    run = run_report(home, tmp_path, force="metropolitan",
+                     inputs=ReportInputs(ethnicity_population=population))
     html = run.html.read_text(encoding="utf-8")
     assert "No street-level crime loaded for Metropolitan Police Service" in html
     csv = pd.read_csv(run.indicators)
     searches = csv[(csv.indicator == "stop_search_searches") & (csv.category == "all: all")]
     assert searches["value"].item() == 9588
+    by_group = csv[csv.indicator == "stop_search_searches"].set_index("category")["value"]
+    ratio = csv[csv.indicator == "disproportionality_ratio"].set_index("category")["value"]
+    expect = (by_group["ethnicity: Black"] / 1_000_000) / (by_group["ethnicity: White"] / 4e6)
+    assert ratio["ethnicity: Black"] == pytest.approx(expect)
+    assert ratio["ethnicity: White"] == pytest.approx(1.0)
+
+
+def test_district_report(home, tmp_path):
+    run = run_report(home, tmp_path, area="E06000033")
+    assert run.report.scope.label == "Southend-on-Sea (E06000033)"
+    csv = pd.read_csv(run.indicators)
+    assert set(csv.loc[csv.indicator == "crime_rate", "area_type"]) >= {"lad", "lsoa"}
+
+
+@pytest.mark.parametrize("command", [
+    ["rates", "--force", "essex", "--by", "lad"],
+    ["rises", "--force", "essex", "--by", "category", "--top", "3"],
+    ["outcomes", "--force", "essex"],
+    ["stop-search", "--force", "met", "--by", "legislation"],
+    ["concentration", "--force", "essex", "--places", "grid"],
+    ["deprivation", "--force", "essex"],
+    ["cost", "--force", "essex"],
+    ["peers", "essex"],
+    ["official", "tests/fixtures/home_office_prc_pfa.csv", "--force", "essex"],
+])
+def test_analysis_commands(home, command):
+    result = CliRunner().invoke(app, ["analysis", *command, "--json", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows"]
 
 
 def test_cli_report_and_errors(home, tmp_path):
