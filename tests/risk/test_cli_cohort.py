@@ -54,6 +54,8 @@ def test_stability_and_report(tmp_path):
     # 2023 top 25% of 4 = {A}; 2024 top 25% of 2 = {A}
     assert (data["earlier_top"], data["later_top"], data["both"]) == (1, 1, 1)
     assert data["carried_over"] == 1.0
+    record = AuditLog(home).records()[-1]
+    assert record["kind"] == "cohort.stability" and record["results"]["stability"]["both"] == 1
     out = tmp_path / "report"
     result = runner.invoke(app, ["cohort", "report", str(path), *COLUMNS, "--split",
                                  "2024-01-01", "--out", str(out), "--home", str(home)])

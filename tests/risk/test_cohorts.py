@@ -112,6 +112,9 @@ def test_stability_by_hand(history, table):
     tight = stability(before, after, share=0.2)
     assert (tight.earlier_top, tight.later_top, tight.both) == (2, 1, 1)
     assert tight.carried_over == 1.0 and tight.retained == 0.5
+    empty = score_people(history, table, dt.date(2030, 1, 1), dt.date(2031, 1, 1))
+    with pytest.raises(RiskInputError, match="no offences in the later period"):
+        stability(before, empty)
 
 
 def test_gini_and_top_count_by_hand():

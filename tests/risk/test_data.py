@@ -60,7 +60,7 @@ def test_text_with_too_many_levels_cannot_be_encoded(tmp_path):
 
 def test_missing_feature_value_names_the_line(tmp_path):
     path = _write(tmp_path, "age,recid\n20,1\n,0\n30,1\n")
-    with pytest.raises(RiskInputError, match=r"column 'age' row 3 \(line 3\): value is missing"):
+    with pytest.raises(RiskInputError, match=r"column 'age' line 3: value is missing"):
         read_risk_table(path, features=["age"], target="recid")
 
 

@@ -103,14 +103,22 @@ def concentration(history: History, person: Person, date: Date, offence: Offence
                   end: To = None,
                   shares: Annotated[str, typer.Option(
                       "--shares", help="Top shares of people to report.")] = "0.01,0.05,0.1",
-                  home: HomeOption = None, as_json: JsonOption = False) -> None:
+                  home: HomeOption = None, purpose: PurposeOption = None,
+                  as_json: JsonOption = False) -> None:
     """Share of all harm caused by the top 1 / 5 / 10 % of people."""
-    home_dir(home)
+    period = (_date(start, "--from"), _date(end, "--to"))
     try:
-        table = load_harm_table(harm_table)
-        scores = score_people(read_history(history, person=person, date=date, offence=offence),
-                              table, _date(start, "--from"), _date(end, "--to"))
-        result = cohorts.concentration(scores, _shares(shares))
+        with RunRecorder(home_dir(home), kind="cohort.concentration", purpose=purpose,
+                         parameters={"person": person, "date": date, "offence": offence,
+                                     "harm_table": harm_table, "from": start, "to": end,
+                                     "shares": shares}) as run:
+            run.add_input(history)
+            table = load_harm_table(harm_table)
+            scores = score_people(read_history(history, person=person, date=date,
+                                               offence=offence), table, *period)
+            result = cohorts.concentration(scores, _shares(shares))
+            run.set_result("concentration", [asdict(r) for r in result.rows])
+            run.set_result("harm_table", table.label)
     except RiskInputError as exc:
         fail(str(exc))
     if as_json:
@@ -130,16 +138,23 @@ def stability(history: History, person: Person, date: Date, offence: Offence,
               harm_table: HarmTableOption = DEFAULT_TABLE, start: From = None, end: To = None,
               share: Annotated[float, typer.Option(
                   "--share", help="Top share of people compared.")] = 0.05,
-              home: HomeOption = None, as_json: JsonOption = False) -> None:
+              home: HomeOption = None, purpose: PurposeOption = None,
+              as_json: JsonOption = False) -> None:
     """How many of the later period's top group were already top in the earlier period."""
-    home_dir(home)
+    period = (_date(start, "--from"), _date(end, "--to"))
     middle = _date(split, "--split")
     try:
-        table = load_harm_table(harm_table)
-        offences = read_history(history, person=person, date=date, offence=offence)
-        result = cohorts.stability(
-            score_people(offences, table, _date(start, "--from"), middle),
-            score_people(offences, table, middle, _date(end, "--to")), share)
+        with RunRecorder(home_dir(home), kind="cohort.stability", purpose=purpose,
+                         parameters={"person": person, "date": date, "offence": offence,
+                                     "harm_table": harm_table, "from": start, "to": end,
+                                     "split": split, "share": share}) as run:
+            run.add_input(history)
+            table = load_harm_table(harm_table)
+            offences = read_history(history, person=person, date=date, offence=offence)
+            result = cohorts.stability(score_people(offences, table, period[0], middle),
+                                       score_people(offences, table, middle, period[1]), share)
+            run.set_result("stability", asdict(result))
+            run.set_result("harm_table", table.label)
     except RiskInputError as exc:
         fail(str(exc))
     if as_json:

@@ -181,13 +181,16 @@ class Stability:
 
 def stability(earlier: pd.DataFrame, later: pd.DataFrame, share: float = 0.05) -> Stability:
     """Compare the top ``share`` of people by harm in two periods' scores."""
+    for label, scores in (("earlier", earlier), ("later", later)):
+        if scores.empty:
+            raise RiskInputError(f"no offences in the {label} period; check --from, --split "
+                                 "and --to against the history's dates")
     top_a = set(earlier["person"].iloc[:top_count(len(earlier), share)])
     top_b = set(later["person"].iloc[:top_count(len(later), share)])
     both = len(top_a & top_b)
     new = len(top_b - set(earlier["person"]))
     return Stability(share=share, earlier_top=len(top_a), later_top=len(top_b), both=both,
-                     carried_over=both / len(top_b) if top_b else float("nan"),
-                     retained=both / len(top_a) if top_a else float("nan"),
+                     carried_over=both / len(top_b), retained=both / len(top_a),
                      later_top_new_offenders=new)
 
 

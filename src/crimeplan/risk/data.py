@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crimeplan.risk.base import text_columns
 from crimeplan.risk.errors import RiskInputError
 
 #: A text feature with more distinct values than this is refused (an id or free text).
@@ -43,7 +44,8 @@ class RiskData:
 
     @property
     def categorical_features(self) -> list[str]:
-        return [c for c in self.features.columns if not _is_numeric(self.features[c])]
+        """Features read as text categories (one-hot encoded inside the models)."""
+        return text_columns(self.features)
 
 
 def sha256_file(path: Path) -> str:
@@ -113,10 +115,10 @@ def _feature_column(path: Path, frame: pd.DataFrame, column: str) -> pd.Series:
     text = frame[column].map(lambda v: str(v).strip())
     blank = text == ""
     if blank.any():
-        row = _line(text.index[blank.to_numpy()][0])
+        line = _line(text.index[blank.to_numpy()][0])
         raise RiskInputError(
-            f"{path}: column {column!r} row {row} (line {row}): value is missing; fill or drop "
-            f"the {int(blank.sum())} row(s) with no {column!r}"
+            f"{path}: column {column!r} line {line}: value is missing; fill or drop the "
+            f"{int(blank.sum())} row(s) with no {column!r}"
         )
     numbers = pd.to_numeric(text, errors="coerce")
     bad = numbers.isna()
@@ -160,10 +162,6 @@ def _target_column(path: Path, frame: pd.DataFrame, column: str,
             f"{len(values)} rows; a risk model needs people with both outcomes"
         )
     return values
-
-
-def _is_numeric(series: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
 def check_protected_features(features: Sequence[str], protected: Sequence[str],
