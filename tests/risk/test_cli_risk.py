@@ -93,7 +93,7 @@ def test_predict_gives_probability_band_and_reasons(fitted, custody_csvs, tmp_pa
     card = load_model(model).card
     expected = card.thresholds.assign(preds["probability"].to_numpy())
     assert (preds["band"].to_numpy() == expected).all()
-    assert preds["reasons"].str.contains("raises the estimate|no factor").all()
+    assert preds["reasons"].str.contains("raises the estimate|lowers the estimate|no factor").all()
     summary = json.loads(result.output)
     assert sum(summary["band_counts"].values()) == 400
     assert any(r["kind"] == "risk.predict" for r in AuditLog(home).records())
@@ -109,6 +109,7 @@ def test_evaluate_writes_metrics_and_a_self_contained_report(fitted, custody_csv
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["format"] == "crimeplan-risk-metrics" and metrics["format_version"] == 1
     assert metrics["data"]["rows"] == 400
+    assert metrics["data"]["same_as_training"] is False
     groups = pd.DataFrame(metrics["groups"])
     assert set(groups["attribute"]) == {"ethnicity", "sex"}
     for column in ("attribute", "group", "n", "base_rate", "selection_rate", "fpr", "fnr",
@@ -127,6 +128,19 @@ def test_evaluate_writes_metrics_and_a_self_contained_report(fitted, custody_csv
     assert record["results"]["overall"]["auc"] == metrics["overall"]["auc"]
     assert {o["path"].rsplit("/", 1)[-1] for o in record["outputs"]} == {"metrics.json",
                                                                         "report.html"}
+
+
+def test_evaluating_on_the_training_file_is_flagged(fitted, custody_csvs, tmp_path):
+    home, model = fitted
+    result = runner.invoke(app, ["risk", "evaluate", str(model), str(custody_csvs[0]),
+                                 "--target", "reoffended_2y", "--out", str(tmp_path / "e"),
+                                 "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "e" / "metrics.json").read_text())["data"]["same_as_training"]
+    assert "own training file" in (tmp_path / "e" / "report.html").read_text()
+    # protected attributes default to the ones recorded with the model
+    groups = json.loads((tmp_path / "e" / "metrics.json").read_text())["groups"]
+    assert {g["attribute"] for g in groups} == {"ethnicity", "sex"}
 
 
 def test_tampered_model_is_refused(fitted, tmp_path):

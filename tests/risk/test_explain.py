@@ -47,7 +47,15 @@ def test_no_reason_for_a_typical_person(fitted):
     ref = reference_values(X)
     typical = pd.DataFrame({k: [v] for k, v in ref.items()})
     assert reasons(typical, contributions(model, typical, ref), ref) == [
-        "no factor raises the estimate above that of a typical person"]
+        "no factor moves the estimate from that of a typical person"]
+
+
+def test_factors_lowering_the_estimate_are_named_too(fitted):
+    model, X = fitted
+    ref = reference_values(X)
+    person = pd.DataFrame({"priors": [0.0], "noise": [0.0], "charge": ["M"]})
+    text = reasons(person, contributions(model, person, ref), ref, top=1)[0]
+    assert text.startswith("priors is 0 (typical 2): lowers the estimate by ")
 
 
 def test_global_importance_ranks_signal_above_noise(fitted):

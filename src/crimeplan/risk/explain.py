@@ -3,9 +3,9 @@
 Method (occlusion against a typical person): for each feature, the person's value is swapped
 for the training data's typical value (median of a number, most common category) and the
 change in the estimated probability is that feature's contribution. Reasons are the features
-that raise the estimate most. Limits: contributions are one-at-a-time and do not add up to
-the whole estimate when features interact; they describe the model, not the causes of anyone's
-behaviour; correlated features share credit unevenly.
+that move the estimate most, up or down (by at least ``MIN_REASON``). Limits: contributions are
+one at a time and do not add up to the whole estimate when features interact; they describe the
+model, not the causes of anyone's behaviour; correlated features share credit unevenly.
 """
 
 from __future__ import annotations
@@ -59,16 +59,18 @@ def _shown(value: object) -> str:
 
 def reasons(X: pd.DataFrame, contrib: pd.DataFrame, reference: dict[str, float | str],
             top: int = 3) -> list[str]:
-    """For each person, up to ``top`` factors raising their estimate, in plain words."""
+    """For each person, the ``top`` factors moving their estimate most, in plain words."""
     out = []
     for index, row in contrib.iterrows():
-        raising = row[row >= MIN_REASON].sort_values(ascending=False).head(top)
-        if raising.empty:
-            out.append("no factor raises the estimate above that of a typical person")
+        moving = row[row.abs() >= MIN_REASON]
+        moving = moving.reindex(moving.abs().sort_values(ascending=False).index).head(top)
+        if moving.empty:
+            out.append("no factor moves the estimate from that of a typical person")
             continue
         out.append("; ".join(
             f"{c} is {_shown(X.at[index, c])} (typical {_shown(reference[c])}): "
-            f"raises the estimate by {100 * v:.0f} points" for c, v in raising.items()))
+            f"{'raises' if v > 0 else 'lowers'} the estimate by {100 * abs(v):.0f} points"
+            for c, v in moving.items()))
     return out
 
 

@@ -58,7 +58,7 @@ def _metric_table(metrics: dict[str, float]) -> pd.DataFrame:
 
 
 def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
-                      importance: list[Importance]) -> str:
+                      importance: list[Importance], same_as_training: bool = False) -> str:
     """The evaluation report of one model on one labelled data set."""
     result = evaluation.to_dict()
     t = evaluation.thresholds
@@ -70,6 +70,10 @@ def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
         f"Bands from the cost ratio {card.cost_ratio} (dangerous : cautious error): low below "
         f"{t.moderate_from:.3f}, moderate from {t.moderate_from:.3f}, high from "
         f"{t.high_from:.3f}. People in the moderate or high band count as flagged."))
+    if same_as_training:
+        summary.add(note("This is the model's own training file: the figures below are "
+                         "optimistic. Use the cross-validated figures in the model card, or "
+                         "evaluate on people the model has not seen.", warn=True))
     if card.protected_as_feature:
         summary.add(note("Protected attribute(s) used as model inputs by explicit choice: "
                          + ", ".join(card.protected_features_used), warn=True))

@@ -120,6 +120,7 @@ def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
                            protected=protected, id_column=None, require_two_classes=False)
     if data.target is None:
         raise RiskInputError(f"{data_path}: no target column given")
+    same_as_training = data.sha256 == card.training_data.get("sha256")
     p = saved.model.predict_proba(data.features)[:, 1]
     evaluation = evaluate(data.target, p, data.protected, card.thresholds)
     importance = global_importance(contributions(
@@ -130,7 +131,7 @@ def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
         "format_version": METRICS_VERSION,
         "model": _model_summary(saved),
         "data": {"file": str(data_path), "sha256": data.sha256, "rows": data.rows,
-                 "target": target},
+                 "target": target, "same_as_training": same_as_training},
         "protected_attributes": list(protected),
         **evaluation.to_dict(),
         "global_importance": [asdict(i) for i in importance],
@@ -141,7 +142,8 @@ def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     report_path = out / "report.html"
     report_path.write_text(evaluation_report(card, evaluation, f"{data_path} ({data.rows:,} "
-                                             "people)", importance), encoding="utf-8")
+                                             "people)", importance, same_as_training),
+                           encoding="utf-8")
     return EvaluateResult(metrics_path=metrics_path, report_path=report_path,
                           evaluation=evaluation, metrics=metrics)
 
