@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crimeplan.risk.data import check_protected_features, parse_list, read_risk_table
 from crimeplan.risk.errors import RiskInputError
@@ -102,3 +105,18 @@ def test_protected_features_need_the_flag():
 def test_parse_list():
     assert parse_list(" a, b ,,c ") == ["a", "b", "c"]
     assert parse_list(None) == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1000, 1000), st.sampled_from(["F", "M", "X"]),
+                          st.integers(0, 1)), min_size=2, max_size=30))
+def test_csv_round_trip(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("rt") / "p.csv"
+    frame = pd.DataFrame(rows, columns=["count", "charge", "outcome"])
+    frame.to_csv(path, index=False)
+    data = read_risk_table(path, features=["count", "charge"], target="outcome",
+                           require_two_classes=False)
+    assert data.features["count"].tolist() == [float(v) for v in frame["count"]]
+    assert data.features["charge"].tolist() == frame["charge"].tolist()
+    assert data.target.tolist() == frame["outcome"].tolist()
+    assert data.ids.tolist() == list(range(2, len(rows) + 2))  # file lines when no id column
