@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 from crimeplan.forecast.deploy import (
@@ -180,3 +182,30 @@ def test_html_map_draws_offline_in_headless_chromium(tmp_path):
     assert dom.count('class="trace scatter') == classes + 2
     assert "data-title=\"Share chart" not in dom  # no button uploading the map to Plotly Cloud
     assert "data-title=\"Zoom in\"" in dom
+
+
+@given(st.sets(st.tuples(st.integers(0, 7), st.integers(0, 7)), min_size=1, max_size=30),
+       st.sampled_from(["rook", "queen"]))
+@settings(max_examples=60, deadline=None)
+def test_patrol_areas_are_the_connected_pieces(cells, adjacency):
+    # checked against geometry: under rook, the boxes of one area merge into one polygon;
+    # no two touching flagged cells (edge, or corner for queen) lie in different areas
+    grid = grid_8x8()
+    picked = np.array([position(grid, i, j) for i, j in sorted(cells)])
+    scores = np.zeros(grid.n_cells)
+    scores[picked] = np.arange(1, len(picked) + 1)
+    areas = patrol_areas(grid, picked, scores, adjacency)
+    assert sorted(set(areas)) == list(range(1, areas.max() + 1))
+    boxes = shapely.box(grid.i[picked] * 100.0, grid.j[picked] * 100.0,
+                        grid.i[picked] * 100.0 + 100, grid.j[picked] * 100.0 + 100)
+    for a in set(areas):
+        merged = shapely.union_all(boxes[areas == a])
+        touching = shapely.intersection(merged, boxes[areas != a])
+        touching = touching[~shapely.is_empty(touching)]
+        if adjacency == "rook":
+            assert merged.geom_type == "Polygon"
+            assert not (shapely.get_dimensions(touching) >= 1).any()  # corners at most
+        else:
+            assert len(touching) == 0
+    expected = [scores[picked][areas == a].sum() for a in range(1, areas.max() + 1)]
+    assert expected == sorted(expected, reverse=True)  # numbered from most expected events
