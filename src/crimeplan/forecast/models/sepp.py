@@ -8,7 +8,8 @@ with ``nu`` a spatial density (a Gaussian kernel density of the events weighted 
 probability of being background, as in Mohler's stochastic declustering), ``theta`` the mean
 number of events each event triggers, ``1/omega`` the mean delay in days and ``g`` an isotropic
 Gaussian of sd ``sigma`` metres. Candidate parent-child pairs (within ``max_lag_days`` and
-``max_distance``) are found once by a compiled sweep; every EM step is then vectorised numpy.
+``max_distance``) are found once by a compiled sweep over spatial buckets; every EM step is
+then vectorised numpy.
 """
 
 from __future__ import annotations
@@ -27,41 +28,56 @@ from crimeplan.forecast.models._smoothing import gaussian_cell_mass
 
 
 @numba.njit(cache=True)
-def _count_pairs(t, x, y, max_lag, max_d2):  # pragma: no cover - compiled
-    count, start = 0, 0
+def _sweep(t, x, y, order, keys, starts, ends, cols, max_lag, max_d2, child, parent):
+    """Visit earlier events in the 3x3 buckets around each event; count or fill the pairs."""
+    n_found = 0
+    fill = len(child) > 0
+    ts = t[order]
     for i in range(len(t)):
-        while t[i] - t[start] > max_lag:
-            start += 1
-        for j in range(start, i):
-            if t[j] < t[i] and (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2 <= max_d2:
-                count += 1
-    return count
-
-
-@numba.njit(cache=True)
-def _fill_pairs(t, x, y, max_lag, max_d2, child, parent):  # pragma: no cover - compiled
-    k, start = 0, 0
-    for i in range(len(t)):
-        while t[i] - t[start] > max_lag:
-            start += 1
-        for j in range(start, i):
-            if t[j] < t[i] and (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2 <= max_d2:
-                child[k] = i
-                parent[k] = j
-                k += 1
+        bx, by = keys[i] // cols, keys[i] % cols
+        for dx in range(-1, 2):
+            for dy in range(-1, 2):
+                key = (bx + dx) * cols + (by + dy)
+                b = np.searchsorted(starts[:, 0], key)
+                if b >= len(starts) or starts[b, 0] != key:
+                    continue
+                s, e = starts[b, 1], ends[b]
+                lo = s + np.searchsorted(ts[s:e], t[i] - max_lag, side="left")
+                hi = s + np.searchsorted(ts[s:e], t[i], side="left")  # strictly earlier
+                for q in range(lo, hi):
+                    j = order[q]
+                    if (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2 <= max_d2:
+                        if fill:
+                            child[n_found] = i
+                            parent[n_found] = j
+                        n_found += 1
+    return n_found
 
 
 def candidate_pairs(t: np.ndarray, x: np.ndarray, y: np.ndarray, max_lag: float,
                     max_distance: float) -> tuple[np.ndarray, np.ndarray]:
-    """(child, parent) indices of every earlier event within the lag and distance limits.
+    """(child, parent) indices of every strictly earlier event within the lag and distance.
 
-    ``t`` must be sorted ascending.
+    Events are bucketed in squares of side ``max_distance``; each event looks only at the nine
+    buckets around it and, inside each, binary-searches the time window.
     """
+    t, x, y = (np.asarray(a, float) for a in (t, x, y))
+    if len(t) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    bx = np.floor((x - x.min()) / max_distance).astype(np.int64) + 1
+    by = np.floor((y - y.min()) / max_distance).astype(np.int64) + 1
+    cols = int(by.max()) + 2
+    keys = bx * cols + by
+    order = np.lexsort((t, keys))
+    sorted_keys = keys[order]
+    first = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    starts = np.column_stack([sorted_keys[first], first])
+    ends = np.r_[first[1:], len(t)]
+    none = np.empty(0, np.int64)
     d2 = max_distance**2
-    n = _count_pairs(t, x, y, max_lag, d2)
-    child = np.empty(n, np.int64)
-    parent = np.empty(n, np.int64)
-    _fill_pairs(t, x, y, max_lag, d2, child, parent)
+    n = _sweep(t, x, y, order, keys, starts, ends, cols, max_lag, d2, none, none)
+    child, parent = np.empty(n, np.int64), np.empty(n, np.int64)
+    _sweep(t, x, y, order, keys, starts, ends, cols, max_lag, d2, child, parent)
     return child, parent
 
 
@@ -95,17 +111,23 @@ class _Raster:
 
 
 class SEPP(ForecastModel):
-    """Background plus exponential-in-time, Gaussian-in-space triggering, fitted by EM."""
+    """Background plus exponential-in-time, Gaussian-in-space triggering, fitted by EM.
+
+    ``min_sigma`` floors the triggering spread: many data sets round or snap coordinates, so
+    repeats at one address would otherwise shrink it to nothing.
+    """
 
     name = "sepp"
 
     def __init__(self, background_bandwidth: float = 150.0, max_distance: float = 500.0,
-                 max_lag_days: float = 90.0, max_iter: int = 60, tol: float = 1e-4) -> None:
+                 max_lag_days: float = 90.0, min_sigma: float = 10.0, max_iter: int = 60,
+                 tol: float = 1e-4) -> None:
         if min(background_bandwidth, max_distance, max_lag_days) <= 0:
             raise ValueError("bandwidth, max_distance and max_lag_days must be positive")
         self.background_bandwidth = background_bandwidth
         self.max_distance = max_distance
         self.max_lag_days = max_lag_days
+        self.min_sigma = min_sigma
         self.max_iter = max_iter
         self.tol = tol
 
@@ -152,7 +174,7 @@ class SEPP(ForecastModel):
             change = max(abs(a - b) / max(abs(b), 1e-12)
                          for a, b in zip(new, (theta, omega, sigma), strict=True))
             theta, omega, sigma = new
-            sigma = max(sigma, 1.0)
+            sigma = max(sigma, self.min_sigma)  # coordinates are rounded or snapped
             if change < self.tol:
                 break
         self.theta_, self.omega_, self.sigma_ = theta, omega, sigma
