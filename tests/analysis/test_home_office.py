@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from crimeplan.analysis.official import official_benchmark
 from crimeplan.sources.home_office import RecordedCrimeError, quarter_start, read_recorded_crime
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "home_office_prc_pfa.csv"
@@ -50,3 +51,19 @@ def test_missing_column(tmp_path):
     path.write_text("Financial Year,Force Name\n2017/18,Essex\n")
     with pytest.raises(RecordedCrimeError, match="missing column"):
         read_recorded_crime(path)
+
+
+def test_official_benchmark_ranks_forces(con):
+    data = read_recorded_crime(FIXTURE)
+    bench = official_benchmark(con, data, "2017/18").table.set_index("force")
+    assert bench.loc["essex", "offences"] == 1204 + 612 + 2310 + 1150 + 598 + 2402
+    assert bench.loc["essex", "rate_per_1000"] == pytest.approx(1000 * 8276 / 4500)
+    assert bench.loc["kent", "rate_per_1000"] == pytest.approx(1000 * 4226 / 500)
+    assert list(bench["rank"].dropna()) == [1, 2]                 # kent, essex
+    # police.uk April 2017 - March 2018: burglary 13..24, violence 5 and shoplifting 2 a month
+    assert bench.loc["essex", "police_uk_crimes"] == sum(range(13, 25)) + 60 + 24
+    assert bench.loc["essex", "police_uk_months"] == 12
+    assert bench.loc["kent", "police_uk_months"] == 11           # 2018-03 missing
+    result = official_benchmark(con, data)
+    assert result.financial_year == "2018/19"
+    assert "Metropolitan Police" in result.note()                # no population, no rate

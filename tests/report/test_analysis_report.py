@@ -117,6 +117,7 @@ def test_district_report(home, tmp_path):
     ["cost", "--force", "essex"],
     ["peers", "essex"],
     ["official", "tests/fixtures/home_office_prc_pfa.csv", "--force", "essex"],
+    ["official", "tests/fixtures/home_office_prc_pfa.csv", "--benchmark", "latest"],
 ])
 def test_analysis_commands(home, command):
     result = CliRunner().invoke(app, ["analysis", *command, "--json", "--home", str(home)])

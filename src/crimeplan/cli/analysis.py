@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from crimeplan import analysis as an
+from crimeplan.analysis.official import official_benchmark
 from crimeplan.analysis.rates import read_area_set, read_denominator
 from crimeplan.analysis.scope import Scope, ScopeError, resolve_scope
 from crimeplan.analysis.stop_search import read_reference_population
@@ -232,12 +233,30 @@ def official(path: Annotated[Path, typer.Argument(help="Home Office recorded cri
              by: Annotated[str, typer.Option(
                  "--by", help="offence_group, offence_subgroup, offence_description or all.")]
              = "offence_group",
+             benchmark: Annotated[str | None, typer.Option(
+                 "--benchmark", help="Rank every force on offences per 1,000 residents in this "
+                                     "financial year (e.g. 2017/18; 'latest').")] = None,
              home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """Offences per force × offence × financial quarter from the official series."""
-    home_dir(home)
+    """Offences per force × offence × financial quarter from the official series, or (with
+    --benchmark) every force's rate and rank for a financial year."""
     try:
-        series = read_recorded_crime(path).series(by, force)
+        recorded = read_recorded_crime(path)
+        if benchmark is None:
+            series = recorded.series(by, force)
     except RecordedCrimeError as exc:
         fail(str(exc))
+    if benchmark is not None:
+        year = None if benchmark == "latest" else benchmark
+        con = Warehouse(home_dir(home)).connect(read_only=True)
+        try:
+            b = official_benchmark(con, recorded, year)
+        except ScopeError as exc:
+            fail(str(exc))
+        finally:
+            con.close()
+        _emit(f"Official series benchmark: {b.unit}", b.table.astype({"rank": "float64"}),
+              b.note(), as_json, {"unit": b.unit})
+        return
+    home_dir(home)
     series = series.assign(quarter_start=series["quarter_start"].map(str))
     _emit(f"Police recorded crime (Home Office): {path.name}", series, "", as_json)
