@@ -122,7 +122,8 @@ def plan_deployment(events: pd.DataFrame, grid: Grid, name: str, model: Forecast
         "cell_id": grid.cell_ids, "i": grid.i, "j": grid.j, "x_min": x_min, "y_min": y_min,
         "x_max": x_max, "y_max": y_max, "score": scores, "rank": rank, "flagged": area > 0,
         "patrol_area": area, "hotspot": hist.classes.astype(str), "gi_z": hist.stats[-1].z,
-    }).loc[show].sort_values(["rank", "cell_id"], kind="stable").reset_index(drop=True)
+    }).loc[show].sort_values(["rank", "flagged"], ascending=[True, False], kind="stable"
+                             ).reset_index(drop=True)  # ties: flagged first, then grid order
     flagged_cells = cells.loc[cells["flagged"]]
     areas = (flagged_cells.groupby("patrol_area")
              .agg(cells=("cell_id", "size"), expected=("score", "sum")).reset_index())
