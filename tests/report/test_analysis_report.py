@@ -24,7 +24,9 @@ from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.runs import sha256_file
 from crimeplan.report.analysis_report import SECTIONS, ReportInputs, run_report
 from crimeplan.report.html import external_references
+from crimeplan.sources.home_office import read_recorded_crime
 
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
@@ -41,7 +43,9 @@ def home(tmp_path_factory):
 @pytest.fixture(scope="module")
 def essex(home, tmp_path_factory):
     out = tmp_path_factory.mktemp("essex-report")
-    return run_report(home, out, force="Essex Police", purpose="test the report")
+    official = read_recorded_crime(FIXTURES / "home_office_prc_pfa.csv")
+    return run_report(home, out, force="Essex Police", purpose="test the report",
+                      inputs=ReportInputs(official=official))
 
 
 def test_writes_self_contained_page_and_tidy_csv(essex):
@@ -56,6 +60,8 @@ def test_writes_self_contained_page_and_tidy_csv(essex):
     assert rates["unit"].str.contains("mid-2015 population, IMD 2019 denominators").all()
     deprivation = csv[csv.indicator == "crime_rate_by_imd_decile"]
     assert deprivation["note"].str.contains("crime domain").all()
+    official = csv[(csv.indicator == "official_offences") & (csv.area == "essex")]
+    assert official["value"].item() == 8276
 
 
 def test_every_number_in_the_tables_is_in_the_csv(essex):

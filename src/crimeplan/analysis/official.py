@@ -47,15 +47,22 @@ class OfficialBenchmark:
         return "; ".join(parts)
 
     def rows(self) -> list[IndicatorRow]:
+        """Every column of the table, one indicator each."""
         note, out = self.note(), []
+        columns = (("quarters", "official_quarters", "quarters in the table"),
+                   ("offences", "official_offences", "recorded offences (Home Office)"),
+                   ("police_uk_months", "police_uk_months", "street months loaded"),
+                   ("police_uk_crimes", "police_uk_crimes",
+                    "police.uk crimes (anti-social behaviour excluded)"),
+                   ("population", "official_population", f"residents ({IMD_DENOMINATOR})"),
+                   ("rate_per_1000", "official_rate", self.unit),
+                   ("rank", "official_rank", "rank by rate (1 = highest)"))
         for r in self.table.itertuples():
-            out.append(IndicatorRow("official_offences", "force", str(r.force),
-                                    self.financial_year, "all", float(r.offences),
-                                    "recorded offences (Home Office)", note))
-            if pd.notna(r.rate_per_1000):
-                out.append(IndicatorRow("official_rate", "force", str(r.force),
-                                        self.financial_year, "all", float(r.rate_per_1000),
-                                        self.unit, note))
+            for column, name, unit in columns:
+                value = getattr(r, column)
+                if pd.notna(value):
+                    out.append(IndicatorRow(name, "force", str(r.force), self.financial_year,
+                                            "all", float(value), unit, note))
         return out
 
 

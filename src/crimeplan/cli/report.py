@@ -19,6 +19,7 @@ from crimeplan.cli.common import (
     print_json,
 )
 from crimeplan.report.analysis_report import ReportInputs, run_report
+from crimeplan.sources.home_office import RecordedCrimeError, read_recorded_crime
 
 
 def report(
@@ -44,6 +45,9 @@ def report(
     costs: Annotated[Path | None, typer.Option(
         "--costs", help="Folder replacing the shipped cost-of-crime table (metadata.json, "
                         "unit_costs.csv, police_uk_mapping.csv).")] = None,
+    official: Annotated[Path | None, typer.Option(
+        "--official", help="Home Office recorded crime open data table (CSV) to benchmark "
+                           "forces on the official series.")] = None,
     min_count: Annotated[int, typer.Option("--min-count", help="Smallest earlier-period count "
                                                                "for a percentage rise.")] = 20,
     home: HomeOption = None,
@@ -60,11 +64,12 @@ def report(
                                         else "user-supplied"),
             reference_group=reference_group,
             costs=CostTable.load(costs) if costs else None,
+            official=read_recorded_crime(official) if official else None,
             min_count=min_count)
         with console.status("Building the report…", spinner="dots"):
             run = run_report(home_dir(home), out, force=force, area=area, start=start,
                              end=end, purpose=purpose, inputs=inputs)
-    except (ScopeError, OSError) as exc:
+    except (ScopeError, RecordedCrimeError, OSError) as exc:
         fail(str(exc))
     if as_json:
         print_json({"report": str(run.html), "indicators": str(run.indicators),

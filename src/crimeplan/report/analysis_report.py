@@ -37,6 +37,7 @@ from crimeplan.analysis import (
 from crimeplan.analysis.areas import IMD_DENOMINATOR
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow, frame
+from crimeplan.analysis.official import official_benchmark
 from crimeplan.analysis.outcomes import REVISION_NOTE
 from crimeplan.analysis.scope import Scope, month_text, resolve_scope, table_exists
 from crimeplan.analysis.trends import ALL
@@ -51,6 +52,7 @@ from crimeplan.report.html import (
     svg_figure,
 )
 from crimeplan.report.html import table as html_table
+from crimeplan.sources.home_office import RecordedCrime
 from crimeplan.standard.codes import OUTCOME_GROUPS, crime_category
 from crimeplan.store import Warehouse
 
@@ -70,6 +72,7 @@ class ReportInputs:
     ethnicity_population_label: str = "user-supplied"
     reference_group: str = "White"
     costs: CostTable | None = None
+    official: RecordedCrime | None = None
     min_count: int = 20
     top_n: int = 10
 
@@ -497,6 +500,29 @@ def _peers(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     return section
 
 
+def _official(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
+              inputs: ReportInputs, section: Section) -> Section:
+    if inputs.official is None:
+        return section.add(note("Give the Home Office recorded crime open data table "
+                                "(crimeplan report --official FILE) to benchmark against the "
+                                "official series."))
+    table = inputs.official.table
+    years = sorted(table.loc[table["force"].isin(report.scope.forces), "financial_year"])
+    try:  # the latest financial year holding the scope's forces, else the latest of all
+        bench = official_benchmark(con, inputs.official, years[-1] if years else None)
+    except ScopeError as exc:
+        return section.add(note(f"Official series not used: {exc}", warn=True))
+    report.rows.extend(bench.rows())
+    section.add(paragraph(f"Source: {inputs.official.source.name}. {bench.unit}."))
+    section.add(note(bench.note()))
+    mine = bench.table[bench.table["force"].isin(report.scope.forces)]
+    if not mine.empty:
+        section.add(_show(mine.drop(columns=["force"]), caption="This scope's force(s)"))
+    section.add(_show(bench.table.head(inputs.top_n).drop(columns=["force"]),
+                      caption=f"Highest rates, {bench.financial_year}"))
+    return section
+
+
 def _methods(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
              inputs: ReportInputs, section: Section) -> Section:
     for text in (
@@ -562,6 +588,7 @@ SECTIONS: tuple[tuple[str, str, _Builder, bool], ...] = (
     ("Map: LSOA crime rates", "map", _map, True),
     ("Cost of crime", "cost", _cost, True),
     ("Peer group", "peers", _peers, False),
+    ("Official series", "official", _official, False),
     ("Data and methods", "methods", _methods, False),
 )
 
