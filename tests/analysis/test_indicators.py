@@ -35,6 +35,14 @@ def test_rises_leave_out_forces_with_gaps(con):
     assert "left out for missing months: kent" in rises.note()
 
 
+def test_rises_by_district(con):
+    rises = largest_rises(con, resolve_scope(con, force="essex"), "lad", min_count=5)
+    table = rises.table.set_index("area")
+    assert table.loc["E07000001", ["name", "before", "after"]].tolist() == ["Alpha", 246, 390]
+    assert table.loc["E07000002", "change"] == 0
+    assert list(rises.top_absolute()["area"]) == ["E07000001"]
+
+
 def test_rises_minimum_count_guard_and_categories(con, year):
     rises = largest_rises(con, year, "category", before=Period(dt.date(2018, 1, 1),
                           dt.date(2018, 1, 1)), after=Period(dt.date(2018, 12, 1),

@@ -2,7 +2,8 @@
 crime between two periods, with a minimum-count guard against small-number noise.
 
 Forces missing any month of either period are left out, and named, so a gap never reads as
-a fall or a rise.
+a fall or a rise. Districts and LSOAs are those the scope covers (``areas.covered_areas``), so
+a force's stray rows recorded in other forces' districts do not make a table of their own.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from crimeplan.analysis.areas import CoveredAreas, covered_areas
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
-from crimeplan.analysis.scope import Scope, ScopeError, add_months, month_text
+from crimeplan.analysis.scope import LSOA_EXPR, Scope, ScopeError, add_months, month_text
 from crimeplan.analysis.trends import area_expr
 from crimeplan.standard.forces import FORCES
 
@@ -60,6 +62,7 @@ class Rises:
     excluded_forces: tuple[str, ...]
     n: int = 10
     category: str = "all"
+    areas: CoveredAreas | None = None
 
     def top_percentage(self) -> pd.DataFrame:
         """The N largest percentage rises among areas with at least ``min_count`` before."""
@@ -77,6 +80,8 @@ class Rises:
                  f"percentage rises only where the earlier period had ≥ {self.min_count} crimes"]
         if self.excluded_forces:
             parts.append("left out for missing months: " + ", ".join(self.excluded_forces))
+        if self.areas and self.areas.note():
+            parts.append(self.areas.note())
         return "; ".join(parts)
 
     def rows(self) -> list[IndicatorRow]:
@@ -128,6 +133,10 @@ def largest_rises(con: duckdb.DuckDBPyConnection, scope: Scope, grouping: str = 
         name = {"force": "s.force", "lad": "any_value(r.lad19_name)",
                 "lsoa": "any_value(s.lsoa_name)"}[grouping]
     cat_filter = "" if category is None else "AND s.category = $category"
+    areas = None
+    if grouping in ("lad", "lsoa"):  # only the scope's covered districts, not stray rows
+        areas = covered_areas(con, kept_scope)
+        cat_filter += f" AND {LSOA_EXPR.format(a='s')} IN (SELECT lsoa11_code FROM scope_lsoa)"
     table = con.execute(f"""
         SELECT {key} AS area, {name} AS name,
                count(*) FILTER (WHERE s.month BETWEEN $b0 AND $b1) AS before,
@@ -144,4 +153,4 @@ def largest_rises(con: duckdb.DuckDBPyConnection, scope: Scope, grouping: str = 
     table["eligible"] = table["before"] >= min_count
     return Rises(scope, cov, grouping, before, after, min_count,
                  table.astype({"before": "int64", "after": "int64", "change": "int64"}),
-                 excluded, n, category or "all")
+                 excluded, n, category or "all", areas)

@@ -45,7 +45,6 @@ from crimeplan.governance.runs import RunRecorder
 from crimeplan.report.html import (
     Section,
     assert_self_contained,
-    esc,
     note,
     page,
     paragraph,
@@ -471,7 +470,8 @@ def _cost(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     section.add(note(f"Unit costs: {cost.costs.citation} Table version {cost.costs.version}, "
                      f"from {cost.costs.source}. Each police.uk category is costed at one "
                      "offence's rate (mostly a lower bound); read totals as indicative."))
-    shown = cost.table.assign(category=cost.table["category"].map(_label))
+    shown = cost.table.assign(category=cost.table["category"].map(_label),
+                              cost_gbp=cost.table["cost_gbp"].where(cost.table["offence"].notna()))
     section.add(_show(shown[["category", "crimes", "offence", "unit_cost_gbp", "cost_gbp",
                                   "limit"]], float_format="{:,.0f}",
                            caption=f"Cost by category ({cost.unit})"))
@@ -530,8 +530,8 @@ def _methods(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
         "incident, located at anonymised map points; month resolution only.",
         "Coverage: every indicator consults the warehouse's partitions (dataset × force × "
         "month). Missing force-months are shown as gaps, left out of comparisons, and named.",
-        f"Rates: per 1,000 residents, {IMD_DENOMINATOR}; LSOAs of a force area are those whose "
-        "interior point lies in the force-area boundary.",
+        f"Rates: per 1,000 residents, {IMD_DENOMINATOR}; a force's LSOAs are those of its "
+        "districts, in districts with crime loaded (see each section's notes).",
         "Rises: the later period against the earlier one; percentage rises only where the "
         f"earlier count is at least {inputs.min_count}.",
         "Deprivation: English Indices of Deprivation 2019, which include a crime domain.",
@@ -540,7 +540,6 @@ def _methods(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
         "used only to audit searches.",
     ):
         section.add(paragraph(text))
-    section.add(f"<p>{esc(ATTRIBUTION)}</p>")
     return section
 
 
@@ -557,12 +556,20 @@ def _label(slug: str) -> str:
 
 
 def _show(frame: pd.DataFrame, **kwargs: object) -> str:
-    """An HTML table where float columns holding only whole numbers print as integers."""
+    """An HTML table where numeric columns holding only whole numbers print as integers and
+    missing values print blank."""
     shown = frame.copy()
     for column in shown.columns:
         values = shown[column]
-        if values.dtype.kind == "f" and values.notna().all() and (values % 1 == 0).all():
-            shown[column] = [int(v) for v in values]
+        if values.dtype.kind not in "fiu" and str(values.dtype) != "Int64":
+            continue
+        present = values.dropna().astype("float64")
+        if (present % 1 == 0).all():
+            shown[column] = pd.Series([None if pd.isna(v) else int(v) for v in values],
+                                      index=shown.index, dtype=object)
+        elif values.isna().any():
+            shown[column] = pd.Series([None if pd.isna(v) else float(v) for v in values],
+                                      index=shown.index, dtype=object)
     return html_table(shown, **kwargs)  # type: ignore[arg-type]
 
 
