@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "analysis"))
 
-from builder import real_slice_home
+from builder import Builder, months, real_slice_home
 
 from crimeplan.analysis.indicators import COLUMNS
 from crimeplan.cli.main import app
@@ -104,6 +104,20 @@ def test_stop_search_only_force_with_disproportionality(home, tmp_path):
     expect = (by_group["ethnicity: Black"] / 1_000_000) / (by_group["ethnicity: White"] / 4e6)
     assert ratio["ethnicity: Black"] == pytest.approx(expect)
     assert ratio["ethnicity: White"] == pytest.approx(1.0)
+
+
+def test_report_without_reference_data_says_so(tmp_path):
+    b = Builder(tmp_path / "home")
+    for m in months("2018-01", "2018-04"):
+        b.street("essex", m, "burglary", 30, lsoa="E01000001", point=(0.5, 0.5))
+    b.partitions("street", "essex", "2018-01", "2018-04")
+    b.done().close()
+    run = run_report(tmp_path / "home", tmp_path / "out", force="essex")
+    html = run.html.read_text(encoding="utf-8")
+    for section in ("Rates need", "Deprivation needs", "The map needs", "Rises by lad need"):
+        assert f"{section} the reference data" in html
+    csv = pd.read_csv(run.indicators)
+    assert csv.loc[csv.indicator == "crimes_in_period", "value"].iloc[0] == 120
 
 
 def test_district_report(home, tmp_path):

@@ -261,10 +261,16 @@ def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     if len(scope.months) < 2:
         return section.add(note("A rise needs at least two months in the period."))
     grouping = "force" if len(scope.forces) > 1 else ("lsoa" if scope.lad_code else "lad")
-    by_area = largest_rises(con, scope, grouping, n=inputs.top_n, min_count=inputs.min_count)
     by_cat = largest_rises(con, scope, "category", n=inputs.top_n, min_count=inputs.min_count)
-    report.rows.extend(by_area.rows())
+    try:
+        by_area = largest_rises(con, scope, grouping, n=inputs.top_n,
+                                min_count=inputs.min_count)
+    except ScopeError as exc:
+        section.add(note(f"Rises by {grouping} need the reference data: {exc}", warn=True))
+        by_area = None
     report.rows.extend(by_cat.rows())
+    if by_area is not None:
+        report.rows.extend(by_area.rows())
     section.add(paragraph(by_cat.note() + "."))
     top = by_cat.top_absolute()
     if not top.empty:
@@ -274,7 +280,10 @@ def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
         ax.set_xlabel(f"change in records, {by_cat.after.label} vs {by_cat.before.label}")
         ax.grid(axis="x", alpha=0.3)
         section.add(svg_figure(fig, "Categories with the largest absolute rise"))
-    for title, rises in ((f"by {grouping}", by_area), ("by category", by_cat)):
+    tables = [("by category", by_cat)]
+    if by_area is not None:
+        tables.insert(0, (f"by {grouping}", by_area))
+    for title, rises in tables:
         for label, t in (("percentage", rises.top_percentage()),
                          ("absolute", rises.top_absolute())):
             if t.empty:
@@ -285,8 +294,8 @@ def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
             section.add(_show(shown[["area", "name", "before", "after", "change",
                                      "pct_change"]],
                                    caption=f"Largest {label} rises {title}"))
-    if by_area.excluded_forces:
-        section.add(note(by_area.note(), warn=True))
+    if by_area is not None and (by_area.excluded_forces or by_area.areas):
+        section.add(note(by_area.note(), warn=bool(by_area.excluded_forces)))
     return section
 
 
