@@ -11,6 +11,7 @@ from crimeplan.analysis import (
     concentration,
     cost_of_crime,
     crime_rates,
+    deprivation,
     largest_rises,
     monthly_counts,
     outcome_shares,
@@ -118,3 +119,26 @@ def test_district_rate_matches_reference_files(real):
     published = july["LSOA code"].isin(set(southend["LSOA code (2011)"])).sum()
     assert abs(located - published) <= 0.01 * published   # computed vs published LSOA codes
     assert rates.rate_per_1000 == pytest.approx(1000 * located / people)
+
+
+def test_deprivation_deciles_match_reference_files(real):
+    con, _, _, _ = real
+    ref = "data/sample/reference/"
+    imd = pd.read_csv(ref + "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz", dtype=str)
+    pop = pd.read_csv(ref + "File_6_-_IoD2019_Population_Denominators.csv.gz", dtype=str)
+    lsoas = imd.merge(pop, on="LSOA code (2011)")
+    lsoas["decile"] = lsoas.iloc[:, 5].astype(int)
+    lsoas["people"] = lsoas["Total population: mid 2015 (excluding prisoners)"].str.replace(
+        ",", "").astype(int)
+    districts = {"Southend-on-Sea", "Basildon", "Colchester", "Chelmsford"}
+    lsoas = lsoas[lsoas["Local Authority District name (2019)_x"].isin(districts)]
+    rows = con.execute("SELECT coalesce(lsoa11_code, lsoa_code) AS code FROM street "
+                       "WHERE month = DATE '2018-07-01'").df()
+    crimes = rows["code"].value_counts()
+    lsoas["crimes"] = lsoas["LSOA code (2011)"].map(crimes).fillna(0)
+    by_decile = lsoas.groupby("decile")[["crimes", "people"]].sum()
+    expect = (1000 * by_decile["crimes"] / by_decile["people"]).to_dict()
+    d = deprivation(con, resolve_scope(con, force="essex", start="2018-07", end="2018-07"))
+    assert set(d.areas.districts) == districts
+    got = d.by_decile.set_index("imd_decile")["rate_per_1000"].to_dict()
+    assert got == pytest.approx(expect)
