@@ -202,8 +202,8 @@ def _trends(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 def _indexed(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
              inputs: ReportInputs, section: Section) -> Section:
     trends = monthly_counts(con, report.scope, "force", by_category=True)
-    index = trends.indexed()
-    summed = index.groupby(["category", "month"], as_index=False)["crimes"].sum(min_count=1)
+    summed = trends.monthly.groupby(["category", "month"], as_index=False)["crimes"].sum(
+        min_count=1)
     base = summed[summed["month"] == report.scope.start].set_index("category")["crimes"]
     summed["index"] = 100 * summed["crimes"] / summed["category"].map(base).where(
         summed["category"].map(base) > 0)
@@ -221,8 +221,8 @@ def _indexed(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     section.add(paragraph("Each series divided by its own first-month count, times 100: a line "
                           "at 120 is 20% above its starting month. Small categories swing "
                           "widely."))
-    for r in summed.itertuples():
-        if len(report.scope.forces) > 1:
+    if len(report.scope.forces) > 1:  # one force's index rows come with its trends
+        for r in summed.itertuples():
             report.rows.append(IndicatorRow("indexed_trend", "scope", report.scope.label,
                                             month_text(r.month), r.category,
                                             None if pd.isna(r.index) else float(r.index),
