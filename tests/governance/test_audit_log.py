@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
 from crimeplan.governance.audit import AuditLog, AuditLogDamaged, canonical_json, entry_hash
-from crimeplan.governance.runs import NO_PURPOSE, RunRecorder, sha256_file
+from crimeplan.governance.runs import NO_PURPOSE, RunRecorder
+from crimeplan.hashing import sha256_file
 
 runner = CliRunner()
 

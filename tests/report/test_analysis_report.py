@@ -21,7 +21,7 @@ from builder import Builder, months, real_slice_home
 from crimeplan.analysis.indicators import COLUMNS
 from crimeplan.cli.main import app
 from crimeplan.governance.audit import AuditLog
-from crimeplan.governance.runs import sha256_file
+from crimeplan.hashing import sha256_file
 from crimeplan.report.analysis_report import SECTIONS, ReportInputs, run_report
 from crimeplan.report.html import external_references
 from crimeplan.sources.home_office import read_recorded_crime

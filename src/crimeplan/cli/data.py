@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -44,7 +45,8 @@ class _Bar:
 
 def _show(report: IngestReport, as_json: bool) -> None:
     for f in report.errors:
-        err_console.print(f"[bold red]error:[/] {f.path}: {f.message}", highlight=False,
+        err_console.print(f"[bold red]error:[/] {escape(f.path)}: {escape(f.message or '')}",
+                          highlight=False,
                           soft_wrap=True)
     if as_json:
         emit_json(report.to_dict())

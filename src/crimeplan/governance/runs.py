@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import hashlib
 import subprocess
 import sys
 import uuid
@@ -18,17 +17,9 @@ from typing import Any
 
 import crimeplan
 from crimeplan.governance.audit import AuditLog
+from crimeplan.hashing import sha256_file
 
 NO_PURPOSE = "none given"
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def code_version() -> str:

@@ -8,7 +8,6 @@ counting the header as line 1.
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crimeplan.hashing import sha256_file
 from crimeplan.risk.base import text_columns
 from crimeplan.risk.errors import RiskInputError
 
@@ -46,15 +46,6 @@ class RiskData:
     def categorical_features(self) -> list[str]:
         """Features read as text categories (one-hot encoded inside the models)."""
         return text_columns(self.features)
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, recorded with models and results."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def parse_list(text: str | None) -> list[str]:

@@ -22,8 +22,8 @@ import joblib
 import sklearn
 
 import crimeplan
+from crimeplan.hashing import sha256_file
 from crimeplan.risk.bands import BandThresholds, CostRatio
-from crimeplan.risk.data import sha256_file
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.models import CalibratedRiskModel
 

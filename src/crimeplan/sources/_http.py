@@ -30,6 +30,8 @@ from typing import Any
 
 import requests
 
+from crimeplan.hashing import sha256_file
+
 #: data.police.uk allows 15 requests per second (with bursts of 30); we stay at the steady rate.
 DEFAULT_RATE = 15.0
 #: Statuses worth asking again: throttling and server-side trouble.
@@ -314,7 +316,7 @@ class HttpSession:
                 self._pause(self.retry.backoff(attempt, self._rng))
         else:
             raise FetchError(url, "download did not complete")
-        digest = _sha256_file(part)
+        digest = sha256_file(part)
         os.replace(part, dest)
         note.write_text(f"{digest}  {dest.name}\n")
         return Download(dest, dest.stat().st_size, digest, from_cache=False, resumed=resumed)
@@ -383,11 +385,3 @@ def _total_size(response: requests.Response, offset: int) -> int | None:
     length = response.headers.get("Content-Length")
     return offset + int(length) if length and length.isdigit() else None
 
-
-def _sha256_file(path: Path) -> str:
-    """SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

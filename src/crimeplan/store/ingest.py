@@ -143,11 +143,6 @@ def scan_file(path: Path) -> tuple[str, bool]:
     return h.hexdigest(), blank
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    return scan_file(path)[0]
-
-
 def read_header(path: Path) -> list[str]:
     """The header row of a CSV, or a ValueError saying why the file is not one."""
     with open(path, "rb") as fh:

@@ -9,7 +9,6 @@ previous reference data (and the enrichment made with it) exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from crimeplan.hashing import sha256_file
 from crimeplan.sources.reference import DOMAINS, READERS, find_reference_files
 from crimeplan.store.enrich import refresh_enrichment
 from crimeplan.store.spatial import (
@@ -105,14 +105,6 @@ class ReferenceLoad:
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         return {**self.summary.to_dict(), "locations_refreshed": self.locations_refreshed}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -217,7 +209,7 @@ def load_reference(con, folder: Path | str) -> ReferenceLoad:  # type: ignore[no
     frames = {name: READERS[name](path) for name, path in found.items()}
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     versions = pd.DataFrame([
-        {"name": name, "source_path": str(path.resolve()), "sha256": _sha256(path),
+        {"name": name, "source_path": str(path.resolve()), "sha256": sha256_file(path),
          "rows": len(frames[name]), "loaded_at": loaded_at} for name, path in found.items()
     ], columns=["name", "source_path", "sha256", "rows", "loaded_at"])
     lsoas = forces = None
