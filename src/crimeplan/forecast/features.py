@@ -115,3 +115,11 @@ def category_features(events: pd.DataFrame, grid: Grid,
     block = neighbourhood_sum(grid, rows, 3)
     names = [f"cat_{c}_s{s}" for s in (1, 3) for c in top]
     return np.concatenate([rows, block]), names
+
+
+def long_run_prior(grid: Grid, hist: History, p: int) -> np.ndarray:
+    """Long-run mean per cell before anchor ``p`` plus a tenth of its 3x3 block mean (> 0)."""
+    own = hist.window_mean(p, MAX_HISTORY).astype(float)
+    block = neighbourhood_sum(grid, own[None], 3)[0] / 9.0
+    floor = max(float(own.mean()), 1e-6) * 0.1
+    return own + 0.1 * block + floor

@@ -106,16 +106,15 @@ class Evaluation:
     # pooled over periods: ratios of sums -------------------------------------------------
     def pooled(self, metric: str, periods: np.ndarray | None = None) -> np.ndarray:
         """Pooled ``hit_rate``, ``pai`` or ``pei`` per level over (a sample of) periods."""
+        if metric not in METRICS:
+            raise ValueError(f"unknown metric {metric!r}; use one of {METRICS}")
         idx = slice(None) if periods is None else periods
         n = self.n[idx].sum(axis=0)
-        if metric == "pei":
-            return n / self.n_star[idx].sum(axis=0)
-        hit = n / self.total[idx].sum()
-        if metric == "hit_rate":
-            return hit
-        if metric == "pai":
-            return hit / self.area_share
-        raise ValueError(f"unknown metric {metric!r}; use one of {METRICS}")
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN when no crimes at all
+            if metric == "pei":
+                return n / self.n_star[idx].sum(axis=0)
+            hit = n / self.total[idx].sum()
+        return hit if metric == "hit_rate" else hit / self.area_share
 
     def bootstrap(self, metric: str, n_boot: int = 1000, level: float = 0.95,
                   seed: int = 0) -> list[Interval]:

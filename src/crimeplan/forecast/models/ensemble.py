@@ -49,7 +49,7 @@ class Ensemble(ForecastModel):
     def _member_forecasts(self, until: pd.Timestamp, grid: Grid,
                           horizon: pd.DateOffset) -> np.ndarray:
         """Members' expected counts (members x cells), each fitted on events before ``until``."""
-        from crimeplan.forecast.models import make_model
+        from crimeplan.forecast.models import make_model  # the registry imports this module
 
         out = []
         for name in self.members:

@@ -18,12 +18,16 @@ from crimeplan.forecast.features import (
     category_features,
     history,
     lag_features,
+    long_run_prior,
 )
 from crimeplan.forecast.grid import Grid
 
 
 class LearnedGrid(ForecastModel):
     """LightGBM (Poisson loss) on lagged, neighbourhood, seasonal and category-mix features.
+
+    The trees model each cell's ratio to its long-run mean (a Poisson log offset), so they
+    learn corrections to that strong baseline rather than the whole surface from noisy labels.
 
     ``target`` names the category forecast when the events hold several (the others then
     serve as context); ``None`` forecasts every event. ``anchors`` is how many past periods
@@ -33,15 +37,17 @@ class LearnedGrid(ForecastModel):
     name = "learned"
     uses_context = True
 
-    def __init__(self, target: str | None = None, anchors: int = 26, label_periods: int = 1,
-                 n_estimators: int = 120, learning_rate: float = 0.08, num_leaves: int = 31,
-                 max_rows: int = 150_000, seed: int = 0, n_jobs: int = 1) -> None:
+    def __init__(self, target: str | None = None, anchors: int = 52, label_periods: int = 26,
+                 n_estimators: int = 100, learning_rate: float = 0.05, num_leaves: int = 15,
+                 min_child_samples: int = 1000, max_rows: int = 150_000, seed: int = 0,
+                 n_jobs: int = 1) -> None:
         self.target = target
         self.anchors = anchors
         self.label_periods = label_periods
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
         self.max_rows = max_rows
         self.seed = seed
         self.n_jobs = n_jobs
@@ -85,17 +91,20 @@ class LearnedGrid(ForecastModel):
         static, _ = category_features(self.events_.loc[self.events_["time"] < cutoff], grid,
                                       FeatureSpec())
         cum = hist.cum
-        X = np.concatenate([self._features(grid, p, hist, context, static)
-                            for p in range(first, P)])
-        y = np.concatenate([self._label(cum, p) for p in range(first, P)]).astype(float)
+        anchors = range(first, P)
+        X = np.concatenate([self._features(grid, p, hist, context, static) for p in anchors])
+        y = np.concatenate([self._label(cum, p) for p in anchors]).astype(float)
+        prior = np.concatenate([long_run_prior(grid, hist, p) for p in anchors])
         rng = np.random.default_rng(self.seed)
         if len(y) > self.max_rows:
             keep = rng.choice(len(y), self.max_rows, replace=False)
-            X, y = X[keep], y[keep]
+            X, y, prior = X[keep], y[keep], prior[keep]
         booster = lgb.LGBMRegressor(
             objective="poisson", n_estimators=self.n_estimators, learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves, min_child_samples=50, subsample=0.8, subsample_freq=1,
-            colsample_bytree=0.8, random_state=self.seed, n_jobs=self.n_jobs, verbose=-1,
-            deterministic=True, force_row_wise=True)
-        booster.fit(X, y)
-        return booster.predict(self._features(grid, P, hist, context, static))
+            num_leaves=self.num_leaves, min_child_samples=self.min_child_samples,
+            subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=self.seed,
+            n_jobs=self.n_jobs, verbose=-1, deterministic=True, force_row_wise=True)
+        # Poisson with a log offset = Poisson on the ratio to the prior, weighted by the prior
+        booster.fit(X, y / prior, sample_weight=prior)
+        ratio = booster.predict(self._features(grid, P, hist, context, static))
+        return ratio * long_run_prior(grid, hist, P)
