@@ -77,6 +77,12 @@ class LearnedGrid(ForecastModel):
         hi = min(p + self.label_periods, cum.shape[0] - 1)
         return (cum[hi] - cum[p]) / (hi - p)
 
+    def _prior(self, grid: Grid, hist: History, p: int) -> np.ndarray:
+        """The offset the trees correct: long-run means once a year of history exists."""
+        if p >= hist.year:
+            return long_run_prior(grid, hist, p)
+        return np.full(grid.n_cells, max(float(hist.window_mean(p, p).mean()), 1e-6))
+
     def _predict(self, grid: Grid, horizon: pd.DateOffset) -> np.ndarray:
         targets = self._targets()
         if targets.empty:
@@ -94,7 +100,7 @@ class LearnedGrid(ForecastModel):
         anchors = range(first, P)
         X = np.concatenate([self._features(grid, p, hist, context, static) for p in anchors])
         y = np.concatenate([self._label(cum, p) for p in anchors]).astype(float)
-        prior = np.concatenate([long_run_prior(grid, hist, p) for p in anchors])
+        prior = np.concatenate([self._prior(grid, hist, p) for p in anchors])
         rng = np.random.default_rng(self.seed)
         if len(y) > self.max_rows:
             keep = rng.choice(len(y), self.max_rows, replace=False)
@@ -107,4 +113,4 @@ class LearnedGrid(ForecastModel):
         # Poisson with a log offset = Poisson on the ratio to the prior, weighted by the prior
         booster.fit(X, y / prior, sample_weight=prior)
         ratio = booster.predict(self._features(grid, P, hist, context, static))
-        return ratio * long_run_prior(grid, hist, P)
+        return ratio * self._prior(grid, hist, P)
