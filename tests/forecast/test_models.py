@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from crimeplan.forecast.features import history, long_run_prior
 from crimeplan.forecast.grid import BNG, Grid, default_crs, project
 from crimeplan.forecast.metrics import evaluate
 from crimeplan.forecast.models import make_model
@@ -121,3 +122,18 @@ def test_models_beat_chance_on_the_real_chicago_sample(chicago_sample):
     assert counts.sum() > 500
     assert pai["all-past-mean"][3] > 4 and pai["learned"][3] > 4  # 5% coverage
     assert pai["all-past-mean"][3] > pai["naive"][3]
+
+
+def test_feature_history_windows_and_time_since_last_event():
+    months = ["2021-01-01", "2021-01-01", "2021-03-01", "2021-04-01"]
+    ev = frame(months, [50, 150, 50, 50])
+    hist = history(ev, LINE, pd.Timestamp("2021-05-01"), pd.DateOffset(months=1))
+    assert hist.n_periods == 4 and hist.year == 12
+    assert hist.window_mean(4, 2).tolist() == [1.0, 0.0, 0.0]  # March and April
+    assert hist.window_mean(4, 99).tolist() == [0.75, 0.25, 0.0]
+    assert hist.since_last(4).tolist() == [1.0, 4.0, 5.0]  # last in April, January, never
+    assert np.isnan(hist.last_year(4)).all()  # no year of history yet
+    prior = long_run_prior(LINE, hist, 4)
+    floor = 1 / 3 * 0.1  # a tenth of the mean cell's long-run count
+    assert prior == pytest.approx([0.75 + 0.1 * 1.0 / 9 + floor, 0.25 + 0.1 * 1.0 / 9 + floor,
+                                   0.1 * 0.25 / 9 + floor])
