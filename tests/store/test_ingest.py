@@ -300,3 +300,31 @@ def test_crash_mid_ingest_leaves_warehouse_unchanged(tmp_path: Path, sig: str) -
     if sig == "SIGINT":
         assert "KeyboardInterrupt" in proc.stderr
     assert snapshot(home) == before
+
+
+def test_batches_give_the_same_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         sample_home) -> None:
+    """One file per batch (as a national year is read) loads exactly what one batch does."""
+    import crimeplan.store.ingest as ingest
+
+    monkeypatch.setattr(ingest, "BATCH_BYTES", 1)
+    home = tmp_path / "h"
+    report = ingest_paths(home, [SAMPLE])
+    assert report.totals() == sample_home[1].totals()
+    columns = "force, month, crime_id, category, longitude, x, lsoa11_code, line"
+    assert (table_rows(home, f"SELECT {columns} FROM street ORDER BY ALL")
+            == table_rows(sample_home[0], f"SELECT {columns} FROM street ORDER BY ALL"))
+
+
+def test_later_batch_replaces_an_earlier_one_of_the_same_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crimeplan.store.ingest as ingest
+
+    monkeypatch.setattr(ingest, "BATCH_BYTES", 1)
+    first = write(tmp_path / "a.csv", [HEADER, street_row("f1"), street_row("f2")])
+    second = write(tmp_path / "b.csv", [HEADER, street_row("f3")])
+    home = tmp_path / "h"
+    report = ingest_paths(home, [first, second])
+    assert [f.partitions[0].action for f in report.files] == ["new", "replaced"]
+    assert table_rows(home, "SELECT crime_id FROM street") == [("f3",)]
+    assert table_rows(home, "SELECT rows FROM partitions") == [(1,)]

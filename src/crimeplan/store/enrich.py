@@ -36,22 +36,38 @@ def _compute(points: pd.DataFrame, index: AreaIndex | None) -> pd.DataFrame:
                          "enriched_with": pd.Series([version] * len(lon), dtype=object)})
 
 
-def enrich_new_locations(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> int:
-    """Add every distinct (longitude, latitude) of ``tables`` not yet in ``locations``."""
-    if not tables:
-        return 0
-    union = " UNION ".join(f"SELECT longitude, latitude FROM {t} WHERE longitude IS NOT NULL"
-                           for t in tables)
-    new = con.execute(f"""SELECT DISTINCT n.longitude, n.latitude FROM ({union}) n
-        ANTI JOIN locations l ON l.longitude = n.longitude AND l.latitude = n.latitude""").df()
-    if new.empty:
-        return 0
-    computed = _compute(new, AreaIndex.from_warehouse(con))
-    register_frame(con, "new_locations", computed)
-    con.execute("INSERT INTO locations SELECT longitude, latitude, x, y, lsoa11_code, pfa_code, "
-                "enriched_with FROM new_locations")
-    con.unregister("new_locations")
-    return len(new)
+class LocationEnricher:
+    """Adds new map points to ``locations`` during one ingest; the reference index is built
+    once, the first time a new point needs it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._index: AreaIndex | None = None
+        self._built = False
+
+    def _area_index(self) -> AreaIndex | None:
+        if not self._built:
+            self._index = AreaIndex.from_warehouse(self.con)
+            self._built = True
+        return self._index
+
+    def add_new(self, tables: Sequence[str]) -> int:
+        """Add every distinct (longitude, latitude) of ``tables`` not yet in ``locations``."""
+        if not tables:
+            return 0
+        union = " UNION ".join(
+            f"SELECT longitude, latitude FROM {t} WHERE longitude IS NOT NULL" for t in tables)
+        new = self.con.execute(f"""SELECT DISTINCT n.longitude, n.latitude FROM ({union}) n
+            ANTI JOIN locations l ON l.longitude = n.longitude
+                                 AND l.latitude = n.latitude""").df()
+        if new.empty:
+            return 0
+        computed = _compute(new, self._area_index())
+        register_frame(self.con, "new_locations", computed)
+        self.con.execute("INSERT INTO locations SELECT longitude, latitude, x, y, lsoa11_code, "
+                         "pfa_code, enriched_with FROM new_locations")
+        self.con.unregister("new_locations")
+        return len(new)
 
 
 def refresh_enrichment(con: duckdb.DuckDBPyConnection) -> int:

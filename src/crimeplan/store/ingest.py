@@ -41,7 +41,7 @@ from crimeplan.sources.police_uk import (
 from crimeplan.standard.codes import OUTCOME_CATEGORIES, crime_label_map
 from crimeplan.standard.forces import force_slug
 from crimeplan.store import validation as v
-from crimeplan.store.enrich import enrich_new_locations
+from crimeplan.store.enrich import LocationEnricher
 from crimeplan.store.warehouse import Warehouse, register_frame
 
 #: Called with (files done, files in all) as the ingest goes on.
@@ -241,25 +241,25 @@ def run_ingest(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile],
                progress: Progress | None = None, total: int = 0) -> None:
     """Stage, validate and write prepared files in one transaction (reports filled in)."""
     todo = _skip_known(con, prepared)
-    groups: dict[tuple[str, tuple[str, ...]], list[PreparedFile]] = {}
-    for p in todo:
-        groups.setdefault((p.report.dataset or "", p.columns), []).append(p)
-
     con.execute("BEGIN TRANSACTION")
     try:
         last = con.execute("SELECT coalesce(max(file_id), 0) FROM ingest_ledger").fetchone()[0]
         for k, p in enumerate(todo, start=1):
             p.file_id = last + k
         _lookup_tables(con, todo)
-        cands = []
-        for g, ((dataset, columns), files) in enumerate(groups.items()):
-            cands.append(_stage_group(con, g, builders[dataset], columns, files))
+        enricher = LocationEnricher(con)
+        done = total
+        for g, (dataset, columns, files) in enumerate(_batches(todo)):
+            cand = _stage_group(con, g, builders[dataset], columns, files,
+                                materialise=post is not None)
             if post is not None:
-                post(con, cands[-1])
+                post(con, cand)
+            _decide_partitions(con, files, cand)
+            _write(con, files, g, cand, dataset, enricher)
+            _drop_batch(con, g)
+            done += len(files)
             if progress:
-                progress(total + sum(len(f) for f in list(groups.values())[: g + 1]), total * 2)
-        _decide_partitions(con, todo, cands)
-        _write(con, todo, cands)
+                progress(done, total * 2)
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):
@@ -267,6 +267,43 @@ def run_ingest(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile],
         raise
     if progress:
         progress(total * 2, total * 2)
+
+
+#: Files of the same header are read together, in batches of about this many bytes: large
+#: enough for DuckDB to read in parallel, small enough to stay in memory.
+BATCH_BYTES = 256 << 20
+
+
+def _batches(todo: list[PreparedFile]) -> list[tuple[str, tuple[str, ...], list[PreparedFile]]]:
+    """(dataset, columns, files) batches: same header, up to ``BATCH_BYTES`` each. Batches
+    run in order inside the run's transaction; each sees the partitions earlier ones wrote."""
+    groups: dict[tuple[str, tuple[str, ...]], list[PreparedFile]] = {}
+    for p in todo:
+        groups.setdefault((p.report.dataset or "", p.columns), []).append(p)
+    out = []
+    for (dataset, columns), files in groups.items():
+        batch: list[PreparedFile] = []
+        size = 0
+        for p in files:
+            if batch and size + p.report.size > BATCH_BYTES:
+                out.append((dataset, columns, batch))
+                batch, size = [], 0
+            batch.append(p)
+            size += p.report.size
+        out.append((dataset, columns, batch))
+    return out
+
+
+def _drop_batch(con: duckdb.DuckDBPyConnection, g: int) -> None:
+    """Free a batch's staging tables and views."""
+    for view in (f"load_cand_{g}",):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    kind = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
+                       [f"cand_{g}"]).fetchall()[0][0]
+    con.execute(f"DROP {'VIEW' if kind else 'TABLE'} IF EXISTS cand_{g}")
+    for table in (f"lines_{g}", f"parser_rej_{g}", f"stage_{g}", f"rejects_{g}",
+                  f"rejects_scan_{g}"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _skip_known(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile]) -> list[PreparedFile]:
@@ -319,8 +356,11 @@ def _skip_known(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile]) ->
 
 
 def _stage_group(con: duckdb.DuckDBPyConnection, g: int, build: CandidateBuilder,
-                 columns: tuple[str, ...], files: list[PreparedFile]) -> str:
-    """Read a group of same-header files into ``stage_<g>``; return the candidate table name."""
+                 columns: tuple[str, ...], files: list[PreparedFile],
+                 materialise: bool = False) -> str:
+    """Read a group of same-header files into ``stage_<g>``; return the name of the
+    candidate rows: a view (each later query computes only the columns it needs), or a
+    table when a post-stage step must update it."""
     names = [c or f"ignored_{k}" for k, c in enumerate(columns)]
     spec = {n: "VARCHAR" for n in names}
     paths = [str(p.src.disk_path) for p in files]
@@ -333,12 +373,12 @@ def _stage_group(con: duckdb.DuckDBPyConnection, g: int, build: CandidateBuilder
         {"paths": paths, "spec": spec})
     if "reported_by" in columns:
         _add_force_names(con, stage)
-    lines = _line_numbers(con, stage, rej, scan, files)
-    register_frame(con, f"lines_{g}", lines)
+    register_frame(con, "exact_lines", _line_numbers(con, stage, rej, scan, files))
+    con.execute(f"CREATE TEMP TABLE lines_{g} AS SELECT * FROM exact_lines")
+    con.unregister("exact_lines")
     cand = f"cand_{g}"
     select = build(stage, f"lines_{g}", set(columns))
-    con.execute(f"CREATE TEMP TABLE {cand} AS {select}")
-    con.unregister(f"lines_{g}")
+    con.execute(f"CREATE TEMP {'TABLE' if materialise else 'VIEW'} {cand} AS {select}")
     _parser_rejects(con, g, rej, scan, files)
     return cand
 
@@ -488,7 +528,7 @@ def _street(stage: str, lines: str, present: set[str]) -> str:
                {v.text(c('context'))} AS context,
                {rules}, {_raw(present, 'street')}
         {staged_rows(stage, lines)}
-        LEFT JOIN crime_labels cl ON cl.label = trim(s.crime_type)
+        LEFT JOIN crime_labels cl ON cl.label = s.crime_type
         LEFT JOIN force_names fs ON fs.name = {v.text(c('reported_by'))}"""
 
 
@@ -506,7 +546,7 @@ def _outcomes(stage: str, lines: str, present: set[str]) -> str:
                {v.text(c('outcome_type'))} AS outcome_type, ol.slug AS outcome,
                {rules}, {_raw(present, 'outcomes')}
         {staged_rows(stage, lines)}
-        LEFT JOIN outcome_labels ol ON ol.label = trim(s.outcome_type)
+        LEFT JOIN outcome_labels ol ON ol.label = s.outcome_type
         LEFT JOIN force_names fs ON fs.name = {v.text(c('reported_by'))}"""
 
 
@@ -557,7 +597,7 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile]) -> 
 def _add_force_names(con: duckdb.DuckDBPyConnection, stage: str) -> None:
     """Slugs for every 'Reported by' name in a staged group (for files not named by force)."""
     names = [r[0] for r in con.execute(
-        f"SELECT DISTINCT trim(reported_by) FROM {stage} WHERE trim(reported_by) <> '' "
+        f"SELECT DISTINCT reported_by FROM {stage} WHERE reported_by <> '' "
         "EXCEPT SELECT name FROM force_names").fetchall()]
     if names:
         con.executemany("INSERT INTO force_names VALUES (?, ?)",
@@ -565,14 +605,13 @@ def _add_force_names(con: duckdb.DuckDBPyConnection, stage: str) -> None:
 
 
 def _decide_partitions(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile],
-                       cands: list[str]) -> None:
-    """Which (dataset, force, month) each file may write: newest release wins."""
-    union = " UNION ALL ".join(
-        f"SELECT file_id, dataset, force, month, count(*) AS n FROM {t} "
-        "WHERE reason IS NULL GROUP BY ALL" for t in cands) or (
-        "SELECT NULL::INTEGER AS file_id, NULL::VARCHAR AS dataset, NULL::VARCHAR AS force, "
-        "NULL::DATE AS month, 0 AS n WHERE false")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE file_parts AS {union}")
+                       cand: str) -> None:
+    """Which (dataset, force, month) each file may write: newest release wins, against the
+    partitions loaded (including earlier batches of this run) and within the batch."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE file_parts AS
+        SELECT file_id, dataset, force, month, count(*) AS n,
+               count(*) FILTER (WHERE longitude IS NULL) AS unmapped
+        FROM {cand} WHERE reason IS NULL GROUP BY ALL""")
     releases = pd.DataFrame({
         "file_id": [p.file_id for p in todo],
         "release_key": [_release_key(p.src.release) for p in todo],
@@ -617,54 +656,47 @@ _TABLE = {"street": "street", "outcomes": "outcomes", "stop-and-search": "stop_s
           "points": "points"}
 
 
-def _write(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile], cands: list[str]) -> None:
+def _write(con: duckdb.DuckDBPyConnection, files: list[PreparedFile], g: int, cand: str,
+           dataset: str, enricher: LocationEnricher) -> None:
+    """One batch: delete replaced partitions; write rows, quarantine, partitions, ledger."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    datasets = {c: con.execute(f"SELECT any_value(dataset) FROM {c}").fetchone()[0]
-                for c in cands}
-    for cand in cands:
-        con.execute(f"""CREATE OR REPLACE TEMP VIEW load_{cand} AS
-            SELECT c.* FROM {cand} c JOIN part_plan pp
-              ON pp.file_id = c.file_id AND pp.force = c.force AND pp.month = c.month
-             AND pp.action IN ('new', 'replaced')
-            WHERE c.reason IS NULL""")
-    enrich_new_locations(con, [f"load_{c}" for c in cands if datasets[c] != "points"])
-    # delete replaced partitions, then insert the new rows
-    for dataset, table in _TABLE.items():
-        owner = "dataset" if dataset == "points" else "force"
-        con.execute(f"""DELETE FROM {table} USING part_plan pp
-            WHERE pp.action = 'replaced' AND pp.dataset = '{dataset}'
-              AND {table}.{owner} = pp.force AND {table}.month = pp.month""")
-    for cand in cands:
-        dataset = datasets[cand]
-        if dataset is None:
-            continue
-        if dataset == "points":
-            con.execute(f"""INSERT INTO points SELECT force, month, time, category, source_x,
-                source_y, source_crs, longitude, latitude, file_id, line FROM load_{cand}""")
-            continue
-        table = _TABLE[dataset]
+    load = f"load_{cand}"
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW {load} AS
+        SELECT c.* FROM {cand} c JOIN part_plan pp
+          ON pp.file_id = c.file_id AND pp.force = c.force AND pp.month = c.month
+         AND pp.action IN ('new', 'replaced')
+        WHERE c.reason IS NULL""")
+    table = _TABLE[dataset]
+    owner = "dataset" if dataset == "points" else "force"
+    con.execute(f"""DELETE FROM {table} USING part_plan pp
+        WHERE pp.action = 'replaced' AND {table}.{owner} = pp.force
+          AND {table}.month = pp.month""")
+    # Rows carry file and line, so the final insert need not keep staging order (faster).
+    con.execute("SET preserve_insertion_order = false")
+    if dataset == "points":
+        con.execute(f"""INSERT INTO points SELECT force, month, time, category, source_x,
+            source_y, source_crs, longitude, latitude, file_id, line FROM {load}""")
+    else:
+        enricher.add_new([load])
         cols = _INSERT_COLUMNS[dataset]
-        extra = ("lsoa11_code", "pfa_code")
         con.execute(f"""INSERT INTO {table} ({', '.join(cols)}, longitude, latitude, x, y,
-                        mapped, {', '.join(extra)}, file_id, line)
+                        mapped, lsoa11_code, pfa_code, file_id, line)
             SELECT {', '.join('c.' + k for k in cols)}, c.longitude, c.latitude, loc.x, loc.y,
                    c.longitude IS NOT NULL, loc.lsoa11_code, loc.pfa_code, c.file_id, c.line
-            FROM load_{cand} c LEFT JOIN locations loc
+            FROM {load} c LEFT JOIN locations loc
               ON loc.longitude = c.longitude AND loc.latitude = c.latitude""")
-    # quarantine: parser rejects and rule failures
-    for g, cand in enumerate(cands):
-        con.execute(f"INSERT INTO quarantine SELECT * FROM parser_rej_{g}")
-        con.execute(f"""INSERT INTO quarantine SELECT c.file_id, fm.path, c.line, c.reason,
-                c.field, c.value, NULL, c.raw FROM {cand} c JOIN file_map fm USING (file_id)
-            WHERE c.reason IS NOT NULL""")
-    # partitions
+    con.execute("RESET preserve_insertion_order")
+    con.execute(f"INSERT INTO quarantine SELECT * FROM parser_rej_{g}")
+    con.execute(f"""INSERT INTO quarantine SELECT c.file_id, fm.path, c.line, c.reason,
+            c.field, c.value, NULL, c.raw FROM {cand} c JOIN file_map fm USING (file_id)
+        WHERE c.reason IS NOT NULL""")
     con.execute("""DELETE FROM partitions USING part_plan pp
         WHERE pp.action = 'replaced' AND partitions.dataset = pp.dataset
           AND partitions.force = pp.force AND partitions.month = pp.month""")
     con.execute("""INSERT INTO partitions SELECT dataset, force, month, file_id, sha256, release,
             n, ? FROM part_plan WHERE action IN ('new', 'replaced')""", [now])
-    _fill_reports(con, todo, cands)
-    for p in todo:
+    _fill_reports(con, files, g)
+    for p in files:
         r = p.report
         con.execute("INSERT INTO ingest_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [p.file_id, r.path, r.size, r.sha256, r.dataset, r.force, r.release,
@@ -678,27 +710,25 @@ _SKIP_MESSAGES = {
 }
 
 
-def _fill_reports(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile],
-                  cands: list[str]) -> None:
-    """Counts per file; rows read = loaded + quarantined + skipped, or the run fails."""
-    by_id = {p.file_id: p for p in todo}
+def _fill_reports(con: duckdb.DuckDBPyConnection, files: list[PreparedFile], g: int) -> None:
+    """Counts per file of batch ``g``; rows read = loaded + quarantined + skipped, or the
+    run fails. Quarantine counts are read back from what was written."""
+    by_id = {p.file_id: p for p in files}
     parser_rejected: dict[int, int] = {}
-    for g, cand in enumerate(cands):
-        for fid, reason, n in con.execute(
-                f"SELECT file_id, reason, count(*) FROM {cand} WHERE reason IS NOT NULL "
-                "GROUP BY ALL").fetchall():
-            rep = by_id[fid].report
-            rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + int(n)
-        for fid, reason, n in con.execute(
-                f"SELECT file_id, reason, count(*) FROM parser_rej_{g} GROUP BY ALL").fetchall():
-            rep = by_id[fid].report
-            rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + int(n)
-            parser_rejected[fid] = parser_rejected.get(fid, 0) + int(n)
-        for fid, n, unmapped in con.execute(
-                f"SELECT file_id, count(*), count(*) FILTER (WHERE longitude IS NULL) "
-                f"FROM load_{cand} GROUP BY ALL").fetchall():
-            by_id[fid].report.rows_loaded += int(n)
-            by_id[fid].report.rows_unmapped += int(unmapped)
+    for fid, reason, n, parser in con.execute(
+            "SELECT file_id, reason, count(*), count(detail) FROM quarantine "
+            "WHERE file_id BETWEEN ? AND ? GROUP BY ALL",
+            [min(by_id), max(by_id)]).fetchall():
+        if fid not in by_id:
+            continue
+        rep = by_id[fid].report
+        rep.quarantine_reasons[reason] = rep.quarantine_reasons.get(reason, 0) + int(n)
+        parser_rejected[fid] = parser_rejected.get(fid, 0) + int(parser)
+    for fid, n, unmapped in con.execute(
+            "SELECT file_id, sum(n), sum(unmapped) FROM part_plan "
+            "WHERE action IN ('new', 'replaced') GROUP BY ALL").fetchall():
+        by_id[fid].report.rows_loaded += int(n)
+        by_id[fid].report.rows_unmapped += int(unmapped)
     skipped_as: dict[int, str] = {}
     for fid, dataset, force, month, n, action in con.execute(
             "SELECT file_id, dataset, force, month, n, action FROM part_plan "
