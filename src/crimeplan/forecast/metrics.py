@@ -9,6 +9,7 @@ is vectorised over cells and coverage levels; only periods are looped over.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,7 +177,10 @@ def compare(model: Evaluation, reference: Evaluation, metric: str = "pai", n_boo
 def _intervals(estimate: np.ndarray, samples: np.ndarray, level: float) -> list[Interval]:
     """Percentile intervals per column of bootstrap samples."""
     tail = (1.0 - level) / 2.0
-    low = np.nanquantile(samples, tail, axis=0)
-    high = np.nanquantile(samples, 1.0 - tail, axis=0)
+    samples = np.where(np.isfinite(samples), samples, np.nan)  # e.g. no gap left to close
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN bounds
+        low = np.nanquantile(samples, tail, axis=0)
+        high = np.nanquantile(samples, 1.0 - tail, axis=0)
     return [Interval(float(e), float(lo), float(hi), level)
             for e, lo, hi in zip(estimate, low, high, strict=True)]
