@@ -52,7 +52,8 @@ class LocationEnricher:
         return self._index
 
     def add_new(self, tables: Sequence[str]) -> int:
-        """Add every distinct (longitude, latitude) of ``tables`` not yet in ``locations``."""
+        """Add every distinct (longitude, latitude) of ``tables`` (tables, views or
+        subqueries) not yet in ``locations``."""
         if not tables:
             return 0
         union = " UNION ".join(

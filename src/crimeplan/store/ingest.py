@@ -24,6 +24,7 @@ import hashlib
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,9 @@ from crimeplan.standard.forces import force_slug
 from crimeplan.store import validation as v
 from crimeplan.store.enrich import LocationEnricher
 from crimeplan.store.warehouse import Warehouse, register_frame
+
+#: Files hashed at once before reading (hashlib releases the GIL).
+HASH_THREADS = 2
 
 #: Called with (files done, files in all) as the ingest goes on.
 Progress = Callable[[int, int], None]
@@ -217,15 +221,17 @@ def _ingest(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], force: st
     total = len(sources)
     reports: list[FileReport] = []
     prepared: list[PreparedFile] = []
-    for n, src in enumerate(sources):
-        item = _prepare(src, n, force)
-        if isinstance(item, FileReport):
-            reports.append(item)
-        else:
-            prepared.append(item)
-            reports.append(item.report)
-        if progress:
-            progress(n + 1, total * 2)
+    # Hashing releases the GIL: two threads read and hash two files at once.
+    with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
+        items = pool.map(lambda n_src: _prepare(n_src[1], n_src[0], force), enumerate(sources))
+        for n, item in enumerate(items):
+            if isinstance(item, FileReport):
+                reports.append(item)
+            else:
+                prepared.append(item)
+                reports.append(item.report)
+            if progress:
+                progress(n + 1, total * 2)
     run_ingest(con, prepared, _CANDIDATES, progress=progress, total=total)
     return IngestReport(reports)
 
@@ -254,7 +260,10 @@ def run_ingest(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile],
                                 materialise=post is not None)
             if post is not None:
                 post(con, cand)
-            _decide_partitions(con, files, cand)
+            checks = f"checks_{g}"
+            con.execute(f"CREATE TEMP TABLE {checks} AS SELECT file_id, line, dataset, force, "
+                        f"month, longitude, latitude, reason, field, value, raw FROM {cand}")
+            _decide_partitions(con, files, checks)
             _write(con, files, g, cand, dataset, enricher)
             _drop_batch(con, g)
             done += len(files)
@@ -301,7 +310,7 @@ def _drop_batch(con: duckdb.DuckDBPyConnection, g: int) -> None:
     kind = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
                        [f"cand_{g}"]).fetchall()[0][0]
     con.execute(f"DROP {'VIEW' if kind else 'TABLE'} IF EXISTS cand_{g}")
-    for table in (f"lines_{g}", f"parser_rej_{g}", f"stage_{g}", f"rejects_{g}",
+    for table in (f"checks_{g}", f"lines_{g}", f"parser_rej_{g}", f"stage_{g}", f"rejects_{g}",
                   f"rejects_scan_{g}"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -605,13 +614,13 @@ def _add_force_names(con: duckdb.DuckDBPyConnection, stage: str) -> None:
 
 
 def _decide_partitions(con: duckdb.DuckDBPyConnection, todo: list[PreparedFile],
-                       cand: str) -> None:
+                       checks: str) -> None:
     """Which (dataset, force, month) each file may write: newest release wins, against the
     partitions loaded (including earlier batches of this run) and within the batch."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE file_parts AS
         SELECT file_id, dataset, force, month, count(*) AS n,
                count(*) FILTER (WHERE longitude IS NULL) AS unmapped
-        FROM {cand} WHERE reason IS NULL GROUP BY ALL""")
+        FROM {checks} WHERE reason IS NULL GROUP BY ALL""")
     releases = pd.DataFrame({
         "file_id": [p.file_id for p in todo],
         "release_key": [_release_key(p.src.release) for p in todo],
@@ -677,7 +686,7 @@ def _write(con: duckdb.DuckDBPyConnection, files: list[PreparedFile], g: int, ca
         con.execute(f"""INSERT INTO points SELECT force, month, time, category, source_x,
             source_y, source_crs, longitude, latitude, file_id, line FROM {load}""")
     else:
-        enricher.add_new([load])
+        enricher.add_new([f"(SELECT * FROM checks_{g} WHERE reason IS NULL)"])
         cols = _INSERT_COLUMNS[dataset]
         con.execute(f"""INSERT INTO {table} ({', '.join(cols)}, longitude, latitude, x, y,
                         mapped, lsoa11_code, pfa_code, file_id, line)
@@ -688,7 +697,7 @@ def _write(con: duckdb.DuckDBPyConnection, files: list[PreparedFile], g: int, ca
     con.execute("RESET preserve_insertion_order")
     con.execute(f"INSERT INTO quarantine SELECT * FROM parser_rej_{g}")
     con.execute(f"""INSERT INTO quarantine SELECT c.file_id, fm.path, c.line, c.reason,
-            c.field, c.value, NULL, c.raw FROM {cand} c JOIN file_map fm USING (file_id)
+            c.field, c.value, NULL, c.raw FROM checks_{g} c JOIN file_map fm USING (file_id)
         WHERE c.reason IS NOT NULL""")
     con.execute("""DELETE FROM partitions USING part_plan pp
         WHERE pp.action = 'replaced' AND partitions.dataset = pp.dataset
