@@ -7,7 +7,6 @@ scope's loaded months; areas with missing force-months are flagged.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pandas as pd
 from crimeplan.analysis.areas import IMD_DENOMINATOR, CoveredAreas, covered_areas
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
-from crimeplan.analysis.scope import LSOA_EXPR, Scope, ScopeError
+from crimeplan.analysis.scope import LSOA_EXPR, Scope, ScopeError, read_populations
 from crimeplan.standard.forces import FORCES
 
 AREA_TYPES = ("force", "lad", "lsoa", "custom")
@@ -33,22 +32,10 @@ class Denominator:
 
 def read_denominator(path: Path, label: str) -> Denominator:
     """A user-supplied population table: CSV with columns ``area`` and ``population``."""
-    rows = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        for field in ("area", "population"):
-            if field not in (reader.fieldnames or []):
-                raise ScopeError(f"{path}: missing column {field!r} (need area, population)")
-        for line, row in enumerate(reader, start=2):
-            try:
-                population = float(row["population"].replace(",", ""))
-            except ValueError:
-                raise ScopeError(f"{path}: row {line}, field population: not a number: "
-                                 f"{row['population']!r}") from None
-            if population <= 0:
-                raise ScopeError(f"{path}: row {line}, field population: must be positive")
-            rows.append({"area": row["area"].strip(), "population": population})
-    return Denominator(label, pd.DataFrame(rows, columns=["area", "population"]))
+    populations = read_populations(path, "area")
+    return Denominator(label, pd.DataFrame({"area": list(populations),
+                                            "population": list(populations.values())},
+                                           columns=["area", "population"]))
 
 
 def read_area_set(path: Path) -> pd.DataFrame:

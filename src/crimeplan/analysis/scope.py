@@ -6,9 +6,11 @@ an area code, ``--from``/``--to``) and what the warehouse holds; indicators turn
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -166,3 +168,24 @@ def _resolve_area(con: duckdb.DuckDBPyConnection, code: str) -> tuple[tuple[str,
     if not forces:
         raise ScopeError(f"no street crime loaded for area {code} ({row[0]})")
     return forces, f"{row[0]} ({code})", code
+
+
+def read_populations(path: Path, key: str) -> dict[str, float]:
+    """A user-supplied population table: CSV with columns ``key`` and ``population`` (positive
+    numbers, thousands separators allowed); errors name the file, row and field."""
+    out: dict[str, float] = {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        for field in (key, "population"):
+            if field not in (reader.fieldnames or []):
+                raise ScopeError(f"{path}: missing column {field!r} (need {key}, population)")
+        for line, row in enumerate(reader, start=2):
+            try:
+                value = float(row["population"].replace(",", ""))
+            except ValueError:
+                raise ScopeError(f"{path}: row {line}, field population: not a number: "
+                                 f"{row['population']!r}") from None
+            if value <= 0:
+                raise ScopeError(f"{path}: row {line}, field population: must be positive")
+            out[row[key].strip()] = value
+    return out

@@ -9,7 +9,6 @@ is what the published data are for.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandas as pd
 
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
-from crimeplan.analysis.scope import Scope, ScopeError
+from crimeplan.analysis.scope import Scope, ScopeError, read_populations
 
 DATASET = "stop-and-search"
 BREAKDOWNS = {
@@ -88,22 +87,7 @@ def stop_search_summary(con: duckdb.DuckDBPyConnection, scope: Scope,
 
 def read_reference_population(path: Path) -> dict[str, float]:
     """Reference population by ethnic group: CSV with columns ``group`` and ``population``."""
-    out: dict[str, float] = {}
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        for field in ("group", "population"):
-            if field not in (reader.fieldnames or []):
-                raise ScopeError(f"{path}: missing column {field!r} (need group, population)")
-        for line, row in enumerate(reader, start=2):
-            try:
-                value = float(row["population"].replace(",", ""))
-            except ValueError:
-                raise ScopeError(f"{path}: row {line}, field population: not a number: "
-                                 f"{row['population']!r}") from None
-            if value <= 0:
-                raise ScopeError(f"{path}: row {line}, field population: must be positive")
-            out[row["group"].strip()] = value
-    return out
+    return read_populations(path, "group")
 
 
 @dataclass(frozen=True)
