@@ -81,6 +81,16 @@ def _coverages(text: str) -> tuple[float, ...]:
     return values
 
 
+def _record_study(run: RunRecorder, study: Study, dataset: str, category: str | None,
+                  boundary: Path | None) -> None:
+    """A forecast run's inputs: the events (content hash), the boundary file, coverage."""
+    run.add_input_data(f"events:{dataset}", study.data.content_hash,
+                       rows=len(study.data.frame), category=category)
+    if boundary is not None:
+        run.add_input(boundary)
+    run.set_coverage(study.coverage())
+
+
 @app.command("backtest")
 def backtest(
     dataset: DatasetOption,
@@ -127,11 +137,7 @@ def backtest(
                   "bootstrap": boot}
     with RunRecorder(workspace, "forecast.backtest", purpose=purpose,
                      parameters=parameters) as run:
-        run.add_input_data(f"events:{dataset}", study.data.content_hash,
-                           rows=len(study.data.frame), category=category)
-        if boundary is not None:
-            run.add_input(boundary)
-        run.set_coverage(study.coverage())
+        _record_study(run, study, dataset, category, boundary)
         with Progress(TextColumn("backtest"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console) as bar:
             task = bar.add_task("fits", total=len(names) * len(periods))
@@ -205,11 +211,7 @@ def predict(
                   "study_area": study.area_source}
     with RunRecorder(workspace, "forecast.predict", purpose=purpose,
                      parameters=parameters) as run:
-        run.add_input_data(f"events:{dataset}", study.data.content_hash,
-                           rows=len(study.data.frame), category=category)
-        if boundary is not None:
-            run.add_input(boundary)
-        run.set_coverage(study.coverage())
+        _record_study(run, study, dataset, category, boundary)
         try:
             plan = plan_deployment(study.events, study.grid, model, make_model(model), until,
                                    freq, top, adjacency, history, alpha)
