@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from crimeplan.forecast.grid import Grid
@@ -94,9 +94,12 @@ def test_benjamini_hochberg_rejects_as_the_step_up_rule(ps, alpha):
     assert np.all(q <= 1)
     m = len(p)
     ordered = np.sort(p)
-    passing = np.nonzero(ordered <= np.arange(1, m + 1) * alpha / m)[0]
+    thresholds = np.arange(1, m + 1) * alpha / m
+    # p-values within rounding of their threshold can fall either way in floating point
+    assume(np.all(np.abs(ordered - thresholds) > 1e-9))
+    passing = np.nonzero(ordered <= thresholds)[0]
     expected = 0 if len(passing) == 0 else passing[-1] + 1
-    assert (q <= alpha * (1 + 1e-12)).sum() == expected
+    assert (q <= alpha).sum() == expected
 
 
 def test_hot_spots_find_a_cluster_and_not_a_flat_field():
