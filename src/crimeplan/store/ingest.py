@@ -129,22 +129,30 @@ class PreparedFile:
     order: int
     file_id: int = 0
     staged: int = 0  # rows the CSV parser accepted
-    blank_lines: bool = True  # False only when a scan found none
+    lines: int | None = None  # lines in the file, header included; None: not counted
 
 
-def scan_file(path: Path) -> tuple[str, bool]:
-    """SHA-256 of a file and whether it has blank lines, in one pass over its bytes."""
+@dataclass(frozen=True)
+class FileScan:
+    """What one pass over a file's bytes tells: its SHA-256 and how many lines it has."""
+
+    sha256: str
+    lines: int
+
+
+def scan_file(path: Path) -> FileScan:
+    """SHA-256 and line count of a file, in one pass over its bytes. Counting line breaks is
+    far cheaper than searching for blank lines, and tells as much: a file whose lines are
+    exactly its header and staged rows has no blank lines, rejected lines or quoted breaks."""
     h = hashlib.sha256()
-    blank = False
-    tail = b""
+    breaks = 0
+    last = b"\n"
     with open(path, "rb") as fh:
         while block := fh.read(1 << 22):
             h.update(block)
-            if not blank:
-                joined = tail + block
-                blank = b"\n\n" in joined or b"\n\r\n" in joined
-                tail = block[-2:]
-    return h.hexdigest(), blank
+            breaks += block.count(b"\n")
+            last = block[-1:]
+    return FileScan(h.hexdigest(), breaks + (last != b"\n"))
 
 
 def read_header(path: Path) -> list[str]:
@@ -186,9 +194,10 @@ def _prepare(src: SourceFile, order: int, force_override: str | None) -> Prepare
                           "YYYY-MM-<force>-stop-and-search.csv or pass --force")
         return report
     report.force = force
-    report.sha256, blank = scan_file(src.disk_path)
+    scan = scan_file(src.disk_path)
+    report.sha256 = scan.sha256
     return PreparedFile(src, report, header.columns, force, src.name.month if src.name else None,
-                        order, blank_lines=blank)
+                        order, lines=scan.lines)
 
 
 def _release_key(release: str | None) -> str:
@@ -396,7 +405,7 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, stage: str, rej: str, scan: st
                   files: list[PreparedFile]) -> pd.DataFrame:
     """Record each file's first staging rowid in ``file_map`` (a row's line is then its
     offset + 2), and return exact lines for the files where that does not hold: those with
-    rejected or blank lines."""
+    rejected, blank or broken (quoted line breaks) lines."""
     spans = con.execute(f"SELECT filename, min(rowid), max(rowid), count(*) FROM {stage} "
                         "GROUP BY filename").fetchall()
     bad = con.execute(f"SELECT DISTINCT s.file_path, e.line_byte_position FROM {rej} e "
@@ -413,7 +422,7 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, stage: str, rej: str, scan: st
         p = known[Path(path).as_posix()]
         p.staged = int(count)
         firsts.append((int(lo), path))
-        if path not in by_file and not p.blank_lines:
+        if path not in by_file and p.lines == count + 1:
             continue
         lines = _accepted_lines(p.src.disk_path, by_file.get(path, []), int(count))
         if lines is not None:
@@ -709,11 +718,13 @@ def _write(con: duckdb.DuckDBPyConnection, files: list[PreparedFile], g: int, ca
     con.execute("""INSERT INTO partitions SELECT dataset, force, month, file_id, sha256, release,
             n, ? FROM part_plan WHERE action IN ('new', 'replaced')""", [now])
     _fill_reports(con, files, g)
-    for p in files:
-        r = p.report
-        con.execute("INSERT INTO ingest_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [p.file_id, r.path, r.size, r.sha256, r.dataset, r.force, r.release,
-                     r.rows_read, r.rows_loaded, r.rows_quarantined, r.status, now])
+    ledger = pd.DataFrame([(p.file_id, p.report.path, p.report.size, p.report.sha256,
+                            p.report.dataset, p.report.force, p.report.release,
+                            p.report.rows_read, p.report.rows_loaded,
+                            p.report.rows_quarantined, p.report.status, now) for p in files])
+    register_frame(con, "ledger_rows", ledger)
+    con.execute("INSERT INTO ingest_ledger SELECT * FROM ledger_rows")  # one statement, not n
+    con.unregister("ledger_rows")
 
 
 _SKIP_MESSAGES = {

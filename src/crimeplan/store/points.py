@@ -141,9 +141,10 @@ def ingest_points(home: Path, path: Path, spec: PointsSpec,
         report.message = f"column(s) {missing} not in the header {names}"
         return IngestReport([report])
     mapping = {n: f"c{k}" for k, n in enumerate(names)}
-    report.sha256, blank = scan_file(disk)
+    scan = scan_file(disk)
+    report.sha256 = scan.sha256
     prepared = PreparedFile(SourceFile(disk, str(path), None), report,
-                            tuple(mapping.values()), spec.name, None, 0, blank_lines=blank)
+                            tuple(mapping.values()), spec.name, None, 0, lines=scan.lines)
     con = Warehouse(home).connect()
     try:
         run_ingest(con, [prepared], {"points": _builder(spec, mapping)},
