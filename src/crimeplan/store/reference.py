@@ -25,6 +25,7 @@ from crimeplan.store.enrich import refresh_enrichment
 from crimeplan.store.spatial import (
     BNG,
     WGS84,
+    AreaPieces,
     boundary_version,
     largest_overlap,
 )
@@ -51,6 +52,12 @@ CREATE TABLE ref_lsoa_geom (lsoa11_code VARCHAR PRIMARY KEY, wkb BLOB NOT NULL) 
 CREATE TABLE ref_pfa (
     pfa_code VARCHAR PRIMARY KEY, pfa_name VARCHAR NOT NULL,
     area_km2 DOUBLE NOT NULL, wkb BLOB NOT NULL   -- WGS84
+)""",
+    "ref_area_pieces": """
+CREATE TABLE ref_area_pieces (         -- boundaries ready for point lookup (spatial.AreaPieces)
+    layer VARCHAR NOT NULL,            -- lsoa | pfa
+    piece INTEGER NOT NULL, area_code VARCHAR NOT NULL,
+    wkb BLOB NOT NULL                  -- EPSG:27700; areas over 10 km across cut into tiles
 )""",
     "ref_versions": """
 CREATE TABLE ref_versions (
@@ -236,9 +243,25 @@ def load_reference(con, folder: Path | str) -> ReferenceLoad:  # type: ignore[no
                              "pfa_name": pa.array(pfa["pfa_name"], pa.string()),
                              "area_km2": pa.array(pfa["area_km2"], pa.float64()),
                              "wkb": pa.array(pfa["wkb"], pa.binary())}),
+        "ref_area_pieces": _pieces_table({"lsoa": lsoas, "pfa": forces}),
         "ref_versions": _arrow(versions),
     })
     return ReferenceLoad(_summarise(con, loaded_sources(con)), refreshed)
+
+
+def _pieces_table(layers: dict[str, _Boundaries | None]) -> pa.Table:
+    """Each layer's boundaries projected and tiled for lookup, as ``ref_area_pieces`` rows."""
+    names, numbers, codes, wkb = [], [], [], []
+    for name, boundaries in layers.items():
+        if boundaries is None:
+            continue
+        pieces = AreaPieces.of(boundaries.codes, boundaries.wgs84)
+        names += [name] * len(pieces.codes)
+        numbers += range(len(pieces.codes))
+        codes += list(pieces.codes)
+        wkb += list(shapely.to_wkb(pieces.geoms))
+    return pa.table({"layer": pa.array(names, pa.string()), "piece": pa.array(numbers, pa.int32()),
+                     "area_code": pa.array(codes, pa.string()), "wkb": pa.array(wkb, pa.binary())})
 
 
 def _has_table(con, name: str) -> bool:  # type: ignore[no-untyped-def]

@@ -94,8 +94,18 @@ class _Layer:
         """Sort areas by code (so the smallest code wins ties) and tile the large ones."""
         order = np.argsort(codes, kind="stable")
         pieces, owner = _tiled(geoms_bng[order], TILE_METRES)
+        return cls._of(codes[order], pieces, owner)
+
+    @classmethod
+    def from_pieces(cls, pieces: AreaPieces) -> _Layer:
+        """From pieces tiled beforehand (as stored at reference load)."""
+        codes, owner = np.unique(pieces.codes.astype(str), return_inverse=True)
+        return cls._of(codes.astype(object), pieces.geoms, owner.astype(np.int64))
+
+    @classmethod
+    def _of(cls, sorted_codes: np.ndarray, pieces: np.ndarray, owner: np.ndarray) -> _Layer:
         shapely.prepare(pieces)
-        return cls(codes=np.append(codes[order], None), tree=shapely.STRtree(pieces),
+        return cls(codes=np.append(sorted_codes, None), tree=shapely.STRtree(pieces),
                    owner=owner)
 
     def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -109,6 +119,24 @@ class _Layer:
                                            y[point_idx])
             np.minimum.at(found, point_idx[inside], self.owner[piece_idx[inside]])
         return found
+
+
+@dataclass(frozen=True)
+class AreaPieces:
+    """One layer's areas as lookup pieces: BNG polygons, large ones cut into tiles, with the
+    code of the area each piece is from. Built once at reference load and stored, so an
+    ingest need not project and tile every boundary again."""
+
+    codes: np.ndarray  # object array of area codes, one per piece
+    geoms: np.ndarray  # shapely polygons in EPSG:27700
+
+    @classmethod
+    def of(cls, codes: np.ndarray, geoms_wgs84: np.ndarray) -> AreaPieces:
+        """Project WGS84 areas to BNG and tile them (the geometry an index built from the
+        stored WGS84 boundaries would use)."""
+        codes = np.asarray(codes, dtype=object)
+        pieces, owner = _tiled(project_geometries(geoms_wgs84, WGS84, BNG), TILE_METRES)
+        return cls(codes=codes[owner], geoms=pieces)
 
 
 def _tiled(geoms: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
@@ -140,14 +168,26 @@ class AreaIndex:
     def __init__(self, lsoa_codes: np.ndarray, lsoa_wgs84: np.ndarray, pfa_codes: np.ndarray,
                  pfa_wgs84: np.ndarray, version: str,
                  lsoa_pfa: np.ndarray | None = None) -> None:
-        self.version = version
         lsoa_codes = np.asarray(lsoa_codes, dtype=object)
-        self._lsoa = _Layer.build(lsoa_codes, project_geometries(lsoa_wgs84, WGS84, BNG))
-        self._pfa = _Layer.build(np.asarray(pfa_codes, dtype=object),
-                                 project_geometries(pfa_wgs84, WGS84, BNG))
-        by_lsoa = dict(zip(lsoa_codes, lsoa_pfa if lsoa_pfa is not None
-                           else np.full(len(lsoa_codes), None), strict=True))
-        self._pfa_of_lsoa = np.array([by_lsoa.get(c) for c in self._lsoa.codes], dtype=object)
+        self._attach(_Layer.build(lsoa_codes, project_geometries(lsoa_wgs84, WGS84, BNG)),
+                     _Layer.build(np.asarray(pfa_codes, dtype=object),
+                                  project_geometries(pfa_wgs84, WGS84, BNG)),
+                     dict(zip(lsoa_codes, lsoa_pfa if lsoa_pfa is not None
+                              else np.full(len(lsoa_codes), None), strict=True)), version)
+
+    def _attach(self, lsoa: _Layer, pfa: _Layer, pfa_by_lsoa: dict[str, str | None],
+                version: str) -> None:
+        self.version = version
+        self._lsoa, self._pfa = lsoa, pfa
+        self._pfa_of_lsoa = np.array([pfa_by_lsoa.get(c) for c in lsoa.codes], dtype=object)
+
+    @classmethod
+    def from_pieces(cls, lsoa: AreaPieces, pfa: AreaPieces, pfa_by_lsoa: dict[str, str | None],
+                    version: str) -> AreaIndex:
+        """The index of areas already projected and tiled (``AreaPieces``)."""
+        index = cls.__new__(cls)
+        index._attach(_Layer.from_pieces(lsoa), _Layer.from_pieces(pfa), pfa_by_lsoa, version)
+        return index
 
     @classmethod
     def from_warehouse(cls, con) -> AreaIndex | None:  # type: ignore[no-untyped-def]
@@ -158,6 +198,19 @@ class AreaIndex:
                        ) if has_versions else {}
         if not any(name in sources for name in BOUNDARY_SOURCES):
             return None
+        version = boundary_version(sources)
+        has_pieces = con.execute("SELECT count(*) FROM duckdb_tables() "
+                                 "WHERE table_name = 'ref_area_pieces'").fetchone()[0]
+        if has_pieces and con.execute("SELECT count(*) FROM ref_area_pieces").fetchone()[0]:
+            layers = {name: AreaPieces(np.array([], dtype=object), np.array([], dtype=object))
+                      for name in ("lsoa", "pfa")}
+            for name, codes, wkb in con.execute(
+                    "SELECT layer, list(area_code ORDER BY piece), list(wkb ORDER BY piece) "
+                    "FROM ref_area_pieces GROUP BY layer").fetchall():
+                layers[name] = AreaPieces(np.array(codes, dtype=object), shapely.from_wkb(wkb))
+            pfa_by_lsoa = dict(con.execute("SELECT lsoa11_code, pfa_code FROM ref_lsoa "
+                                           "WHERE pfa_code IS NOT NULL").fetchall())
+            return cls.from_pieces(layers["lsoa"], layers["pfa"], pfa_by_lsoa, version)
         lsoa = con.execute("SELECT g.lsoa11_code, g.wkb, l.pfa_code FROM ref_lsoa_geom g "
                            "LEFT JOIN ref_lsoa l USING (lsoa11_code)").fetchall()
         pfa = con.execute("SELECT pfa_code, wkb FROM ref_pfa").fetchall()
@@ -166,7 +219,7 @@ class AreaIndex:
                    lsoa_pfa=np.array([r[2] for r in lsoa], dtype=object),
                    pfa_codes=np.array([r[0] for r in pfa], dtype=object),
                    pfa_wgs84=shapely.from_wkb([r[1] for r in pfa]),
-                   version=boundary_version(sources))
+                   version=version)
 
     def lookup(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """BNG points -> (lsoa11_code, pfa_code) object arrays, None where outside every
