@@ -8,7 +8,6 @@ shipped): fine for police.uk points, which are snapped to anonymous map points a
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,9 +25,6 @@ TILE_METRES = 10_000.0
 
 #: Points are looked up in chunks of this many to bound the memory of point geometries.
 LOOKUP_CHUNK = 500_000
-
-#: Chunks looked up at once: shapely releases the GIL, so each thread keeps a core busy.
-LOOKUP_THREADS = 2
 
 #: Reference sources whose content decides what the lookup returns.
 BOUNDARY_SOURCES = ("lsoa_boundaries", "pfa_boundaries")
@@ -233,16 +229,12 @@ class AreaIndex:
         lsoa = np.full(len(x), None, dtype=object)
         pfa = np.full(len(x), None, dtype=object)
         usable = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-
-        def fill(rows: np.ndarray) -> None:
+        for start in range(0, len(usable), LOOKUP_CHUNK):
+            rows = usable[start:start + LOOKUP_CHUNK]
             found = self._lsoa.locate(x[rows], y[rows])
             lsoa[rows] = self._lsoa.codes[found]
             pfa[rows] = self._pfa_of_lsoa[found]
             unknown = rows[np.equal(pfa[rows], None)]
             if len(unknown):
                 pfa[unknown] = self._pfa.codes[self._pfa.locate(x[unknown], y[unknown])]
-
-        size = max(1, min(LOOKUP_CHUNK, -(-len(usable) // LOOKUP_THREADS)))
-        with ThreadPoolExecutor(max_workers=LOOKUP_THREADS) as pool:
-            list(pool.map(fill, [usable[k:k + size] for k in range(0, len(usable), size)]))
         return lsoa, pfa
