@@ -16,6 +16,7 @@ Run: ``.venv/bin/python benchmarks/ingest.py [--essex-only]``.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -82,6 +83,7 @@ def run(name: str, files: list[Path]) -> dict[str, object]:
         bare = _child("bare", where, names)
         full = _child("full", home, names)
     result = {"data": name, "files": len(files), "rows": full["rows"],
+              "load_average": round(os.getloadavg()[0], 2),  # 1 min: was the machine quiet?
               "bare_s": round(bare["seconds"], 2), "full_s": round(full["seconds"], 2),
               "ratio": round(full["seconds"] / bare["seconds"], 2),
               "bare_peak_gib": round(bare["peak_gib"], 2),
@@ -102,7 +104,8 @@ def main() -> None:
     for r in results:
         verdict = "meets" if r["ratio"] <= 3 else "MISSES"
         print(f"{r['data']}: {r['rows']:,} rows; bare {r['bare_s']} s, full {r['full_s']} s "
-              f"= {r['ratio']}x ({verdict} the 3x target); peak {r['full_peak_gib']} GiB")
+              f"= {r['ratio']}x ({verdict} the 3x target); peak {r['full_peak_gib']} GiB; "
+              f"load average {r['load_average']}")
 
 
 if __name__ == "__main__":
