@@ -429,8 +429,11 @@ def _line_numbers(con: duckdb.DuckDBPyConnection, stage: str, rej: str, scan: st
         if lines is not None:
             frames.append(pd.DataFrame({"filename": path, "rowid": np.arange(lo, hi + 1),
                                         "line": lines}))
-    if firsts:
-        con.executemany("UPDATE file_map SET first_rowid = ? WHERE disk_path = ?", firsts)
+    if firsts:  # one joined update, not one statement per file
+        register_frame(con, "first_rows", pd.DataFrame(firsts, columns=["first_rowid", "path"]))
+        con.execute("UPDATE file_map SET first_rowid = f.first_rowid FROM first_rows f "
+                    "WHERE file_map.disk_path = f.path")
+        con.unregister("first_rows")
     if not frames:
         return pd.DataFrame({"filename": pd.Series([], dtype=str),
                              "rowid": pd.Series([], dtype="int64"),
