@@ -51,7 +51,9 @@ def steps(home: Path, out: Path) -> list[Step]:
              "cost, peers (offline HTML and indicators.csv)",
              ("report", "--force", "essex", "--out", str(out / "essex-report"),
               "--purpose", "demo: force profile", *h)),
-        Step("Backtest hotspot models on Essex burglary, monthly, 250 m cells, Apr-Jul 2018",
+        Step("Backtest hotspot models on Essex burglary, monthly, 250 m cells, Apr-Jul 2018 "
+             "(the sample holds 4 of Essex's 14 districts, so PAI over the whole force area "
+             "is higher than full data would give)",
              ("forecast", "backtest", "--dataset", "essex", "--category", "burglary",
               "--cell-size", "250", "--freq", "M", "--test-start", "2018-04-01",
               "--test-periods", "4", "--models",
