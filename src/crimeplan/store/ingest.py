@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -534,41 +535,31 @@ def _raw(present: set[str], dataset: str) -> str:
     return f"CASE WHEN reason IS NOT NULL THEN {joined} END AS raw"  # only quarantine needs it
 
 
-def _street(stage: str, lines: str, present: set[str]) -> str:
+def _crime_rows(dataset: str, stage: str, lines: str, present: set[str]) -> str:
+    """Candidate rows of the two crime datasets, which share their published columns and
+    differ in the coded column: crime type (street) or outcome type (outcomes)."""
     c = lambda n: _col(n, present)  # noqa: E731
-    rules = v.reason_columns(v.street_rules(), v.STREET_FIELDS)
+    if dataset == "street":
+        rules = v.reason_columns(v.street_rules(), v.STREET_FIELDS)
+        coded = (f"{v.text(c('crime_type'))} AS crime_type, cl.slug AS category, "
+                 f"{v.text(c('last_outcome_category'))} AS last_outcome_category, "
+                 f"{v.text(c('context'))} AS context")
+        label_join = "LEFT JOIN crime_labels cl ON cl.label = s.crime_type"
+    else:
+        rules = v.reason_columns(v.outcome_rules(), v.OUTCOME_FIELDS)
+        coded = f"{v.text(c('outcome_type'))} AS outcome_type, ol.slug AS outcome"
+        label_join = "LEFT JOIN outcome_labels ol ON ol.label = s.outcome_type"
     return f"""
-        SELECT fm.file_id, {LINE} AS line, 'street' AS dataset,
+        SELECT fm.file_id, {LINE} AS line, '{dataset}' AS dataset,
                coalesce(fm.force, fs.slug) AS force,
                TRY_CAST({v.text(c('month'))} || '-01' AS DATE) AS month,
                {v.text(c('crime_id'))} AS crime_id, {v.text(c('reported_by'))} AS reported_by,
                {v.text(c('falls_within'))} AS falls_within, {_located(present)},
                {v.text(c('location'))} AS location, {v.text(c('lsoa_code'))} AS lsoa_code,
-               {v.text(c('lsoa_name'))} AS lsoa_name, {v.text(c('crime_type'))} AS crime_type,
-               cl.slug AS category,
-               {v.text(c('last_outcome_category'))} AS last_outcome_category,
-               {v.text(c('context'))} AS context,
-               {rules}, {_raw(present, 'street')}
+               {v.text(c('lsoa_name'))} AS lsoa_name, {coded},
+               {rules}, {_raw(present, dataset)}
         {staged_rows(stage, lines)}
-        LEFT JOIN crime_labels cl ON cl.label = s.crime_type
-        LEFT JOIN force_names fs ON fs.name = {v.text(c('reported_by'))}"""
-
-
-def _outcomes(stage: str, lines: str, present: set[str]) -> str:
-    c = lambda n: _col(n, present)  # noqa: E731
-    rules = v.reason_columns(v.outcome_rules(), v.OUTCOME_FIELDS)
-    return f"""
-        SELECT fm.file_id, {LINE} AS line, 'outcomes' AS dataset,
-               coalesce(fm.force, fs.slug) AS force,
-               TRY_CAST({v.text(c('month'))} || '-01' AS DATE) AS month,
-               {v.text(c('crime_id'))} AS crime_id, {v.text(c('reported_by'))} AS reported_by,
-               {v.text(c('falls_within'))} AS falls_within, {_located(present)},
-               {v.text(c('location'))} AS location, {v.text(c('lsoa_code'))} AS lsoa_code,
-               {v.text(c('lsoa_name'))} AS lsoa_name,
-               {v.text(c('outcome_type'))} AS outcome_type, ol.slug AS outcome,
-               {rules}, {_raw(present, 'outcomes')}
-        {staged_rows(stage, lines)}
-        LEFT JOIN outcome_labels ol ON ol.label = s.outcome_type
+        {label_join}
         LEFT JOIN force_names fs ON fs.name = {v.text(c('reported_by'))}"""
 
 
@@ -592,7 +583,8 @@ def _stop_search(stage: str, lines: str, present: set[str]) -> str:
 
 
 _CANDIDATES: dict[str, CandidateBuilder] = {
-    "street": _street, "outcomes": _outcomes, "stop-and-search": _stop_search,
+    "street": partial(_crime_rows, "street"), "outcomes": partial(_crime_rows, "outcomes"),
+    "stop-and-search": _stop_search,
 }
 
 
