@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -20,9 +22,9 @@ from crimeplan.cli.common import (
 )
 from crimeplan.governance.runs import RunRecorder
 from crimeplan.risk import cohorts
-from crimeplan.risk.cohorts import DEFAULT_SHARES, read_history, score_people
+from crimeplan.risk.cohorts import DEFAULT_SHARES, OffenceHistory, read_history, score_people
 from crimeplan.risk.errors import RiskInputError
-from crimeplan.risk.harm import available_tables, load_harm_table
+from crimeplan.risk.harm import HarmTable, available_tables, load_harm_table
 from crimeplan.risk.report import cohort_report
 from crimeplan.risk.synthetic import offence_histories
 
@@ -51,6 +53,27 @@ def _date(text: str | None, name: str) -> dt.date | None:
         fail(f"{name} {text!r} is not a date (YYYY-MM-DD)")
 
 
+@contextmanager
+def _cohort_run(kind: str, history: Path, person: str, date: str, offence: str,
+                harm_table: str, start: str | None, end: str | None, home: Path | None,
+                purpose: str | None, **extra: object
+                ) -> Iterator[tuple[RunRecorder, HarmTable, OffenceHistory]]:
+    """A recorded cohort run: its harm table and offence history, bad input as a clear error
+    (the run is recorded as failed)."""
+    parameters = {"person": person, "date": date, "offence": offence, "harm_table": harm_table,
+                  "from": start, "to": end, **extra}
+    try:
+        with RunRecorder(home_dir(home), kind=kind, purpose=purpose,
+                         parameters=parameters) as run:
+            run.add_input(history)
+            table = load_harm_table(harm_table)
+            offences = read_history(history, person=person, date=date, offence=offence)
+            run.set_result("harm_table", table.label)
+            yield run, table, offences
+    except RiskInputError as exc:
+        fail(str(exc))
+
+
 def _shares(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(s) for s in text.split(",") if s.strip())
@@ -75,21 +98,13 @@ def score(history: History, person: Person, date: Date, offence: Offence,
           as_json: JsonOption = False) -> None:
     """Score each person's total harm in a period and rank them."""
     period = (_date(start, "--from"), _date(end, "--to"))
-    try:
-        with RunRecorder(home_dir(home), kind="cohort.score", purpose=purpose, parameters={
-                "person": person, "date": date, "offence": offence, "harm_table": harm_table,
-                "from": start, "to": end, "out": str(out)}) as run:
-            run.add_input(history)
-            table = load_harm_table(harm_table)
-            scores = score_people(read_history(history, person=person, date=date,
-                                               offence=offence), table, *period)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            scores.to_csv(out, index=False)
-            run.add_output(out)
-            run.set_result("people", len(scores))
-            run.set_result("harm_table", table.label)
-    except RiskInputError as exc:
-        fail(str(exc))
+    with _cohort_run("cohort.score", history, person, date, offence, harm_table, start, end,
+                     home, purpose, out=str(out)) as (run, table, offences):
+        scores = score_people(offences, table, *period)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        scores.to_csv(out, index=False)
+        run.add_output(out)
+        run.set_result("people", len(scores))
     if as_json:
         print_json({"run_id": run.run_id, "out": str(out), "people": len(scores),
                     "harm_table": table.label})
@@ -107,20 +122,10 @@ def concentration(history: History, person: Person, date: Date, offence: Offence
                   as_json: JsonOption = False) -> None:
     """Share of all harm caused by the top 1 / 5 / 10 % of people."""
     period = (_date(start, "--from"), _date(end, "--to"))
-    try:
-        with RunRecorder(home_dir(home), kind="cohort.concentration", purpose=purpose,
-                         parameters={"person": person, "date": date, "offence": offence,
-                                     "harm_table": harm_table, "from": start, "to": end,
-                                     "shares": shares}) as run:
-            run.add_input(history)
-            table = load_harm_table(harm_table)
-            scores = score_people(read_history(history, person=person, date=date,
-                                               offence=offence), table, *period)
-            result = cohorts.concentration(scores, _shares(shares))
-            run.set_result("concentration", [asdict(r) for r in result.rows])
-            run.set_result("harm_table", table.label)
-    except RiskInputError as exc:
-        fail(str(exc))
+    with _cohort_run("cohort.concentration", history, person, date, offence, harm_table,
+                     start, end, home, purpose, shares=shares) as (run, table, offences):
+        result = cohorts.concentration(score_people(offences, table, *period), _shares(shares))
+        run.set_result("concentration", [asdict(r) for r in result.rows])
     if as_json:
         print_json({"harm_table": table.label, **asdict(result)})
         return
@@ -143,20 +148,11 @@ def stability(history: History, person: Person, date: Date, offence: Offence,
     """How many of the later period's top group were already top in the earlier period."""
     period = (_date(start, "--from"), _date(end, "--to"))
     middle = _date(split, "--split")
-    try:
-        with RunRecorder(home_dir(home), kind="cohort.stability", purpose=purpose,
-                         parameters={"person": person, "date": date, "offence": offence,
-                                     "harm_table": harm_table, "from": start, "to": end,
-                                     "split": split, "share": share}) as run:
-            run.add_input(history)
-            table = load_harm_table(harm_table)
-            offences = read_history(history, person=person, date=date, offence=offence)
-            result = cohorts.stability(score_people(offences, table, period[0], middle),
-                                       score_people(offences, table, middle, period[1]), share)
-            run.set_result("stability", asdict(result))
-            run.set_result("harm_table", table.label)
-    except RiskInputError as exc:
-        fail(str(exc))
+    with _cohort_run("cohort.stability", history, person, date, offence, harm_table, start,
+                     end, home, purpose, split=split, share=share) as (run, table, offences):
+        result = cohorts.stability(score_people(offences, table, period[0], middle),
+                                   score_people(offences, table, middle, period[1]), share)
+        run.set_result("stability", asdict(result))
     if as_json:
         print_json({"harm_table": table.label, **asdict(result)})
         return
@@ -177,33 +173,24 @@ def report(history: History, person: Person, date: Date, offence: Offence,
     """Write the cohort report (harm table, concentration, top people, stability)."""
     period = (_date(start, "--from"), _date(end, "--to"))
     middle = _date(split, "--split")
-    try:
-        with RunRecorder(home_dir(home), kind="cohort.report", purpose=purpose, parameters={
-                "person": person, "date": date, "offence": offence, "harm_table": harm_table,
-                "from": start, "to": end, "split": split, "share": share,
-                "out": str(out)}) as run:
-            run.add_input(history)
-            table = load_harm_table(harm_table)
-            offences = read_history(history, person=person, date=date, offence=offence)
-            scores = score_people(offences, table, *period)
-            conc = cohorts.concentration(scores, DEFAULT_SHARES)
-            stab = None
-            if middle is not None:
-                stab = cohorts.stability(score_people(offences, table, period[0], middle),
-                                      score_people(offences, table, middle, period[1]), share)
-            label = (f"{period[0] or offences.first_date} to "
-                     f"{period[1] or offences.last_date}")
-            out.mkdir(parents=True, exist_ok=True)
-            files = {"report.html": cohort_report(table, scores, conc, stab, label),
-                     "scores.csv": scores.to_csv(index=False),
-                     "concentration.csv": conc.to_frame().to_csv(index=False)}
-            for name, text in files.items():
-                (out / name).write_text(text, encoding="utf-8")
-                run.add_output(out / name)
-            run.set_result("concentration", [asdict(r) for r in conc.rows])
-            run.set_result("harm_table", table.label)
-    except RiskInputError as exc:
-        fail(str(exc))
+    with _cohort_run("cohort.report", history, person, date, offence, harm_table, start, end,
+                     home, purpose, split=split, share=share,
+                     out=str(out)) as (run, table, offences):
+        scores = score_people(offences, table, *period)
+        conc = cohorts.concentration(scores, DEFAULT_SHARES)
+        stab = None
+        if middle is not None:
+            stab = cohorts.stability(score_people(offences, table, period[0], middle),
+                                     score_people(offences, table, middle, period[1]), share)
+        label = f"{period[0] or offences.first_date} to {period[1] or offences.last_date}"
+        out.mkdir(parents=True, exist_ok=True)
+        files = {"report.html": cohort_report(table, scores, conc, stab, label),
+                 "scores.csv": scores.to_csv(index=False),
+                 "concentration.csv": conc.to_frame().to_csv(index=False)}
+        for name, text in files.items():
+            (out / name).write_text(text, encoding="utf-8")
+            run.add_output(out / name)
+        run.set_result("concentration", [asdict(r) for r in conc.rows])
     console.print(f"cohort report for {len(scores):,} people written to {out}; run {run.run_id}")
 
 
