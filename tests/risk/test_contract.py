@@ -129,10 +129,14 @@ def test_forest_cost_ratio_is_its_class_weight(xy):
     assert forest.predict_proba(X)[:, 1].mean() > even.predict_proba(X)[:, 1].mean() + 0.05
 
 
-def test_penalty_is_chosen_from_the_grid(xy):
+def test_knots_and_penalty_are_chosen_from_the_grid(xy):
     X, y = xy
-    model = PenalisedLogistic(Cs=(0.001, 1.0), folds=3).fit(X, y)
-    assert model.C_ in (0.001, 1.0)
+    model = PenalisedLogistic(knot_counts=(3, 5), Cs=(0.001, 1.0), folds=3).fit(X, y)
+    assert model.n_knots_ in (3, 5) and model.C_ in (0.001, 1.0)
+    assert model.pipeline_[0].named_transformers_["curve"].n_knots == model.n_knots_
+    # a one-point grid is a fixed choice
+    fixed = PenalisedLogistic(knot_counts=(4,), Cs=(1.0,), folds=3).fit(X, y)
+    assert (fixed.n_knots_, fixed.C_) == (4, 1.0)
 
 
 def test_plain_arrays_get_generated_names():
