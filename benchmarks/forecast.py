@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from crimeplan.forecast.base import to_offset
+from crimeplan.forecast.base import fit_on_past, to_offset
 from crimeplan.forecast.grid import Grid, default_crs, project
 from crimeplan.forecast.metrics import DEFAULT_COVERAGE, Evaluation, compare, evaluate
 from crimeplan.forecast.models import BASELINES, MODELS, make_model
@@ -87,14 +87,11 @@ def backtest(study: Study, model_name: str) -> tuple[np.ndarray, np.ndarray, flo
     horizon = to_offset(study.horizon)
     starts = [study.test_start + horizon * k for k in range(study.periods)]
     model = make_model(model_name)
-    events = study.events if getattr(model, "uses_context", False) else study.targets
+    context = study.events if study.target is not None else None
     t0 = time.perf_counter()
     scores, counts = [], []
     for start in starts:
-        fitted = model.clone()
-        if getattr(fitted, "uses_context", False):
-            fitted.target = study.target
-        fitted.fit(events, start)
+        fitted = fit_on_past(model, study.targets, start, context, study.target)
         scores.append(fitted.predict(study.grid, horizon))
         end = period_starts(start + horizon, horizon, 1)[-1]
         counts.append(period_counts(study.targets, study.grid, end, horizon, 1)[0])

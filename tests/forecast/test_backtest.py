@@ -70,6 +70,37 @@ class PastOnly(ForecastModel):
         return np.full(grid.n_cells, float(self.seen_))
 
 
+class ContextSpy(PastOnly):
+    """Learns from context: records the categories it was handed and the target it was given."""
+
+    name = "context-spy"
+    uses_context = True
+    target: str | None = None
+
+    def _fit(self, events: pd.DataFrame, until: pd.Timestamp) -> None:
+        self.seen_ = len(events)
+        self.categories_ = sorted(events["category"].unique())
+        assert self.target == "x", self.target
+
+
+def test_context_goes_only_to_models_that_learn_from_it():
+    events = hand_events()
+    events["category"] = ["x", "y"] * (len(events) // 2) + ["x"] * (len(events) % 2)
+    target = events.loc[events["category"] == "x"].reset_index(drop=True)
+    periods = backtest_periods("2020-01-13", 3, "W")
+    for scheduler in (SYNCHRONOUS, None):
+        result = run_backtest(target, grid_2x2(), {"spy": ContextSpy(), "plain": PastOnly()},
+                              periods, coverage=(0.25,), scheduler=scheduler,
+                              context=events, target="x")
+        every = [(events["time"] < p.start).sum() for p in periods]
+        only_x = [(target["time"] < p.start).sum() for p in periods]
+        np.testing.assert_array_equal(result.forecasts["spy"][:, 0], every)
+        np.testing.assert_array_equal(result.forecasts["plain"][:, 0], only_x)
+        # scored against the target category only
+        assert result.observed.sum() == sum(
+            ((target["time"] >= p.start) & (target["time"] < p.end)).sum() for p in periods)
+
+
 @pytest.fixture(scope="module")
 def cluster():
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,

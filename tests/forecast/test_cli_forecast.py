@@ -127,8 +127,8 @@ def test_backtest_essex_monthly_in_the_force_area_on_a_local_cluster(home, tmp_p
     out = tmp_path / "essex"
     result = invoke("forecast", "backtest", "--dataset", "essex", "--category", "burglary",
                     "--cell-size", 1000, "--freq", "M", "--test-start", "2018-04-01",
-                    "--test-periods", 2, "--models", "naive,all-past-mean", "--boot", 100,
-                    "--out", out, "--home", home)
+                    "--test-periods", 2, "--models", "naive,all-past-mean,learned",
+                    "--boot", 100, "--out", out, "--home", home)
     assert result.exit_code == 0, result.output
     assert "2018-03" in result.output  # the missing month is warned about
     summary = json.loads((out / "summary.json").read_text())
@@ -144,6 +144,18 @@ def test_backtest_essex_monthly_in_the_force_area_on_a_local_cluster(home, tmp_p
     record = last_record(home)
     assert record["coverage"]["months_missing"] == ["2018-03"]
     assert record["parameters"]["category"] == "burglary"
+    # the learned model sees every category as context, and the record says so
+    con = Warehouse(home).connect(read_only=True)
+    every, burglary = load_events(con, "essex"), load_events(con, "essex", "burglary")
+    con.close()
+    events, context = (record["inputs"][k] for k in (0, 1))
+    assert events["sha256"] == burglary.content_hash and events["rows"] == len(burglary.frame)
+    assert context["name"] == "context:essex" and context["sha256"] == every.content_hash
+    assert context["rows"] <= len(every.frame) and context["categories"] > 5
+    assert "learned" in context["used_by"]
+    scores = pd.read_csv(out / "scores.csv")
+    # every model is scored on burglary only
+    assert scores.groupby("period")["N"].nunique().eq(1).all()
 
 
 def test_backtest_with_a_boundary_file(home, chicago_cut, tmp_path):

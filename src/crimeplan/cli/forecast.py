@@ -86,6 +86,11 @@ def _record_study(run: RunRecorder, study: Study, dataset: str, category: str | 
     """A forecast run's inputs: the events (content hash), the boundary file, coverage."""
     run.add_input_data(f"events:{dataset}", study.data.content_hash,
                        rows=len(study.data.frame), category=category)
+    if study.context is not None and study.context_hash is not None:
+        run.add_input_data(f"context:{dataset}", study.context_hash, rows=len(study.context),
+                           categories=int(study.context["category"].nunique()),
+                           used_by="models that learn from context (learned) see every "
+                                   "category; the others only the forecast category")
     if boundary is not None:
         run.add_input(boundary)
     run.set_coverage(study.coverage())
@@ -144,7 +149,8 @@ def backtest(
             try:
                 result = run_backtest(
                     study.events, study.grid, {n: make_model(n) for n in names}, periods,
-                    levels, scheduler, lambda done, total: bar.update(task, completed=done))
+                    levels, scheduler, lambda done, total: bar.update(task, completed=done),
+                    **study.fit_inputs)
             except ValueError as exc:
                 fail(str(exc))
         pooled = result.pooled_table(n_boot=boot)
@@ -214,7 +220,7 @@ def predict(
         _record_study(run, study, dataset, category, boundary)
         try:
             plan = plan_deployment(study.events, study.grid, model, make_model(model), until,
-                                   freq, top, adjacency, history, alpha)
+                                   freq, top, adjacency, history, alpha, **study.fit_inputs)
         except ValueError as exc:
             fail(str(exc))
         outlines = []

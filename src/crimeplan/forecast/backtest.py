@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from distributed import Client, LocalCluster, as_completed
 
-from crimeplan.forecast.base import ForecastModel
+from crimeplan.forecast.base import ForecastModel, fit_on_past
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.metrics import DEFAULT_COVERAGE, METRICS, Evaluation, evaluate
 
@@ -130,11 +130,11 @@ class BacktestResult:
 
 
 def forecast_period(events: pd.DataFrame, grid: Grid, name: str, model: ForecastModel,
-                    period: TestPeriod) -> PeriodForecast:
+                    period: TestPeriod, context: pd.DataFrame | None = None,
+                    target: str | None = None) -> PeriodForecast:
     """Fit a fresh copy of ``model`` on the events before ``period`` and forecast it."""
     t0 = perf_counter()
-    past = events.loc[events["time"] < period.start]
-    fitted = model.clone().fit(past, period.start)
+    fitted = fit_on_past(model, events, period.start, context, target)
     scores = fitted.predict(grid, HORIZONS[period.freq])
     return PeriodForecast(name, period, scores, perf_counter() - t0)
 
@@ -154,12 +154,15 @@ def observed_counts(events: pd.DataFrame, grid: Grid, periods: Sequence[TestPeri
 def run_backtest(events: pd.DataFrame, grid: Grid, models: Mapping[str, ForecastModel],
                  periods: Sequence[TestPeriod],
                  coverage: Sequence[float] = DEFAULT_COVERAGE,
-                 scheduler: str | None = None, progress: Progress | None = None
+                 scheduler: str | None = None, progress: Progress | None = None,
+                 context: pd.DataFrame | None = None, target: str | None = None
                  ) -> BacktestResult:
     """Forecast every period with every model and score them.
 
     ``scheduler``: None starts a LocalCluster, ``"synchronous"`` runs in this process, any
     other value is the address of a running Dask scheduler (e.g. ``tcp://10.0.0.5:8786``).
+    ``events`` are what is forecast and scored; ``context`` (every category, when ``events``
+    are the category ``target``) is given to the models that learn from context.
     """
     if not models:
         raise ValueError("no models to backtest")
@@ -172,11 +175,11 @@ def run_backtest(events: pd.DataFrame, grid: Grid, models: Mapping[str, Forecast
     if scheduler == SYNCHRONOUS:
         done = []
         for job in jobs:
-            done.append(forecast_period(events, grid, *job))
+            done.append(forecast_period(events, grid, *job, context, target))
             if progress:
                 progress(len(done), len(jobs))
     else:
-        done = _run_distributed(events, grid, jobs, scheduler, progress)
+        done = _run_distributed(events, grid, jobs, scheduler, progress, context, target)
     by_key = {(f.model, f.period.index): f for f in done}
     observed = observed_counts(events, grid, periods)
     forecasts = {name: np.vstack([by_key[name, p.index].scores for p in periods])
@@ -189,7 +192,9 @@ def run_backtest(events: pd.DataFrame, grid: Grid, models: Mapping[str, Forecast
 
 def _run_distributed(events: pd.DataFrame, grid: Grid,
                      jobs: list[tuple[str, ForecastModel, TestPeriod]],
-                     scheduler: str | None, progress: Progress | None) -> list[PeriodForecast]:
+                     scheduler: str | None, progress: Progress | None,
+                     context: pd.DataFrame | None, target: str | None
+                     ) -> list[PeriodForecast]:
     """Submit every job to a Dask cluster; events and grid are sent to the workers once."""
     cluster = None
     if scheduler is None:
@@ -198,9 +203,11 @@ def _run_distributed(events: pd.DataFrame, grid: Grid,
                                silence_logs=logging.ERROR)
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
-            events_f, grid_f = client.scatter([events, grid], broadcast=True)
+            events_f, grid_f, context_f = client.scatter([events, grid, context],
+                                                         broadcast=True)
             run = uuid.uuid4().hex[:8]  # unique keys: a shared scheduler must not reuse results
             futures = [client.submit(forecast_period, events_f, grid_f, name, model, period,
+                                     context_f, target,
                                      key=f"forecast-{run}-{name}-{period.index}")
                        for name, model, period in jobs]
             done = []

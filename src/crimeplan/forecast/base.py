@@ -82,6 +82,22 @@ class ForecastModel(ABC):
         return f"{type(self).__name__}({args})"
 
 
+def fit_on_past(model: ForecastModel, events: pd.DataFrame, until: pd.Timestamp,
+                context: pd.DataFrame | None = None, target: str | None = None
+                ) -> ForecastModel:
+    """A fresh copy of ``model`` fitted on the events before ``until``.
+
+    When ``events`` are one category (``target``) of a larger data set, ``context`` holds every
+    category: a model that learns from context (``uses_context``) is fitted on all of it and
+    told which category to forecast; every other model sees the forecast category only.
+    """
+    fitted = model.clone()
+    if context is not None and getattr(fitted, "uses_context", False):
+        fitted.target = target
+        return fitted.fit(context.loc[context["time"] < until], until)
+    return fitted.fit(events.loc[events["time"] < until], until)
+
+
 def to_offset(horizon: pd.DateOffset | pd.Timedelta | str) -> pd.DateOffset:
     """'1D', '7D', '1W' or '1M' (a calendar month) as a pandas offset."""
     if isinstance(horizon, pd.DateOffset):

@@ -26,7 +26,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from crimeplan.forecast.backtest import HORIZONS, UNITS, backtest_periods, observed_counts
-from crimeplan.forecast.base import ForecastModel
+from crimeplan.forecast.base import ForecastModel, fit_on_past
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.hotspots import CLASSES, NOT_HOT, HotspotHistory, hotspot_history
 from crimeplan.forecast.study import has_table, to_crs
@@ -98,16 +98,19 @@ def patrol_areas(grid: Grid, positions: np.ndarray, scores: np.ndarray,
 def plan_deployment(events: pd.DataFrame, grid: Grid, name: str, model: ForecastModel,
                     until: str | pd.Timestamp, freq: str, top_pct: float,
                     adjacency: str = "rook", history: int = 12,
-                    alpha: float = 0.05) -> DeploymentPlan:
+                    alpha: float = 0.05, context: pd.DataFrame | None = None,
+                    target: str | None = None) -> DeploymentPlan:
     """Forecast the period from ``until`` and plan patrol areas; classify hot spots over the
-    ``history`` periods before it (Gi* at false discovery rate ``alpha``)."""
+    ``history`` periods before it (Gi* at false discovery rate ``alpha``). ``context`` and
+    ``target`` are as for :func:`crimeplan.forecast.base.fit_on_past`."""
     (period,) = backtest_periods(until, 1, freq)
     if history < 1:
         raise ValueError("hot-spot history needs at least one period")
     past = events.loc[events["time"] < period.start]
     if past.empty:
         raise ValueError(f"no events before {period.start.date()} to forecast from")
-    scores = model.clone().fit(past, period.start).predict(grid, HORIZONS[period.freq])
+    fitted = fit_on_past(model, events, period.start, context, target)
+    scores = fitted.predict(grid, HORIZONS[period.freq])
     flagged = top_cells(scores, top_pct)
     areas_of = patrol_areas(grid, flagged, scores, adjacency)
     earlier = backtest_periods(period.start - UNITS[period.freq] * history, history, period.freq)

@@ -35,6 +35,14 @@ class Study:
     boundary: shapely.Geometry | None  # study area in the grid CRS, None for the data extent
     area_source: str
     outside: int  # located events outside the study area
+    context: pd.DataFrame | None = None  # every category, when ``events`` are one of them
+    target: str | None = None  # the forecast category as stored in the events
+    context_hash: str | None = None  # content hash of the context events as loaded
+
+    @property
+    def fit_inputs(self) -> dict[str, object]:
+        """Keyword arguments giving context-aware models every category (see ``fit_on_past``)."""
+        return {"context": self.context, "target": self.target}
 
     @property
     def months_used(self) -> list[str]:
@@ -111,12 +119,10 @@ def load_study(con: duckdb.DuckDBPyConnection, dataset: str, *, cell_size: float
     if frame.empty:
         what = f"category {category!r} of " if category else ""
         raise ValueError(f"no located events in {what}data set {dataset!r}")
-    lon = frame["longitude"].to_numpy(float)
-    lat = frame["latitude"].to_numpy(float)
-    crs = grid_crs or default_crs(lon, lat)
-    x, y = project(lon, lat, crs)
-    events = pd.DataFrame({"time": pd.to_datetime(frame["time"]), "x": x, "y": y,
-                           "category": frame["category"].to_numpy()})
+    crs = grid_crs or default_crs(frame["longitude"].to_numpy(float),
+                                  frame["latitude"].to_numpy(float))
+    events = _projected(frame, crs)
+    x, y = events["x"].to_numpy(), events["y"].to_numpy()
     area, source = None, "extent of the data"
     if boundary is not None:
         area, source = read_boundary(boundary, crs), f"boundary file {boundary}"
@@ -129,5 +135,20 @@ def load_study(con: duckdb.DuckDBPyConnection, dataset: str, *, cell_size: float
     inside = grid.locate(x, y) >= 0
     if not inside.any():
         raise ValueError(f"no event of {dataset!r} falls inside the study area ({source})")
+    context, target, context_hash = None, None, None
+    if category:
+        every = load_events(con, dataset)
+        projected = _projected(every.frame, crs)
+        inside_all = grid.locate(projected["x"].to_numpy(), projected["y"].to_numpy()) >= 0
+        context = projected.loc[inside_all].reset_index(drop=True)
+        target, context_hash = str(frame["category"].iloc[0]), every.content_hash
     return Study(data=data, category=category, events=events.loc[inside].reset_index(drop=True),
-                 grid=grid, boundary=area, area_source=source, outside=int((~inside).sum()))
+                 grid=grid, boundary=area, area_source=source, outside=int((~inside).sum()),
+                 context=context, target=target, context_hash=context_hash)
+
+
+def _projected(frame: pd.DataFrame, crs: str) -> pd.DataFrame:
+    """Events (time, x, y, category) in ``crs`` from rows with longitude and latitude."""
+    x, y = project(frame["longitude"].to_numpy(float), frame["latitude"].to_numpy(float), crs)
+    return pd.DataFrame({"time": pd.to_datetime(frame["time"]), "x": x, "y": y,
+                         "category": frame["category"].to_numpy()})
