@@ -113,8 +113,13 @@ def test_evaluate_writes_metrics_and_a_self_contained_report(fitted, custody_csv
     groups = pd.DataFrame(metrics["groups"])
     assert set(groups["attribute"]) == {"ethnicity", "sex"}
     for column in ("attribute", "group", "n", "base_rate", "selection_rate", "fpr", "fnr",
-                   "auc", "ece", "mean_predicted"):
+                   "auc", "ece", "mean_predicted", "ece_ci_low", "ece_ci_high", "ece_debiased",
+                   "calibration_in_the_large", "calibration_in_the_large_se"):
         assert column in groups.columns
+    assert (groups["ece_ci_low"] <= groups["ece"]).all()
+    assert (groups["ece"] <= groups["ece_ci_high"]).all()
+    gap = groups["mean_predicted"] - groups["base_rate"]
+    assert groups["calibration_in_the_large"].to_numpy() == pytest.approx(gap.to_numpy())
     assert groups.groupby("attribute")["n"].sum().tolist() == [400, 400]
     test = pd.read_csv(custody_csvs[1])
     male = groups[(groups["attribute"] == "sex") & (groups["group"] == "Male")].iloc[0]

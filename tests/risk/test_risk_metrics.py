@@ -14,6 +14,9 @@ from crimeplan.risk.evaluation import (
     band_confusion,
     by_group,
     calibration_curve,
+    calibration_in_the_large,
+    debiased_ece,
+    ece_bootstrap_interval,
     ece_noise_floor,
     evaluate,
     expected_calibration_error,
@@ -128,3 +131,59 @@ def test_ece_noise_floor_matches_the_binomial_by_hand():
     assert ece_noise_floor(np.array([0.0, 1.0, 1.0])) == 0.0
     # more people, less noise
     assert ece_noise_floor(np.full(4 * n, 0.5)) < ece_noise_floor(np.full(n, 0.5))
+
+
+def test_debiased_ece_by_hand():
+    # bin [0.5, 0.6): 4 people at p = 0.5, 3 reoffend: (0.5 - 0.75)² - 0.75·0.25/3 = 0
+    # bin [0.1, 0.2): 2 people at p = 0.1, none reoffend: 0.1² - 0 = 0.01
+    # D = 4/6 · 0 + 2/6 · 0.01 = 0.0033333 -> sqrt = 0.0577350
+    y = np.array([1, 1, 1, 0, 0, 0])
+    p = np.array([0.5, 0.5, 0.5, 0.5, 0.1, 0.1])
+    assert debiased_ece(y, p) == pytest.approx(np.sqrt(0.01 / 3))
+    # 2 of 4 reoffend at 0.5: D = 0 - 0.25/3 < 0 -> -sqrt(0.083333) = -0.288675
+    assert debiased_ece(np.array([1, 1, 0, 0]), np.full(4, 0.5)) == pytest.approx(-0.288675,
+                                                                                 abs=1e-6)
+    # a constant gap with no noise is left as it is
+    assert debiased_ece(np.ones(5), np.full(5, 0.8)) == pytest.approx(0.2)
+
+
+def test_debiased_ece_removes_the_noise_of_a_perfectly_calibrated_model():
+    # outcomes drawn from the predictions themselves: the true ECE is 0
+    rng = np.random.default_rng(5)
+    plug_in, debiased = [], []
+    for _ in range(200):
+        p = rng.random(300)
+        y = (rng.random(300) < p).astype(int)
+        plug_in.append(expected_calibration_error(y, p))
+        debiased.append(debiased_ece(y, p))
+    assert np.mean(plug_in) > 0.04  # the plug-in estimate is clearly biased upwards
+    assert abs(np.mean(debiased)) < 0.01
+    assert np.mean(debiased) < np.mean(plug_in) / 5
+    # a real gap survives the correction: predictions 0.1 too high everywhere
+    p = rng.uniform(0.2, 0.8, 5000)
+    y = (rng.random(5000) < p - 0.1).astype(int)
+    assert debiased_ece(y, p) == pytest.approx(0.1, abs=0.015)
+
+
+def test_ece_bootstrap_interval():
+    # every resample of identical people has the same ECE, 0.2
+    low, high = ece_bootstrap_interval(np.ones(20), np.full(20, 0.8), draws=100)
+    assert (low, high) == pytest.approx((0.2, 0.2))
+    rng = np.random.default_rng(3)
+    p = rng.random(2000)
+    y = (rng.random(2000) < p).astype(int)
+    low, high = ece_bootstrap_interval(y, p, draws=300)
+    assert low < expected_calibration_error(y, p) < high
+    small = ece_bootstrap_interval(y[:200], p[:200], draws=300)
+    assert small[1] - small[0] > high - low  # fewer people, wider interval
+    assert ece_bootstrap_interval(y, p, draws=300) == (low, high)  # seeded
+
+
+def test_calibration_in_the_large_by_hand():
+    # p - y = 0.2, -0.6, -0.4: mean -0.266667, sd 0.416333, se = sd / sqrt(3) = 0.240370
+    difference, se = calibration_in_the_large(np.array([0, 1, 1]), np.array([0.2, 0.4, 0.6]))
+    assert difference == pytest.approx(-0.266667, abs=1e-6)
+    assert se == pytest.approx(0.240370, abs=1e-6)
+    m = group_metrics(np.array([0, 1, 1]), np.array([0.2, 0.4, 0.6]), EVEN)
+    assert m.calibration_in_the_large == pytest.approx(difference)
+    assert m.ece_ci_low <= m.ece <= m.ece_ci_high

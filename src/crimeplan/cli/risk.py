@@ -163,7 +163,9 @@ def evaluate(
                     "report": str(result.report_path), "overall": overall})
         return
     console.print(f"AUC {overall['auc']:.3f}, Brier {overall['brier']:.3f}, ECE "
-                  f"{overall['ece']:.3f}, FPR {overall['fpr']:.3f}, FNR {overall['fnr']:.3f}")
+                  f"{overall['ece']:.3f} (95% {overall['ece_ci_low']:.3f}–"
+                  f"{overall['ece_ci_high']:.3f}; debiased {overall['ece_debiased']:.3f}), "
+                  f"FPR {overall['fpr']:.3f}, FNR {overall['fnr']:.3f}")
     console.print(f"wrote {result.metrics_path} and {result.report_path}; run {run.run_id}")
 
 

@@ -8,7 +8,10 @@ the mean over people of |mean predicted − observed rate| in their bin. On smal
 mostly sampling noise, so each group also gets ``ece_noise_floor``: the mean ECE a perfectly
 calibrated model with the same predictions would show (outcomes simulated from the
 predictions, ``NOISE_DRAWS`` times, fixed seed). An ECE near its floor is not evidence of
-miscalibration.
+miscalibration. Because the plug-in ECE is biased upwards by that noise, each group also gets a
+percentile bootstrap interval for it (people resampled, ``ECE_BOOTSTRAP_DRAWS`` times), a
+debiased calibration error (``debiased_ece``) and calibration-in-the-large with its standard
+error.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from crimeplan.risk.bands import BANDS, BandThresholds
 
 ECE_BINS = 10
 NOISE_DRAWS = 200
+ECE_BOOTSTRAP_DRAWS = 1000
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,65 @@ def ece_noise_floor(p: np.ndarray, bins: int = ECE_BINS, draws: int = NOISE_DRAW
     return float(total / draws)
 
 
+def _bin_sums(y: np.ndarray, p: np.ndarray, bins: int) -> tuple[np.ndarray, ...]:
+    """People, predicted sum and outcome sum in each equal-width bin."""
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    return (np.bincount(index, minlength=bins), np.bincount(index, weights=p, minlength=bins),
+            np.bincount(index, weights=y, minlength=bins))
+
+
+def ece_bootstrap_interval(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS,
+                           draws: int = ECE_BOOTSTRAP_DRAWS, level: float = 0.95,
+                           seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the plug-in ECE, resampling people with replacement.
+
+    It shows how much the plug-in figure moves with the sample; it is centred on the plug-in
+    estimate, so it carries that estimate's upward bias (see ``debiased_ece``).
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    if len(p) == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    values = np.empty(draws)
+    for i in range(draws):
+        take = rng.integers(0, len(p), len(p))
+        predicted = np.bincount(index[take], weights=p[take], minlength=bins)
+        observed = np.bincount(index[take], weights=y[take], minlength=bins)
+        values[i] = np.abs(predicted - observed).sum() / len(p)
+    tail = (1 - level) / 2
+    low, high = np.quantile(values, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def debiased_ece(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> float:
+    """Calibration error with each bin's sampling noise removed (Kumar, Liang & Ma 2019).
+
+    In a bin of ``n`` people with mean prediction ``m`` and observed rate ``r``, the squared gap
+    ``(m − r)²`` overstates the true squared gap by the variance of ``r``, estimated without bias
+    by ``r(1 − r)/(n − 1)``; subtracting it and weighting bins by ``n / N`` gives an unbiased
+    estimate ``D`` of the binned squared calibration error (Bröcker 2012; Ferro & Fricker 2012).
+    Returned as ``sign(D)·√|D|``, in probability units: near 0 (either side) when calibration is
+    good. Its target, the root-mean-square gap, is never below the ECE of the same bins, so a
+    small value is conservative evidence of a small ECE. Bins of one person are not corrected.
+    """
+    count, predicted, observed = _bin_sums(np.asarray(y, dtype=float),
+                                           np.asarray(p, dtype=float), bins)
+    used = count > 0
+    n, m, r = count[used], predicted[used] / count[used], observed[used] / count[used]
+    noise = np.where(n > 1, r * (1 - r) / np.maximum(n - 1, 1), 0.0)
+    squared = float(np.sum(n / n.sum() * ((m - r) ** 2 - noise)))
+    return float(np.sign(squared) * np.sqrt(abs(squared)))
+
+
+def calibration_in_the_large(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """Mean predicted minus observed rate, and its standard error ``sd(p − y)/√n``."""
+    diff = np.asarray(p, dtype=float) - np.asarray(y, dtype=float)
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
+    return float(diff.mean()), se
+
+
 def auc_or_nan(y: np.ndarray, p: np.ndarray) -> float:
     """ROC AUC, or NaN when only one outcome is present."""
     return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
@@ -97,6 +160,11 @@ class GroupMetrics:
     log_loss: float
     ece: float
     ece_noise_floor: float
+    ece_ci_low: float
+    ece_ci_high: float
+    ece_debiased: float
+    calibration_in_the_large: float
+    calibration_in_the_large_se: float
     accuracy: float
     selection_rate: float
     fpr: float
@@ -112,6 +180,8 @@ def group_metrics(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> G
     flagged = thresholds.flagged(p)
     bands = thresholds.assign(p)
     positive, negative = y == 1, y == 0
+    ece_low, ece_high = ece_bootstrap_interval(y, p)
+    in_the_large, in_the_large_se = calibration_in_the_large(y, p)
     return GroupMetrics(
         n=len(y),
         base_rate=float(y.mean()),
@@ -121,6 +191,11 @@ def group_metrics(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> G
         log_loss=float(log_loss(y, np.clip(p, 1e-15, 1 - 1e-15), labels=[0, 1])),
         ece=expected_calibration_error(y, p),
         ece_noise_floor=ece_noise_floor(p),
+        ece_ci_low=ece_low,
+        ece_ci_high=ece_high,
+        ece_debiased=debiased_ece(y, p),
+        calibration_in_the_large=in_the_large,
+        calibration_in_the_large_se=in_the_large_se,
         accuracy=float(np.mean(flagged == positive)),
         selection_rate=float(flagged.mean()),
         fpr=_rate(flagged, negative),

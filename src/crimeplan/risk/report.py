@@ -46,7 +46,13 @@ def _metric_table(metrics: dict[str, float]) -> pd.DataFrame:
         "n": "people", "base_rate": "observed reoffending rate", "mean_predicted":
         "mean predicted probability", "auc": "AUC (ranking)", "brier": "Brier score",
         "log_loss": "log loss", "ece": "expected calibration error", "ece_noise_floor":
-        "calibration error expected by chance alone", "accuracy":
+        "calibration error expected by chance alone", "ece_ci_low":
+        "expected calibration error, bootstrap 95% interval, low", "ece_ci_high":
+        "expected calibration error, bootstrap 95% interval, high", "ece_debiased":
+        "calibration error with sampling noise removed (debiased)",
+        "calibration_in_the_large": "mean predicted minus observed rate",
+        "calibration_in_the_large_se": "standard error of mean predicted minus observed",
+        "accuracy":
         "accuracy of the flag", "selection_rate": "share flagged (moderate or high)",
         "fpr": "false positive rate", "fnr": "false negative rate", "dangerous_error_rate":
         "dangerous errors (reoffenders put in low band)", "cautious_error_rate":
@@ -100,14 +106,20 @@ def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
     groups.add(paragraph("Each row is one value of one protected attribute. AUC is left blank "
                          "where a group has only one outcome. ece_noise_floor is the calibration "
                          "error a perfectly calibrated model would show on a group of that size "
-                         "by chance alone; an ECE close to it is not evidence of miscalibration."))
+                         "by chance alone; an ECE close to it is not evidence of miscalibration. "
+                         "ece_ci_low and ece_ci_high bound the plug-in ECE (bootstrap, 95%); "
+                         "ece_debiased removes the chance part and is near 0 (either side) for a "
+                         "well calibrated group; calibration_in_the_large is mean predicted minus "
+                         "observed rate (se: its standard error)."))
     if evaluation.groups.empty:
         groups.add(note("No protected attributes were given (--protected), so no group audit "
                         "was possible.", warn=True))
     else:
         shown = evaluation.groups[["attribute", "group", "n", "base_rate", "mean_predicted",
                                    "selection_rate", "fpr", "fnr", "auc", "ece",
-                                   "ece_noise_floor", "dangerous_error_rate",
+                                   "ece_ci_low", "ece_ci_high", "ece_debiased",
+                                   "ece_noise_floor", "calibration_in_the_large",
+                                   "calibration_in_the_large_se", "dangerous_error_rate",
                                    "cautious_error_rate"]]
         groups.add(table(shown, float_format="{:,.3f}"))
 
