@@ -251,3 +251,22 @@ def test_summary_is_strict_json_when_a_gap_is_undefined(tmp_path):
     text = files.summary.read_text()
     assert "Infinity" not in text and "NaN" not in text
     assert json.loads(text)["best_vs_baseline"][0]["gap_closed"] is None
+
+
+def test_forecast_files_keep_only_the_top_cells_with_their_ties(tmp_path):
+    result = naive_backtest()
+    info = BacktestInfo("hand", "points", None, "W", "extent of the data",
+                        {"months_missing": []})
+    files = write_backtest(tmp_path, result, info, result.pooled_table(n_boot=20), [],
+                           keep_top=0.5)
+    # week of 13 Jan forecasts A3 B1 C0 D0: the top two cells; week of 20 Jan forecasts A1 B2
+    # C1 D0: B ranks first and A, C tie for second, so all three are kept
+    first = pd.read_csv(tmp_path / "forecasts" / "naive" / "2020-01-13.csv")
+    second = pd.read_csv(tmp_path / "forecasts" / "naive" / "2020-01-20.csv")
+    assert first["cell_id"].tolist() == ["0_0", "1_0"]
+    assert second["cell_id"].tolist() == ["1_0", "0_0", "0_1"]
+    assert second["rank"].tolist() == [1, 2, 2]
+    summary = json.loads(files.summary.read_text())
+    assert summary["forecast_files"] == "cells ranked in the top 0.5 of the study area"
+    with pytest.raises(ValueError, match="keep_top"):
+        write_backtest(tmp_path, result, info, result.pooled_table(n_boot=20), [], keep_top=0)

@@ -8,6 +8,7 @@ to test the missing-month warning), with the real Essex force area and Southend 
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from itertools import pairwise
 from pathlib import Path
@@ -89,7 +90,8 @@ def test_backtest_chicago_weekly(home, chicago_cut, tmp_path):
     result = invoke("forecast", "backtest", "--dataset", "chicago", "--cell-size", 500,
                     "--freq", "W", "--test-start", "2018-05-07", "--test-periods", 3,
                     "--models", "naive,historical-mean", "--scheduler", "synchronous",
-                    "--boot", 100, "--out", out, "--home", home, "--purpose", "unit test")
+                    "--boot", 100, "--forecast-top", 10, "--out", out, "--home", home,
+                    "--purpose", "unit test")
     assert result.exit_code == 0, result.output
     scores = pd.read_csv(out / "scores.csv")
     assert len(scores) == 2 * 3 * 5
@@ -104,7 +106,12 @@ def test_backtest_chicago_weekly(home, chicago_cut, tmp_path):
     assert summary["grid"]["crs"] == "EPSG:32616"  # UTM 16N for Chicago
     assert summary["grid"]["study_area"] == "extent of the data"
     x, y = project(chicago_cut["longitude"], chicago_cut["latitude"], "EPSG:32616")
-    assert summary["grid"]["cells"] == Grid.from_extent(x, y, 500, "EPSG:32616").n_cells
+    cells = Grid.from_extent(x, y, 500, "EPSG:32616").n_cells
+    assert summary["grid"]["cells"] == cells
+    top = math.ceil(0.1 * cells)  # --forecast-top 10: the top tenth of cells and their ties
+    for path in (out / "forecasts").glob("*/*.csv"):
+        ranks = pd.read_csv(path)["rank"]
+        assert len(ranks) >= top and ranks.max() <= top
     page = (out / "report.html").read_text()
     assert external_references(page) == []
     assert "What police.uk data means" not in page
@@ -114,6 +121,7 @@ def test_backtest_chicago_weekly(home, chicago_cut, tmp_path):
     params = record["parameters"]
     assert (params["freq"], params["test_periods"], params["models"]) == (
         "W", 3, ["naive", "historical-mean"])
+    assert params["forecast_top_pct"] == 10
     con = Warehouse(home).connect(read_only=True)
     data = load_events(con, "chicago")
     con.close()

@@ -122,12 +122,18 @@ def backtest(
         show_default="a LocalCluster started for the run")] = None,
     boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples for the intervals.")
                     ] = 1000,
+    forecast_top: Annotated[float | None, typer.Option(
+        "--forecast-top", help="Write only the cells ranked in the top PCT percent of the study "
+                               "area to forecasts/ (ties at the cut-off kept).",
+        show_default="every cell")] = None,
     purpose: PurposeOption = None,
     home: HomeOption = None,
 ) -> None:
     """Backtest models over rolling test periods; each model sees only earlier events."""
     names = _model_names(models)
     levels = _coverages(coverage)
+    if forecast_top is not None and not 0 < forecast_top <= 100:
+        fail(f"--forecast-top {forecast_top:g}: give a percentage in (0, 100]")
     try:
         periods = backtest_periods(test_start, test_periods_, freq)
     except ValueError as exc:
@@ -139,7 +145,7 @@ def backtest(
                   "test_periods": test_periods_, "models": names, "coverages": list(levels),
                   "boundary": str(boundary) if boundary else None,
                   "study_area": study.area_source, "scheduler": scheduler or "LocalCluster",
-                  "bootstrap": boot}
+                  "bootstrap": boot, "forecast_top_pct": forecast_top}
     with RunRecorder(workspace, "forecast.backtest", purpose=purpose,
                      parameters=parameters) as run:
         _record_study(run, study, dataset, category, boundary)
@@ -156,7 +162,8 @@ def backtest(
         pooled = result.pooled_table(n_boot=boot)
         comparisons = best_vs_baseline(result, n_boot=boot)
         info = BacktestInfo.from_study(study, freq)
-        write_backtest(out, result, info, pooled, comparisons)
+        write_backtest(out, result, info, pooled, comparisons,
+                       None if forecast_top is None else forecast_top / 100)
         write_report(out / "report.html", result, info, pooled, comparisons)
         run.add_output(out)
         run.set_result("pooled", {m: {f"{r.coverage:g}": {"pai": r.pai, "hit_rate": r.hit_rate,
