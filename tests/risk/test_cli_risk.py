@@ -39,12 +39,14 @@ def fitted(tmp_path_factory, custody_csvs):
 def test_fit_writes_a_checked_model_card(fitted, custody_csvs):
     home, model = fitted
     card = json.loads((model / "model.json").read_text())
-    assert card["format"] == "crimeplan-risk-model" and card["format_version"] == 1
+    assert card["format"] == "crimeplan-risk-model" and card["format_version"] == 2
     assert card["model"] == "logistic" and card["features"] == list(CUSTODY_FEATURES)
     assert card["cost_ratio"] == "2:1"
     assert card["bands"] == pytest.approx({"moderate_from": 1 / 3, "high_from": 2 / 3})
     assert card["calibration"]["method"] == "sigmoid"  # fewer than 1,000 rows
     assert card["protected_as_feature"] is False
+    assert card["protected_used_in_calibration"] == []
+    assert card["calibration"]["within"] is None and card["calibration"]["groups"] == {}
     assert card["training_data"]["rows"] == 600
     assert 0.6 < card["cv_metrics"]["auc"] < 0.95
     # protected attributes are absent from what the model sees
@@ -194,3 +196,55 @@ def test_synth_is_seeded(tmp_path):
                                    "50", "--seed", "9", "--home", str(tmp_path / "h")]
                              ).exit_code == 0
     assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+
+
+def test_calibration_within_a_protected_group_is_opt_in_and_recorded(tmp_path, custody_csvs):
+    home, model = tmp_path / "home", tmp_path / "m"
+    refused = _fit(home, custody_csvs[0], model, "--calibrate-within", "ethnicity")
+    assert refused.exit_code == 2
+    assert "--allow-protected-in-calibration" in " ".join(refused.output.split())
+    not_protected = runner.invoke(app, [
+        "risk", "fit", str(custody_csvs[0]), "--target", "reoffended_2y", "--features", "age",
+        "--protected", "sex", "--calibrate-within", "ethnicity",
+        "--allow-protected-in-calibration", "--out", str(model), "--home", str(home)])
+    assert not_protected.exit_code == 2
+    assert "must be one of the --protected" in " ".join(not_protected.output.split())
+    allowed = _fit(home, custody_csvs[0], model, "--calibrate-within", "ethnicity",
+                   "--allow-protected-in-calibration")
+    assert allowed.exit_code == 0, allowed.output
+    assert "used in calibration" in allowed.output
+    card = json.loads((model / "model.json").read_text())
+    assert card["protected_used_in_calibration"] == ["ethnicity"]
+    assert card["protected_as_feature"] is False
+    assert card["calibration"]["within"] == "ethnicity"
+    train = pd.read_csv(custody_csvs[0])
+    sizes = train["ethnicity"].value_counts()
+    # groups of 100 or more get their own map, weighted n / (n + 100); the rest pooled
+    assert card["calibration"]["groups"] == {
+        g: {"n": int(n), "weight": pytest.approx(n / (n + 100))}
+        for g, n in sizes.items() if n >= 100}
+    assert "ethnicity" not in " ".join(card["encoded_features"])
+    assert "ethnicity" not in load_model(model).model.feature_names_in_
+    record = [r for r in AuditLog(home).records() if r["kind"] == "risk.fit"][-1]
+    assert record["results"]["protected_used_in_calibration"] == ["ethnicity"]
+    assert record["parameters"]["calibrate_within"] == "ethnicity"
+    # prediction needs the group column and says why
+    blind = tmp_path / "no-ethnicity.csv"
+    pd.read_csv(custody_csvs[1]).drop(columns=["ethnicity"]).to_csv(blind, index=False)
+    missing = runner.invoke(app, ["risk", "predict", str(model), str(blind), "--out",
+                                  str(tmp_path / "p.csv"), "--home", str(home)])
+    assert missing.exit_code == 2
+    assert "calibrated within 'ethnicity'" in " ".join(missing.output.split())
+    predicted = runner.invoke(app, ["risk", "predict", str(model), str(custody_csvs[1]),
+                                    "--out", str(tmp_path / "p.csv"), "--home", str(home)])
+    assert predicted.exit_code == 0, predicted.output
+    # evaluation by sex only still reads ethnicity for the model, and says it was used
+    evaluated = runner.invoke(app, ["risk", "evaluate", str(model), str(custody_csvs[1]),
+                                    "--target", "reoffended_2y", "--protected", "sex", "--out",
+                                    str(tmp_path / "e"), "--home", str(home)])
+    assert evaluated.exit_code == 0, evaluated.output
+    metrics = json.loads((tmp_path / "e" / "metrics.json").read_text())
+    assert metrics["model"]["protected_used_in_calibration"] == ["ethnicity"]
+    assert {g["attribute"] for g in metrics["groups"]} == {"sex"}
+    assert "used in calibration by explicit choice: ethnicity" in \
+        (tmp_path / "e" / "report.html").read_text()

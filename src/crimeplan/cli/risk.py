@@ -53,6 +53,14 @@ def fit(
     allow_protected: Annotated[bool, typer.Option(
         "--allow-protected-as-feature", help="Allow protected attributes as model inputs "
         "(recorded with the model and in the audit log).")] = False,
+    calibrate_within: Annotated[str | None, typer.Option(
+        "--calibrate-within", help="Opt-in, off by default: calibrate separately within each "
+        "group of this protected attribute (one of --protected; never a model input). Scores "
+        "then depend on it; needs --allow-protected-in-calibration.")] = None,
+    allow_in_calibration: Annotated[bool, typer.Option(
+        "--allow-protected-in-calibration", help="Allow --calibrate-within to use a protected "
+        "attribute (recorded with the model, in the audit log and in evaluation reports).")
+    ] = False,
     folds: Annotated[int, typer.Option("--folds", min=2, help="Cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     home: HomeOption = None,
@@ -63,6 +71,8 @@ def fit(
     parameters = {"target": target, "features": parse_list(features), "id": id_column,
                   "protected": parse_list(protected), "cost_ratio": cost_ratio, "model": model,
                   "calibration": calibration, "allow_protected_as_feature": allow_protected,
+                  "calibrate_within": calibrate_within,
+                  "allow_protected_in_calibration": allow_in_calibration,
                   "folds": folds, "seed": seed, "out": str(out)}
     try:
         with RunRecorder(home_dir(home), kind="risk.fit", purpose=purpose,
@@ -72,6 +82,8 @@ def fit(
                              protected=parse_list(protected), id_column=id_column,
                              cost=CostRatio.parse(cost_ratio), model=model,
                              calibration=calibration, allow_protected_as_feature=allow_protected,
+                             calibrate_within=calibrate_within,
+                             allow_protected_in_calibration=allow_in_calibration,
                              folds=folds, seed=seed, code_version=code_version())
             card = result.card
             for path in result.files:
@@ -79,6 +91,7 @@ def fit(
             run.set_result("model", card.model)
             run.set_result("protected_as_feature", card.protected_as_feature)
             run.set_result("protected_features_used", card.protected_features_used)
+            run.set_result("protected_used_in_calibration", card.protected_used_in_calibration)
             run.set_result("cv_metrics", card.cv_metrics)
             run.set_result("bands", card.bands)
     except RiskInputError as exc:
@@ -95,6 +108,9 @@ def fit(
     if card.protected_as_feature:
         console.print(f"[yellow]protected attribute(s) used as features:[/] "
                       f"{', '.join(card.protected_features_used)}")
+    if card.protected_used_in_calibration:
+        console.print(f"[yellow]protected attribute used in calibration (scores depend on "
+                      f"it):[/] {', '.join(card.protected_used_in_calibration)}")
     console.print(f"run {run.run_id} recorded in the audit log")
 
 

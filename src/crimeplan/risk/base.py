@@ -69,7 +69,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
 
     def _start_fit(self, X: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
         """Check the training data and record its columns."""
-        X = _as_frame(X)
+        X = as_frame(X)
         y = np.asarray(y).astype(int)
         if len(X) != len(y):
             raise RiskInputError(f"{len(X)} rows of features but {len(y)} outcomes")
@@ -82,7 +82,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
 
     def _columns(self, X: pd.DataFrame) -> pd.DataFrame:
         """The fitted features of ``X``, in training order."""
-        X = _as_frame(X)
+        X = as_frame(X)
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
             raise RiskInputError(f"features missing from the data: {', '.join(missing)}")
@@ -111,7 +111,8 @@ class PipelineRiskModel(RiskModel):
         return [str(n) for n in self.pipeline_[0].get_feature_names_out()]
 
 
-def _as_frame(X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+def as_frame(X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+    """``X`` itself if a DataFrame, else the array with columns named x0, x1, ..."""
     if isinstance(X, pd.DataFrame):
         return X
     array = np.asarray(X)

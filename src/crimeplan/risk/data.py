@@ -8,7 +8,7 @@ counting the header as line 1.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +57,12 @@ def parse_list(text: str | None) -> list[str]:
 
 def read_risk_table(path: Path, *, features: Sequence[str], target: str | None = None,
                     protected: Sequence[str] = (), id_column: str | None = None,
-                    require_two_classes: bool = True) -> RiskData:
-    """Read and check a CSV of people: features numeric or encodable text, target 0/1."""
+                    require_two_classes: bool = True,
+                    needed_because: Mapping[str, str] | None = None) -> RiskData:
+    """Read and check a CSV of people: features numeric or encodable text, target 0/1.
+
+    ``needed_because`` maps a column to why it is needed, added to the message if it is missing.
+    """
     path = Path(path)
     frame = _read_csv(path)
     wanted = [c for c in (*features, *protected, target, id_column) if c]
@@ -67,6 +71,7 @@ def read_risk_table(path: Path, *, features: Sequence[str], target: str | None =
         raise RiskInputError(
             f"{path}: column(s) {', '.join(repr(c) for c in missing)} not found; the file has "
             f"{', '.join(repr(c) for c in frame.columns)}"
+            + "".join(f"; {needed_because[c]}" for c in missing if c in (needed_because or {}))
         )
     if not features:
         raise RiskInputError(f"{path}: no feature columns given (--features)")
@@ -166,3 +171,24 @@ def check_protected_features(features: Sequence[str], protected: Sequence[str],
             f"--allow-protected-as-feature to use them as model inputs (recorded with the model)"
         )
     return used
+
+
+def check_calibration_group(within: str | None, features: Sequence[str],
+                            protected: Sequence[str], allowed: bool) -> list[str]:
+    """The protected attribute calibrated within (``[]`` if none); an error unless allowed."""
+    if within is None:
+        return []
+    if within not in protected:
+        raise RiskInputError(
+            f"--calibrate-within {within!r} must be one of the --protected attributes (the "
+            f"column is treated as protected: audited and recorded with the model)")
+    if within in features:
+        raise RiskInputError(f"{within!r} is a model input (--features); calibrating within it "
+                             "as well is not supported")
+    if not allowed:
+        raise RiskInputError(
+            f"calibrating within {within!r} uses a protected attribute to set people's scores: "
+            f"two people with the same inputs can get different scores because of their "
+            f"{within}. Pass --allow-protected-in-calibration to do it anyway (recorded with "
+            f"the model, in the audit log and in evaluation reports); see docs/risk.md")
+    return [within]

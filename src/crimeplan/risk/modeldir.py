@@ -1,6 +1,6 @@
 """A fitted model's folder: ``model.joblib`` plus ``model.json``, the card that documents it.
 
-Layout (format ``crimeplan-risk-model``, version 1)::
+Layout (format ``crimeplan-risk-model``, version 2: calibration may be within groups)::
 
     MODEL_DIR/
       model.joblib   the fitted CalibratedRiskModel (joblib pickle: load only folders you trust)
@@ -28,7 +28,7 @@ from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.models import CalibratedRiskModel
 
 FORMAT = "crimeplan-risk-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
 
@@ -46,6 +46,7 @@ class ModelCard:
     protected: list[str]
     protected_as_feature: bool
     protected_features_used: list[str]
+    protected_used_in_calibration: list[str]
     cost_ratio: str
     bands: dict[str, float]
     calibration: dict[str, Any]

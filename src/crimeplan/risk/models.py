@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from crimeplan.risk.base import (
     PipelineRiskModel,
     RiskModel,
+    as_frame,
     encoder,
     numeric_columns,
     text_columns,
@@ -159,64 +160,132 @@ class GradientBoosting(PipelineRiskModel):
 
 
 class CalibratedRiskModel(RiskModel):
-    """Cross-fitted calibration around any risk model.
+    """Cross-fitted calibration around any risk model, optionally within groups.
 
-    Each person's raw score comes from a copy of the model fitted without their fold; a
-    calibrator (isotonic, or Platt's sigmoid) learns to map those out-of-fold scores to observed
-    rates, and is then applied to the model refitted on everyone. ``method="auto"`` picks
-    isotonic from 1,000 training rows and sigmoid below, as isotonic overfits small samples.
-    ``oof_probability_`` holds honest cross-validated probabilities for the training people:
-    each fold's scores calibrated by a calibrator fitted on the other folds only.
+    Each person's raw score comes from a copy of the model fitted without their fold
+    (``oof_score_``); a calibrator (isotonic, or Platt's sigmoid) learns to map those
+    out-of-fold scores to observed rates, and is then applied to the model refitted on
+    everyone. ``method="auto"`` picks isotonic from 1,000 rows and sigmoid below, as isotonic
+    overfits small samples. ``oof_probability_`` holds honest cross-validated probabilities for
+    the training people: each fold's scores calibrated by calibrators fitted on the other folds.
+
+    ``within`` (opt-in, off by default) names a column of ``X`` — in practice a protected
+    attribute — to calibrate within: it is never a model input, only the calibration map
+    depends on it (Kleinberg, Mullainathan & Raghavan 2016). Each group with at least
+    ``min_group`` training people gets its own map (method chosen by its own size), blended with
+    the pooled map with weight ``n / (n + prior_size)`` (partial pooling: small groups lean on
+    the pooled map); smaller groups, and values unseen in training, get the pooled map alone.
+    Prediction then needs the ``within`` column.
     """
 
     name = "calibrated"
 
     def __init__(self, estimator: RiskModel | None = None, method: str = "auto",
-                 folds: int = 5, random_state: int = 0) -> None:
+                 folds: int = 5, random_state: int = 0, within: str | None = None,
+                 min_group: int = 100, prior_size: float = 100.0) -> None:
         self.estimator = estimator
         self.method = method
         self.folds = folds
         self.random_state = random_state
+        self.within = within
+        self.min_group = min_group
+        self.prior_size = prior_size
+
+    def _method_for(self, n: int) -> str:
+        if self.method == "auto":
+            return "isotonic" if n >= 1000 else "sigmoid"
+        return self.method
 
     def _calibrator(self, scores: np.ndarray, y: np.ndarray) -> IsotonicRegression | _Sigmoid:
-        if self.method_ == "isotonic":
+        if self._method_for(len(y)) == "isotonic":
             return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, y)
         return _Sigmoid().fit(scores, y)
 
+    def _calibration_map(self, scores: np.ndarray, y: np.ndarray,
+                         groups: np.ndarray | None) -> _CalibrationMap:
+        """The pooled calibrator and, with ``within``, each large enough group's own."""
+        own = {}
+        if groups is not None:
+            for group in np.unique(groups):
+                inside = groups == group
+                n = int(inside.sum())
+                if n >= self.min_group and len(np.unique(y[inside])) == 2:
+                    own[str(group)] = (self._calibrator(scores[inside], y[inside]),
+                                       n / (n + self.prior_size), n)
+        return _CalibrationMap(self._calibrator(scores, y), own)
+
+    def _split_groups(self, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
+        """The model's features and, with ``within``, each person's calibration group."""
+        if self.within is None:
+            return X, None
+        if self.within not in X.columns:
+            raise RiskInputError(
+                f"this model is calibrated within {self.within!r} (an explicit opt-in recorded "
+                f"with it), so the data must include the {self.within!r} column")
+        return X.drop(columns=[self.within]), X[self.within].astype(str).to_numpy()
+
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> CalibratedRiskModel:
-        """Out-of-fold scores, a calibrator on them, and the model refitted on everyone."""
-        X, y = self._start_fit(X, y)
+        """Out-of-fold scores, calibrators on them, and the model refitted on everyone."""
         if self.method not in ("auto", "isotonic", "sigmoid"):
             raise RiskInputError(f"unknown calibration method {self.method!r}; use isotonic, "
                                  "sigmoid or auto")
-        self.method_ = self.method
-        if self.method == "auto":
-            self.method_ = "isotonic" if len(y) >= 1000 else "sigmoid"
+        X, groups = self._split_groups(as_frame(X))
+        X, y = self._start_fit(X, y)
+        self.method_ = self._method_for(len(y))
         base = self.estimator if self.estimator is not None else PenalisedLogistic()
         splitter = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
         folds = list(splitter.split(X, y))
-        scores = np.empty(len(y))
+        self.oof_score_ = np.empty(len(y))
         for train, test in folds:
             fitted = clone(base).fit(X.iloc[train], y[train])
-            scores[test] = fitted.predict_proba(X.iloc[test])[:, 1]
+            self.oof_score_[test] = fitted.predict_proba(X.iloc[test])[:, 1]
         self.oof_probability_ = np.empty(len(y))
         for train, test in folds:
-            self.oof_probability_[test] = self._calibrator(
-                scores[train], y[train]).predict(scores[test])
-        self.calibrator_ = self._calibrator(scores, y)
+            fold_map = self._calibration_map(self.oof_score_[train], y[train],
+                                             None if groups is None else groups[train])
+            self.oof_probability_[test] = fold_map.predict(
+                self.oof_score_[test], None if groups is None else groups[test])
+        self.calibrator_ = self._calibration_map(self.oof_score_, y, groups)
         self.estimator_ = clone(base).fit(X, y)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "calibrator_")
-        p = np.clip(self.calibrator_.predict(self.estimator_.predict_proba(self._columns(X))[:, 1]),
-                    0.0, 1.0)
+        X, groups = self._split_groups(as_frame(X))
+        scores = self.estimator_.predict_proba(self._columns(X))[:, 1]
+        p = np.clip(self.calibrator_.predict(scores, groups), 0.0, 1.0)
         return np.column_stack([1.0 - p, p])
+
+    @property
+    def group_calibration(self) -> dict[str, dict[str, float]]:
+        """Groups with their own map: training people and weight against the pooled map."""
+        check_is_fitted(self, "calibrator_")
+        return {g: {"n": n, "weight": w} for g, (_, w, n) in self.calibrator_.own.items()}
 
     @property
     def encoded_feature_names(self) -> list[str]:
         check_is_fitted(self, "estimator_")
         return self.estimator_.encoded_feature_names
+
+
+class _CalibrationMap:
+    """A pooled calibrator, plus per-group calibrators (with weight and training people)."""
+
+    def __init__(self, pooled: IsotonicRegression | _Sigmoid,
+                 own: dict[str, tuple[IsotonicRegression | _Sigmoid, float, int]]) -> None:
+        self.pooled = pooled
+        self.own = own
+
+    def predict(self, scores: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+        p = self.pooled.predict(scores)
+        if groups is None:
+            return p
+        for group, (calibrator, weight, _) in self.own.items():
+            inside = groups == group
+            if inside.any():
+                p[inside] = weight * calibrator.predict(scores[inside]) \
+                    + (1 - weight) * p[inside]
+        return p
 
 
 class _Sigmoid:

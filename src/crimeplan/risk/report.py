@@ -86,6 +86,12 @@ def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
     else:
         summary.add(note("No protected attribute is a model input; protected attributes are "
                          "used only to audit the model below."))
+    if card.protected_used_in_calibration:
+        within = ", ".join(card.protected_used_in_calibration)
+        summary.add(note(f"Protected attribute used in calibration by explicit choice: {within}. "
+                         f"Each {within} group large enough has its own calibration map, so two "
+                         f"people with the same inputs can get different scores because of their "
+                         f"{within}.", warn=True))
     summary.add(table(_metric_table(result["overall"]), float_format="{:,.3f}"))
 
     calibration = Section("Calibration", "calibration")

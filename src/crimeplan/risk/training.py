@@ -64,20 +64,28 @@ class FittedRisk:
 
 def fit_risk_model(X: pd.DataFrame, y: np.ndarray, *, model: str = "auto",
                    cost: CostRatio | None = None, calibration: str = "auto", folds: int = 5,
-                   seed: int = 0) -> FittedRisk:
-    """Choose (if ``auto``), calibrate, cross-validate and fit a model on all the data."""
+                   seed: int = 0, calibrate_within: pd.Series | None = None) -> FittedRisk:
+    """Choose (if ``auto``), calibrate, cross-validate and fit a model on all the data.
+
+    ``calibrate_within`` (opt-in): a column, aligned with ``X``, whose groups each get their own
+    calibration map; it is never a model input (see ``CalibratedRiskModel``).
+    """
     cost = cost or CostRatio(2.0, 1.0)
     y = np.asarray(y).astype(int)
     if model == "auto":
         name, scores = select_model(X, y, AUTO_CANDIDATES, cost, folds, seed)
     else:
         name, scores = model, {}
+    within = None if calibrate_within is None else str(calibrate_within.name)
     calibrated = CalibratedRiskModel(make_model(name, cost_ratio=cost.ratio, random_state=seed),
-                                     method=calibration, folds=folds, random_state=seed)
+                                     method=calibration, folds=folds, random_state=seed,
+                                     within=within)
     thresholds = BandThresholds.from_cost_ratio(cost)
+    reference = reference_values(X)
+    if within is not None:
+        X = X.assign(**{within: calibrate_within.to_numpy()})
     calibrated.fit(X, y)
     cv = group_metrics(y, calibrated.oof_probability_, thresholds)
-    reference = reference_values(X)
     sample = X.sample(min(len(X), IMPORTANCE_SAMPLE), random_state=seed)
     importance = global_importance(contributions(calibrated, sample, reference))
     return FittedRisk(model=calibrated, model_name=name, selection_auc=scores,

@@ -14,7 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from crimeplan.risk.bands import BANDS, CostRatio
-from crimeplan.risk.data import check_protected_features, read_risk_table
+from crimeplan.risk.data import (
+    RiskData,
+    check_calibration_group,
+    check_protected_features,
+    read_risk_table,
+)
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.evaluation import Evaluation, evaluate
 from crimeplan.risk.explain import contributions, global_importance, reasons
@@ -38,24 +43,38 @@ class FitResult:
 def fit_csv(train: Path, out: Path, *, target: str, features: Sequence[str],
             protected: Sequence[str] = (), id_column: str | None = None,
             cost: CostRatio | None = None, model: str = "auto", calibration: str = "auto",
-            allow_protected_as_feature: bool = False, folds: int = 5, seed: int = 0,
+            allow_protected_as_feature: bool = False, calibrate_within: str | None = None,
+            allow_protected_in_calibration: bool = False, folds: int = 5, seed: int = 0,
             code_version: str | None = None) -> FitResult:
-    """Fit, calibrate and save a model from a training CSV."""
+    """Fit, calibrate and save a model from a training CSV.
+
+    ``calibrate_within`` names a protected attribute to calibrate within (opt-in: needs
+    ``allow_protected_in_calibration``; recorded in the card as ``protected_used_in_calibration``).
+    """
     cost = cost or CostRatio(2.0, 1.0)
     used = check_protected_features(features, protected, allow_protected_as_feature)
+    in_calibration = check_calibration_group(calibrate_within, features, protected,
+                                             allow_protected_in_calibration)
     data = read_risk_table(train, features=features, target=target, protected=protected,
                            id_column=id_column)
+    groups = data.protected[calibrate_within] if calibrate_within else None
     fitted = fit_risk_model(data.features, data.target, model=model, cost=cost,
-                            calibration=calibration, folds=folds, seed=seed)
+                            calibration=calibration, folds=folds, seed=seed,
+                            calibrate_within=groups)
+    calibrated = fitted.model
     card = ModelCard(
         model=fitted.model_name, target=target, features=list(features),
         categorical_features=data.categorical_features,
         encoded_features=fitted.model.encoded_feature_names, id_column=id_column,
         protected=list(protected), protected_as_feature=bool(used),
-        protected_features_used=used, cost_ratio=str(cost),
-        bands=asdict(fitted.thresholds),
-        calibration={"method": fitted.model.method_, "folds": folds,
-                     "kind": "cross-fitted (CalibratedClassifierCV, ensemble)"},
+        protected_features_used=used, protected_used_in_calibration=in_calibration,
+        cost_ratio=str(cost), bands=asdict(fitted.thresholds),
+        calibration={"method": calibrated.method_, "folds": folds,
+                     "kind": "cross-fitted: out-of-fold scores, one map applied to the model "
+                             "refitted on everyone",
+                     "within": calibrate_within, "min_group": calibrated.min_group,
+                     "prior_size": calibrated.prior_size,
+                     "groups": calibrated.group_calibration},
         training_data={"file": str(train), "sha256": data.sha256, "rows": data.rows,
                        "base_rate": float(data.target.mean())},
         cv_metrics={"folds": folds, **_plain(asdict(fitted.cv_metrics))},
@@ -82,9 +101,12 @@ def predict_csv(model_dir: Path, data_path: Path, out: Path, top: int = 3) -> Pr
     """Write id, probability, band and top reasons for each person in ``data_path``."""
     saved = load_model(model_dir)
     card = saved.card
-    data = read_risk_table(data_path, features=card.features, id_column=card.id_column)
-    p = saved.model.predict_proba(data.features)[:, 1]
-    contrib = contributions(saved.model, data.features, card.reference_values)
+    needed = _calibration_column(card)
+    data = read_risk_table(data_path, features=card.features, id_column=card.id_column,
+                           protected=list(needed), needed_because=needed)
+    X = _model_input(card, data)
+    p = saved.model.predict_proba(X)[:, 1]
+    contrib = contributions(saved.model, X, card.reference_values)
     frame = pd.DataFrame({
         card.id_column or "line": data.ids.to_numpy(),
         "probability": p.round(4),
@@ -116,16 +138,18 @@ def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
     card = saved.card
     if not protected:
         protected = card.protected
+    needed = _calibration_column(card)
     data = read_risk_table(data_path, features=card.features, target=target,
-                           protected=protected, id_column=None, require_two_classes=False)
+                           protected=list(dict.fromkeys([*protected, *needed])), id_column=None,
+                           require_two_classes=False, needed_because=needed)
     if data.target is None:
         raise RiskInputError(f"{data_path}: no target column given")
     same_as_training = data.sha256 == card.training_data.get("sha256")
-    p = saved.model.predict_proba(data.features)[:, 1]
-    evaluation = evaluate(data.target, p, data.protected, card.thresholds)
+    X = _model_input(card, data)
+    p = saved.model.predict_proba(X)[:, 1]
+    evaluation = evaluate(data.target, p, data.protected[list(protected)], card.thresholds)
     importance = global_importance(contributions(
-        saved.model, data.features.sample(min(data.rows, 2000), random_state=0),
-        card.reference_values))
+        saved.model, X.sample(min(data.rows, 2000), random_state=0), card.reference_values))
     metrics = {
         "format": METRICS_FORMAT,
         "format_version": METRICS_VERSION,
@@ -148,11 +172,29 @@ def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
                           evaluation=evaluation, metrics=metrics)
 
 
+def _calibration_column(card: ModelCard) -> dict[str, str]:
+    """The column a model is calibrated within, with why it is needed (empty if none)."""
+    within = card.calibration.get("within")
+    if not within:
+        return {}
+    return {within: f"this model was calibrated within {within!r} (an explicit opt-in recorded "
+                    f"in its card), so the data must include that column"}
+
+
+def _model_input(card: ModelCard, data: RiskData) -> pd.DataFrame:
+    """The model's features plus, for a model calibrated within groups, the group column."""
+    within = card.calibration.get("within")
+    if not within:
+        return data.features
+    return data.features.assign(**{within: data.protected[within].to_numpy()})
+
+
 def _model_summary(saved: SavedModel) -> dict:
     card = saved.card
     return {"folder": str(saved.folder), "model": card.model, "target": card.target,
             "features": card.features, "protected_as_feature": card.protected_as_feature,
             "protected_features_used": card.protected_features_used,
+            "protected_used_in_calibration": card.protected_used_in_calibration,
             "cost_ratio": card.cost_ratio, "calibration": card.calibration,
             "model_sha256": card.model_sha256}
 
