@@ -116,7 +116,8 @@ def test_small_and_unseen_groups_use_the_pooled_map(shifted):
     n = {g: int((X["group"] == g).sum()) for g in ("A", "B", "C")}
     assert n["C"] < 100  # below min_group
     assert within.group_calibration == {
-        g: {"n": n[g], "weight": pytest.approx(n[g] / (n[g] + 100))} for g in ("A", "B")}
+        g: {"n": n[g], "method": "isotonic" if n[g] >= 1000 else "sigmoid",
+            "weight": pytest.approx(n[g] / (n[g] + 100))} for g in ("A", "B")}
     small = Xt[Xt["group"] == "C"]
     np.testing.assert_allclose(within.predict_proba(small), blind.predict_proba(small[["x"]]))
     unseen = Xt.head(20).assign(group="D")

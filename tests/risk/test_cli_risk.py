@@ -221,7 +221,7 @@ def test_calibration_within_a_protected_group_is_opt_in_and_recorded(tmp_path, c
     sizes = train["ethnicity"].value_counts()
     # groups of 100 or more get their own map, weighted n / (n + 100); the rest pooled
     assert card["calibration"]["groups"] == {
-        g: {"n": int(n), "weight": pytest.approx(n / (n + 100))}
+        g: {"n": int(n), "method": "sigmoid", "weight": pytest.approx(n / (n + 100))}
         for g, n in sizes.items() if n >= 100}
     assert "ethnicity" not in " ".join(card["encoded_features"])
     assert "ethnicity" not in load_model(model).model.feature_names_in_

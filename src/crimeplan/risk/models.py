@@ -257,10 +257,11 @@ class CalibratedRiskModel(RiskModel):
         return np.column_stack([1.0 - p, p])
 
     @property
-    def group_calibration(self) -> dict[str, dict[str, float]]:
-        """Groups with their own map: training people and weight against the pooled map."""
+    def group_calibration(self) -> dict[str, dict[str, float | int | str]]:
+        """Groups with their own map: training people, method, weight against the pooled map."""
         check_is_fitted(self, "calibrator_")
-        return {g: {"n": n, "weight": w} for g, (_, w, n) in self.calibrator_.own.items()}
+        return {g: {"n": n, "method": self._method_for(n), "weight": w}
+                for g, (_, w, n) in self.calibrator_.own.items()}
 
     @property
     def encoded_feature_names(self) -> list[str]:

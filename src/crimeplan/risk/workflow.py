@@ -70,8 +70,8 @@ def fit_csv(train: Path, out: Path, *, target: str, features: Sequence[str],
         protected_features_used=used, protected_used_in_calibration=in_calibration,
         cost_ratio=str(cost), bands=asdict(fitted.thresholds),
         calibration={"method": calibrated.method_, "folds": folds,
-                     "kind": "cross-fitted: out-of-fold scores, one map applied to the model "
-                             "refitted on everyone",
+                     "kind": "cross-fitted: out-of-fold scores, calibration map(s) applied to "
+                             "the model refitted on everyone",
                      "within": calibrate_within, "min_group": calibrated.min_group,
                      "prior_size": calibrated.prior_size,
                      "groups": calibrated.group_calibration},
