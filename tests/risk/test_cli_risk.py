@@ -116,10 +116,11 @@ def test_evaluate_writes_metrics_and_a_self_contained_report(fitted, custody_csv
     assert set(groups["attribute"]) == {"ethnicity", "sex"}
     for column in ("attribute", "group", "n", "base_rate", "selection_rate", "fpr", "fnr",
                    "auc", "ece", "mean_predicted", "ece_ci_low", "ece_ci_high", "ece_debiased",
-                   "calibration_in_the_large", "calibration_in_the_large_se"):
+                   "ece_debiased_ci_low", "ece_debiased_ci_high", "calibration_in_the_large",
+                   "calibration_in_the_large_se"):
         assert column in groups.columns
-    assert (groups["ece_ci_low"] <= groups["ece"]).all()
-    assert (groups["ece"] <= groups["ece_ci_high"]).all()
+    assert (groups["ece_ci_low"] <= groups["ece_ci_high"]).all()
+    assert (groups["ece_debiased_ci_low"] <= groups["ece_debiased_ci_high"]).all()
     gap = groups["mean_predicted"] - groups["base_rate"]
     assert groups["calibration_in_the_large"].to_numpy() == pytest.approx(gap.to_numpy())
     assert groups.groupby("attribute")["n"].sum().tolist() == [400, 400]

@@ -16,7 +16,7 @@ from crimeplan.risk.evaluation import (
     calibration_curve,
     calibration_in_the_large,
     debiased_ece,
-    ece_bootstrap_interval,
+    ece_bootstrap_intervals,
     ece_noise_floor,
     evaluate,
     expected_calibration_error,
@@ -165,18 +165,28 @@ def test_debiased_ece_removes_the_noise_of_a_perfectly_calibrated_model():
     assert debiased_ece(y, p) == pytest.approx(0.1, abs=0.015)
 
 
-def test_ece_bootstrap_interval():
-    # every resample of identical people has the same ECE, 0.2
-    low, high = ece_bootstrap_interval(np.ones(20), np.full(20, 0.8), draws=100)
-    assert (low, high) == pytest.approx((0.2, 0.2))
+def test_ece_bootstrap_intervals():
+    # every resample of identical people has the same ECE, 0.2, and no noise to remove
+    same = ece_bootstrap_intervals(np.ones(20), np.full(20, 0.8), draws=100)
+    assert (same.low, same.high, same.debiased_low, same.debiased_high) == pytest.approx(
+        (0.2, 0.2, 0.2, 0.2))
     rng = np.random.default_rng(3)
+    # perfectly calibrated: the debiased interval straddles 0, the plug-in one sits above it
     p = rng.random(2000)
     y = (rng.random(2000) < p).astype(int)
-    low, high = ece_bootstrap_interval(y, p, draws=300)
-    assert low < expected_calibration_error(y, p) < high
-    small = ece_bootstrap_interval(y[:200], p[:200], draws=300)
-    assert small[1] - small[0] > high - low  # fewer people, wider interval
-    assert ece_bootstrap_interval(y, p, draws=300) == (low, high)  # seeded
+    good = ece_bootstrap_intervals(y, p, draws=300)
+    assert good.debiased_low < 0 < good.debiased_high
+    assert good.low > 0.01
+    # predictions 0.1 too high: both intervals contain their estimate, the debiased one 0.1
+    q = rng.uniform(0.2, 0.8, 2000)
+    z = (rng.random(2000) < q - 0.1).astype(int)
+    bad = ece_bootstrap_intervals(z, q, draws=300)
+    assert bad.low < expected_calibration_error(z, q) < bad.high
+    assert bad.debiased_low < debiased_ece(z, q) < bad.debiased_high
+    assert bad.debiased_low < 0.1 < bad.debiased_high
+    small = ece_bootstrap_intervals(z[:200], q[:200], draws=300)
+    assert small.debiased_high - small.debiased_low > bad.debiased_high - bad.debiased_low
+    assert ece_bootstrap_intervals(z, q, draws=300) == bad  # seeded
 
 
 def test_calibration_in_the_large_by_hand():
@@ -186,4 +196,4 @@ def test_calibration_in_the_large_by_hand():
     assert se == pytest.approx(0.240370, abs=1e-6)
     m = group_metrics(np.array([0, 1, 1]), np.array([0.2, 0.4, 0.6]), EVEN)
     assert m.calibration_in_the_large == pytest.approx(difference)
-    assert m.ece_ci_low <= m.ece <= m.ece_ci_high
+    assert m.ece_ci_low <= m.ece_ci_high and m.ece_debiased_ci_low <= m.ece_debiased_ci_high

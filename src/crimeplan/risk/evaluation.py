@@ -9,9 +9,8 @@ mostly sampling noise, so each group also gets ``ece_noise_floor``: the mean ECE
 calibrated model with the same predictions would show (outcomes simulated from the
 predictions, ``NOISE_DRAWS`` times, fixed seed). An ECE near its floor is not evidence of
 miscalibration. Because the plug-in ECE is biased upwards by that noise, each group also gets a
-percentile bootstrap interval for it (people resampled, ``ECE_BOOTSTRAP_DRAWS`` times), a
-debiased calibration error (``debiased_ece``) and calibration-in-the-large with its standard
-error.
+debiased calibration error (``debiased_ece``), percentile bootstrap intervals of both (people
+resampled ``ECE_BOOTSTRAP_DRAWS`` times) and calibration-in-the-large with its standard error.
 """
 
 from __future__ import annotations
@@ -86,29 +85,41 @@ def _bin_sums(y: np.ndarray, p: np.ndarray, bins: int) -> tuple[np.ndarray, ...]
             np.bincount(index, weights=y, minlength=bins))
 
 
-def ece_bootstrap_interval(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS,
-                           draws: int = ECE_BOOTSTRAP_DRAWS, level: float = 0.95,
-                           seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval of the plug-in ECE, resampling people with replacement.
+@dataclass(frozen=True)
+class EceIntervals:
+    """Percentile bootstrap intervals of the plug-in and the debiased calibration error."""
 
-    It shows how much the plug-in figure moves with the sample; it is centred on the plug-in
-    estimate, so it carries that estimate's upward bias (see ``debiased_ece``).
+    low: float
+    high: float
+    debiased_low: float
+    debiased_high: float
+
+
+def ece_bootstrap_intervals(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS,
+                            draws: int = ECE_BOOTSTRAP_DRAWS, level: float = 0.95,
+                            seed: int = 0) -> EceIntervals:
+    """Resample people with replacement; intervals of both estimates over the resamples.
+
+    Resampling adds noise of its own, which the plug-in ECE turns into upward bias: for a well
+    calibrated group its interval sits above the plug-in value and may not contain it, so read
+    it as how far the figure can move, not as an interval for the true ECE. Each resample's
+    debiased estimate removes that noise too, so the debiased interval is the one to judge a
+    target by (as Kumar, Liang & Ma 2019 do).
     """
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
     if len(p) == 0:
-        return float("nan"), float("nan")
+        return EceIntervals(*[float("nan")] * 4)
     rng = np.random.default_rng(seed)
-    index = np.minimum((p * bins).astype(int), bins - 1)
-    values = np.empty(draws)
+    plug_in, debiased = np.empty(draws), np.empty(draws)
     for i in range(draws):
         take = rng.integers(0, len(p), len(p))
-        predicted = np.bincount(index[take], weights=p[take], minlength=bins)
-        observed = np.bincount(index[take], weights=y[take], minlength=bins)
-        values[i] = np.abs(predicted - observed).sum() / len(p)
-    tail = (1 - level) / 2
-    low, high = np.quantile(values, [tail, 1 - tail])
-    return float(low), float(high)
+        sums = _bin_sums(y[take], p[take], bins)
+        plug_in[i] = np.abs(sums[1] - sums[2]).sum() / len(p)
+        debiased[i] = _debiased(*sums)
+    tail = [(1 - level) / 2, 1 - (1 - level) / 2]
+    return EceIntervals(*np.quantile(plug_in, tail).tolist(),
+                        *np.quantile(debiased, tail).tolist())
 
 
 def debiased_ece(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> float:
@@ -122,8 +133,10 @@ def debiased_ece(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> float:
     good. Its target, the root-mean-square gap, is never below the ECE of the same bins, so a
     small value is conservative evidence of a small ECE. Bins of one person are not corrected.
     """
-    count, predicted, observed = _bin_sums(np.asarray(y, dtype=float),
-                                           np.asarray(p, dtype=float), bins)
+    return _debiased(*_bin_sums(np.asarray(y, dtype=float), np.asarray(p, dtype=float), bins))
+
+
+def _debiased(count: np.ndarray, predicted: np.ndarray, observed: np.ndarray) -> float:
     used = count > 0
     n, m, r = count[used], predicted[used] / count[used], observed[used] / count[used]
     noise = np.where(n > 1, r * (1 - r) / np.maximum(n - 1, 1), 0.0)
@@ -163,6 +176,8 @@ class GroupMetrics:
     ece_ci_low: float
     ece_ci_high: float
     ece_debiased: float
+    ece_debiased_ci_low: float
+    ece_debiased_ci_high: float
     calibration_in_the_large: float
     calibration_in_the_large_se: float
     accuracy: float
@@ -180,7 +195,7 @@ def group_metrics(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> G
     flagged = thresholds.flagged(p)
     bands = thresholds.assign(p)
     positive, negative = y == 1, y == 0
-    ece_low, ece_high = ece_bootstrap_interval(y, p)
+    intervals = ece_bootstrap_intervals(y, p)
     in_the_large, in_the_large_se = calibration_in_the_large(y, p)
     return GroupMetrics(
         n=len(y),
@@ -191,9 +206,11 @@ def group_metrics(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> G
         log_loss=float(log_loss(y, np.clip(p, 1e-15, 1 - 1e-15), labels=[0, 1])),
         ece=expected_calibration_error(y, p),
         ece_noise_floor=ece_noise_floor(p),
-        ece_ci_low=ece_low,
-        ece_ci_high=ece_high,
+        ece_ci_low=intervals.low,
+        ece_ci_high=intervals.high,
         ece_debiased=debiased_ece(y, p),
+        ece_debiased_ci_low=intervals.debiased_low,
+        ece_debiased_ci_high=intervals.debiased_high,
         calibration_in_the_large=in_the_large,
         calibration_in_the_large_se=in_the_large_se,
         accuracy=float(np.mean(flagged == positive)),

@@ -49,7 +49,9 @@ def _metric_table(metrics: dict[str, float]) -> pd.DataFrame:
         "calibration error expected by chance alone", "ece_ci_low":
         "expected calibration error, bootstrap 95% interval, low", "ece_ci_high":
         "expected calibration error, bootstrap 95% interval, high", "ece_debiased":
-        "calibration error with sampling noise removed (debiased)",
+        "calibration error with sampling noise removed (debiased)", "ece_debiased_ci_low":
+        "debiased calibration error, bootstrap 95% interval, low", "ece_debiased_ci_high":
+        "debiased calibration error, bootstrap 95% interval, high",
         "calibration_in_the_large": "mean predicted minus observed rate",
         "calibration_in_the_large_se": "standard error of mean predicted minus observed",
         "accuracy":
@@ -113,9 +115,11 @@ def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
                          "where a group has only one outcome. ece_noise_floor is the calibration "
                          "error a perfectly calibrated model would show on a group of that size "
                          "by chance alone; an ECE close to it is not evidence of miscalibration. "
-                         "ece_ci_low and ece_ci_high bound the plug-in ECE (bootstrap, 95%); "
                          "ece_debiased removes the chance part and is near 0 (either side) for a "
-                         "well calibrated group; calibration_in_the_large is mean predicted minus "
+                         "well calibrated group; its bootstrap 95% interval (ece_debiased_ci_low, "
+                         "_high) is the one to judge calibration by. ece_ci_low and ece_ci_high "
+                         "show how far the plug-in ECE moves under resampling (biased upwards "
+                         "like the ECE itself). calibration_in_the_large is mean predicted minus "
                          "observed rate (se: its standard error)."))
     if evaluation.groups.empty:
         groups.add(note("No protected attributes were given (--protected), so no group audit "
@@ -124,6 +128,7 @@ def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
         shown = evaluation.groups[["attribute", "group", "n", "base_rate", "mean_predicted",
                                    "selection_rate", "fpr", "fnr", "auc", "ece",
                                    "ece_ci_low", "ece_ci_high", "ece_debiased",
+                                   "ece_debiased_ci_low", "ece_debiased_ci_high",
                                    "ece_noise_floor", "calibration_in_the_large",
                                    "calibration_in_the_large_se", "dangerous_error_rate",
                                    "cautious_error_rate"]]
