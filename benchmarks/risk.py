@@ -1,15 +1,21 @@
-"""Risk benchmark: COMPAS two-year recidivism, the seven Dressel & Farid features, 5-fold CV.
+"""Risk benchmark: COMPAS two-year recidivism, seven Dressel & Farid features, repeated 5-fold CV.
 
-Run from the repository root: ``.venv/bin/python benchmarks/risk.py``. Needs the shared file
-../shared/data/compas/compas-scores-two-years.csv (absent from a fresh clone: the benchmark
-says so and stops). On the same outer folds it compares the COMPAS decile score, the
-two-feature baseline (age, prior count) and each calibrated crimeplan model, plus ``auto``:
-the model chosen by inner cross-validation on each training fold only (nested, so nothing is
-tuned to a test split). Calibration and error balance are reported within each race group.
+Run from the repository root: ``.venv/bin/python benchmarks/risk.py [--repeats 3]``. Needs the
+shared file ../shared/data/compas/compas-scores-two-years.csv (absent from a fresh clone: the
+benchmark says so and stops). On the same outer folds it compares the COMPAS decile score, the
+two-feature baseline (age, prior count) and each calibrated crimeplan model, plus ``auto``: the
+model chosen by inner cross-validation on each training fold only. Every hyperparameter is
+either chosen inside the training fold (the spline knots and penalty, auto's choice, the
+calibration maps) or fixed a priori, so nothing is tuned to a test split. The 5-fold CV is
+repeated with different fold seeds; the gain over COMPAS gets a fold-wise (Nadeau–Bengio
+corrected) interval and a paired bootstrap interval over people. Calibration and error balance
+are reported within each race group for the default race-blind model and for the opt-in
+calibration within race (race never a model input in either).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import platform
 import sys
@@ -21,10 +27,11 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from crimeplan.risk.bands import BandThresholds, CostRatio
+from crimeplan.risk.comparison import corrected_fold_interval, paired_auc_gain
 from crimeplan.risk.data import read_risk_table
 from crimeplan.risk.evaluation import auc_or_nan, by_group, expected_calibration_error
 from crimeplan.risk.models import CalibratedRiskModel, LogisticBaseline, make_model
-from crimeplan.risk.training import AUTO_CANDIDATES, select_model
+from crimeplan.risk.training import AUTO_CANDIDATES
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPAS = ROOT.parent / "shared" / "data" / "compas" / "compas-scores-two-years.csv"
@@ -32,12 +39,85 @@ FEATURES = ["age", "sex", "juv_fel_count", "juv_misd_count", "juv_other_count",
             "priors_count", "c_charge_degree"]
 BASELINE = ["age", "priors_count"]
 FOLDS = 5
+#: Seed of the models' own inner cross-validation (the outer folds use seeds 0, 1, ...).
 SEED = 0
 #: Flag at p ≥ 0.5 (cost ratio 1:1) for the error rates, as COMPAS is read at decile ≥ 5.
 EVEN = BandThresholds.from_cost_ratio(CostRatio(1.0, 1.0))
+#: Race groups at least this large are judged against the ECE target; smaller ones are listed.
+JUDGED = 300
+NAMES = ["compas_decile", "baseline_2", *AUTO_CANDIDATES, "auto", "auto_within_race"]
+
+
+def run_repeat(X: pd.DataFrame, y: np.ndarray, race: pd.Series, decile: np.ndarray,
+               seed: int, started: float) -> tuple[dict[str, np.ndarray], dict[str, list[float]]]:
+    """Pooled out-of-fold probabilities and per-fold AUCs of every model for one fold seed."""
+    oof = {n: np.empty(len(y)) for n in NAMES}
+    fold_auc: dict[str, list[float]] = {n: [] for n in NAMES}
+    splitter = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+    for k, (train, test) in enumerate(splitter.split(X, y), start=1):
+        xt, yt, xs = X.iloc[train], y[train], X.iloc[test]
+        oof["compas_decile"][test] = decile[test] / 10.0
+        base = LogisticBaseline().fit(xt[BASELINE], yt)
+        oof["baseline_2"][test] = base.predict_proba(xs[BASELINE])[:, 1]
+        fitted = {}
+        for name in AUTO_CANDIDATES:
+            fitted[name] = CalibratedRiskModel(make_model(name, random_state=SEED),
+                                               random_state=SEED).fit(xt, yt)
+            oof[name][test] = fitted[name].predict_proba(xs)[:, 1]
+        # auto's choice: best inner-CV AUC of the raw out-of-fold scores on the training fold,
+        # exactly what training.select_model computes (same folds and seed; a test checks it)
+        best = max(AUTO_CANDIDATES, key=lambda n: auc_or_nan(yt, fitted[n].oof_score_))
+        oof["auto"][test] = oof[best][test]
+        within = CalibratedRiskModel(make_model(best, random_state=SEED), random_state=SEED,
+                                     within="race")
+        within.fit(xt.assign(race=race.iloc[train].to_numpy()), yt)
+        oof["auto_within_race"][test] = within.predict_proba(
+            xs.assign(race=race.iloc[test].to_numpy()))[:, 1]
+        for name in NAMES:
+            fold_auc[name].append(auc_or_nan(y[test], oof[name][test]))
+        aucs = ", ".join(f"{n} {fold_auc[n][-1]:.3f}" for n in NAMES)
+        print(f"seed {seed} fold {k}: auto chose {best}; {aucs}  "
+              f"[{time.perf_counter() - started:.0f} s]", flush=True)
+    return oof, fold_auc
+
+
+def race_table(y: np.ndarray, p: np.ndarray, compas: np.ndarray,
+               race: pd.DataFrame) -> pd.DataFrame:
+    """Calibration and error balance by race, with COMPAS's error rates at decile ≥ 5."""
+    groups = by_group(y, p, race, EVEN)
+    compas_groups = by_group(y, compas, race, EVEN)  # decile/10 ≥ 0.5: decile ≥ 5
+    table = groups[["group", "n", "base_rate", "mean_predicted", "ece", "ece_ci_low",
+                    "ece_ci_high", "ece_noise_floor", "ece_debiased", "ece_debiased_ci_low",
+                    "ece_debiased_ci_high", "calibration_in_the_large",
+                    "calibration_in_the_large_se", "fpr", "fnr"]]
+    table = table.assign(compas_fpr=compas_groups["fpr"].to_numpy(),
+                         compas_fnr=compas_groups["fnr"].to_numpy())
+    return table.sort_values("n", ascending=False).reset_index(drop=True)
+
+
+def ece_verdict(table: pd.DataFrame) -> str:
+    """Per group: target ECE < 0.03 met, not met or undecided, by the debiased 95% interval."""
+    lines = []
+    for row in table.itertuples():
+        if row.n < JUDGED:
+            lines.append(f"  {row.group}: n {row.n} too small to decide")
+            continue
+        if row.ece_debiased_ci_high < 0.03:
+            word = "met (upper end < 0.03)"
+        elif row.ece_debiased_ci_low > 0.03:
+            word = "NOT met (lower end > 0.03)"
+        else:
+            word = "undecided (interval spans 0.03)"
+        lines.append(f"  {row.group}: plug-in ECE {row.ece:.3f}; debiased {row.ece_debiased:.3f}"
+                     f" [{row.ece_debiased_ci_low:.3f}, {row.ece_debiased_ci_high:.3f}]: {word}")
+    return "\n".join(lines)
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="5-fold CV repeats, fold seeds 0, 1, ... (default 3)")
+    args = parser.parse_args()
     if not COMPAS.is_file():
         print(f"risk benchmark skipped: {COMPAS} not found (shared data is not in a fresh clone)")
         return 0
@@ -46,53 +126,54 @@ def main() -> int:
                            protected=["race", "sex"])
     decile = pd.read_csv(COMPAS, usecols=["decile_score"])["decile_score"].to_numpy(float)
     X, y, race = data.features, data.target, data.protected[["race"]]
-    print(f"COMPAS: {len(y):,} people, base rate {y.mean():.3f}; features {', '.join(FEATURES)}")
-    names = ["compas_decile", "baseline_2", *AUTO_CANDIDATES, "auto"]
-    oof = {n: np.empty(len(y)) for n in names}
-    fold_auc: dict[str, list[float]] = {n: [] for n in names}
-    chosen = []
-    splitter = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
-    for k, (train, test) in enumerate(splitter.split(X, y), start=1):
-        xt, yt, xs = X.iloc[train], y[train], X.iloc[test]
-        oof["compas_decile"][test] = decile[test] / 10.0
-        base = LogisticBaseline().fit(xt[BASELINE], yt)
-        oof["baseline_2"][test] = base.predict_proba(xs[BASELINE])[:, 1]
-        for name in AUTO_CANDIDATES:
-            model = CalibratedRiskModel(make_model(name, random_state=SEED), random_state=SEED)
-            oof[name][test] = model.fit(xt, yt).predict_proba(xs)[:, 1]
-        best, _ = select_model(xt, yt, AUTO_CANDIDATES, CostRatio(2.0, 1.0), FOLDS, SEED)
-        chosen.append(best)
-        oof["auto"][test] = oof[best][test]
-        for name in names:
-            fold_auc[name].append(auc_or_nan(y[test], oof[name][test]))
-        aucs = ", ".join(f"{n} {fold_auc[n][-1]:.3f}" for n in names)
-        print(f"fold {k}: auto chose {best}; {aucs}  [{time.perf_counter() - started:.0f} s]")
+    print(f"COMPAS: {len(y):,} people, base rate {y.mean():.3f}; features {', '.join(FEATURES)}; "
+          f"{args.repeats} × {FOLDS}-fold CV", flush=True)
+    runs = [run_repeat(X, y, race["race"], decile, seed, started)
+            for seed in range(args.repeats)]
 
-    print("\nAUC over the 5 outer folds (mean ± sd; pooled out-of-fold in brackets)")
-    for name in names:
-        a = np.array(fold_auc[name])
-        pooled = auc_or_nan(y, oof[name])
-        print(f"  {name:14s} {a.mean():.4f} ± {a.std(ddof=1):.4f}  [{pooled:.4f}]")
-    gain = np.mean(fold_auc["auto"]) - np.mean(fold_auc["compas_decile"])
-    print(f"auto − COMPAS decile: {gain:+.4f} (target ≥ +0.03: "
-          f"{'met' if gain >= 0.03 else 'NOT met'})")
+    print(f"\nAUC over the {args.repeats * FOLDS} outer folds (mean ± sd); pooled out-of-fold "
+          "AUC per repeat in brackets")
+    for name in NAMES:
+        a = np.concatenate([r[1][name] for r in runs])
+        pooled = ", ".join(f"{auc_or_nan(y, r[0][name]):.4f}" for r in runs)
+        print(f"  {name:17s} {a.mean():.4f} ± {a.std(ddof=1):.4f}  [{pooled}]")
 
-    print("\nCalibration (ECE, 10 equal-width bins) of the auto model, pooled out-of-fold")
-    print(f"  everyone: {expected_calibration_error(y, oof['auto']):.4f}")
-    groups = by_group(y, oof["auto"], race, EVEN)
-    compas_groups = by_group(y, oof["compas_decile"], race, EVEN)  # decile/10 ≥ 0.5: decile ≥ 5
-    table = groups[["group", "n", "base_rate", "mean_predicted", "ece", "ece_noise_floor", "auc",
-                    "fpr", "fnr"]]
-    table = table.assign(compas_fpr=compas_groups["fpr"].to_numpy(),
-                         compas_fnr=compas_groups["fnr"].to_numpy())
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    big = groups[groups["n"] >= 300]
-    worst = big["ece"].max()
-    print(f"largest ECE among race groups with n ≥ 300: {worst:.4f} (target < 0.03: "
-          f"{'met' if worst < 0.03 else 'NOT met'}); all groups: {groups['ece'].max():.4f}")
-    print(f"\nauto chose: {', '.join(chosen)}")
-    print(f"{platform.machine()} {platform.processor() or ''} Python {sys.version.split()[0]}, "
-          f"{dt.date.today()}, {time.perf_counter() - started:.0f} s")
+    print("\nauto − COMPAS decile (AUC)")
+    differences = np.concatenate([np.subtract(r[1]["auto"], r[1]["compas_decile"])
+                                  for r in runs])
+    if len(differences) >= 2:
+        fold = corrected_fold_interval(differences, test_fraction=1 / FOLDS)
+        print(f"  fold-wise: {fold.estimate:+.4f} (sd {differences.std(ddof=1):.4f}); 95% "
+              f"Nadeau–Bengio corrected interval [{fold.low:+.4f}, {fold.high:+.4f}]")
+    for seed, (oof, _) in enumerate(runs):
+        gain = paired_auc_gain(y, oof["auto"], oof["compas_decile"])
+        print(f"  pooled, fold seed {seed}: {gain.estimate:+.4f}; paired bootstrap over people "
+              f"95% [{gain.low:+.4f}, {gain.high:+.4f}]")
+    gain = differences.mean()
+    print(f"  target ≥ +0.03: mean gain {gain:+.4f} — {'met' if gain >= 0.03 else 'NOT met'} "
+          "as a point estimate (see the intervals)")
+    against_baseline = np.concatenate([np.subtract(r[1]["auto"], r[1]["baseline_2"])
+                                       for r in runs])
+    print(f"  (auto − two-feature baseline: {against_baseline.mean():+.4f})")
+
+    pd.set_option("display.width", 200)
+    for variant, label in (("auto", "default, race-blind calibration"),
+                           ("auto_within_race", "opt-in calibration within race")):
+        oof = runs[0][0]
+        print(f"\nBy race, {label} (fold seed 0, pooled out-of-fold; flag at p ≥ 0.5, COMPAS at "
+              f"decile ≥ 5). Everyone: ECE {expected_calibration_error(y, oof[variant]):.4f}")
+        table = race_table(y, oof[variant], oof["compas_decile"], race)
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        print(f"ECE < 0.03 within each race group ({label}):")
+        print(ece_verdict(table))
+        for seed, (other, _) in enumerate(runs[1:], start=1):
+            again = race_table(y, other[variant], other["compas_decile"], race)
+            shown = ", ".join(f"{r.group} {r.ece:.3f}/{r.ece_debiased:.3f}"
+                              for r in again.itertuples() if r.n >= JUDGED)
+            print(f"  fold seed {seed}, ECE/debiased: {shown}")
+
+    print(f"\n{platform.machine()} {platform.processor() or ''} Python "
+          f"{sys.version.split()[0]}, {dt.date.today()}, {time.perf_counter() - started:.0f} s")
     return 0
 
 
