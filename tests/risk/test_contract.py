@@ -13,6 +13,7 @@ from crimeplan.risk.base import RiskModel
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.models import (
     MODELS,
+    BlendedRiskModel,
     CalibratedRiskModel,
     CostSensitiveForest,
     GradientBoosting,
@@ -38,6 +39,10 @@ ALL_MODELS = [
     pytest.param(lambda: _small(PenalisedLogistic()), id="logistic"),
     pytest.param(lambda: _small(CostSensitiveForest(cost_ratio=3.0)), id="forest"),
     pytest.param(lambda: _small(GradientBoosting()), id="boosting"),
+    pytest.param(lambda: BlendedRiskModel((_small(PenalisedLogistic()),
+                                           _small(GradientBoosting()))), id="blend"),
+    pytest.param(lambda: BlendedRiskModel((LogisticBaseline(), _small(GradientBoosting())),
+                                          weights="cv", folds=3), id="blend-cv"),
     pytest.param(lambda: CalibratedRiskModel(_small(GradientBoosting()), folds=3),
                  id="calibrated-boosting"),
     pytest.param(lambda: CalibratedRiskModel(LogisticBaseline(), method="isotonic", folds=3),
@@ -51,7 +56,7 @@ def xy(custody):
 
 
 def test_every_named_model_is_in_the_suite():
-    assert set(MODELS) == {"baseline", "logistic", "forest", "boosting"}
+    assert set(MODELS) == {"baseline", "logistic", "forest", "boosting", "blend"}
 
 
 @pytest.mark.parametrize("make", ALL_MODELS)

@@ -46,8 +46,9 @@ def fit(
         "--cost-ratio", help="Cost of a dangerous error (forecast low, reoffended) to a "
         "cautious error (forecast high, did not), FN:FP; sets the band thresholds.")] = "2:1",
     model: Annotated[str, typer.Option(
-        "--model", help="baseline, logistic, forest, boosting, or auto (best cross-validated "
-        "AUC of logistic, forest and boosting).")] = "auto",
+        "--model", help="baseline, logistic, forest, boosting, blend (average of logistic "
+        "and boosting), or auto (best cross-validated AUC of logistic, forest, boosting and "
+        "blend).")] = "auto",
     calibration: Annotated[str, typer.Option(
         "--calibration", help="isotonic, sigmoid or auto (isotonic from 1,000 rows).")] = "auto",
     allow_protected: Annotated[bool, typer.Option(

@@ -63,6 +63,8 @@ class ModelCard:
         timespec="seconds"))
     code_version: str = crimeplan.__version__
     sklearn_version: str = sklearn.__version__
+    #: A blend's member weights by member model name (sum to one); empty for other models.
+    blend_weights: dict[str, float] = field(default_factory=dict)
 
     @property
     def thresholds(self) -> BandThresholds:

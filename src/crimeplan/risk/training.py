@@ -22,7 +22,7 @@ from crimeplan.risk.explain import Importance, contributions, global_importance,
 from crimeplan.risk.models import CalibratedRiskModel, make_model
 
 #: Models ``auto`` chooses between.
-AUTO_CANDIDATES: tuple[str, ...] = ("logistic", "forest", "boosting")
+AUTO_CANDIDATES: tuple[str, ...] = ("logistic", "forest", "boosting", "blend")
 #: People used to estimate global importance (a sample keeps large files quick).
 IMPORTANCE_SAMPLE = 2000
 

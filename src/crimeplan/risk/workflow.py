@@ -81,6 +81,7 @@ def fit_csv(train: Path, out: Path, *, target: str, features: Sequence[str],
         model_selection_auc=fitted.selection_auc,
         reference_values=fitted.reference,
         global_importance=[asdict(i) for i in fitted.importance],
+        blend_weights=getattr(calibrated.estimator_, "member_weights", {}),
     )
     if code_version:
         card.code_version = code_version
