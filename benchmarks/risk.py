@@ -3,8 +3,10 @@
 Run from the repository root: ``.venv/bin/python benchmarks/risk.py [--repeats 3]``. Needs the
 shared file ../shared/data/compas/compas-scores-two-years.csv (absent from a fresh clone: the
 benchmark says so and stops). On the same outer folds it compares the COMPAS decile score, the
-two-feature baseline (age, prior count) and each calibrated crimeplan model, plus ``auto``: the
-model chosen by inner cross-validation on each training fold only. Every hyperparameter is
+two-feature baseline (age, prior count) and each calibrated crimeplan model (``blend``: the
+equal-weight average of penalised logistic and boosting; ``blend_cv``: the same with its weight
+chosen by inner CV, not an ``auto`` candidate), plus ``auto``: the model chosen by inner
+cross-validation on each training fold only. Every hyperparameter is
 either chosen inside the training fold (the spline knots and penalty, auto's choice, the
 calibration maps) or fixed a priori, so nothing is tuned to a test split. The 5-fold CV is
 repeated with different fold seeds; the gain over COMPAS gets a fold-wise (Nadeau–Bengio
@@ -30,7 +32,12 @@ from crimeplan.risk.bands import BandThresholds, CostRatio
 from crimeplan.risk.comparison import corrected_fold_interval, paired_auc_gain
 from crimeplan.risk.data import read_risk_table
 from crimeplan.risk.evaluation import auc_or_nan, by_group, expected_calibration_error
-from crimeplan.risk.models import CalibratedRiskModel, LogisticBaseline, make_model
+from crimeplan.risk.models import (
+    BlendedRiskModel,
+    CalibratedRiskModel,
+    LogisticBaseline,
+    make_model,
+)
 from crimeplan.risk.training import AUTO_CANDIDATES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +52,10 @@ SEED = 0
 EVEN = BandThresholds.from_cost_ratio(CostRatio(1.0, 1.0))
 #: Race groups at least this large are judged against the ECE target; smaller ones are listed.
 JUDGED = 300
-NAMES = ["compas_decile", "baseline_2", *AUTO_CANDIDATES, "auto", "auto_within_race"]
+NAMES = ["compas_decile", "baseline_2", *AUTO_CANDIDATES, "blend_cv", "auto",
+         "auto_within_race"]
+#: Models whose AUC gain over the COMPAS decile score gets intervals.
+COMPARED = ("auto", "blend", "blend_cv")
 
 
 def run_repeat(X: pd.DataFrame, y: np.ndarray, race: pd.Series, decile: np.ndarray,
@@ -67,6 +77,9 @@ def run_repeat(X: pd.DataFrame, y: np.ndarray, race: pd.Series, decile: np.ndarr
         # auto's choice: best inner-CV AUC of the raw out-of-fold scores on the training fold,
         # exactly what training.select_model computes (same folds and seed; a test checks it)
         best = max(AUTO_CANDIDATES, key=lambda n: auc_or_nan(yt, fitted[n].oof_score_))
+        by_cv = CalibratedRiskModel(BlendedRiskModel(weights="cv", random_state=SEED),
+                                    random_state=SEED).fit(xt, yt)
+        oof["blend_cv"][test] = by_cv.predict_proba(xs)[:, 1]
         oof["auto"][test] = oof[best][test]
         within = CalibratedRiskModel(make_model(best, random_state=SEED), random_state=SEED,
                                      within="race")
@@ -76,7 +89,8 @@ def run_repeat(X: pd.DataFrame, y: np.ndarray, race: pd.Series, decile: np.ndarr
         for name in NAMES:
             fold_auc[name].append(auc_or_nan(y[test], oof[name][test]))
         aucs = ", ".join(f"{n} {fold_auc[n][-1]:.3f}" for n in NAMES)
-        print(f"seed {seed} fold {k}: auto chose {best}; {aucs}  "
+        weights = "/".join(f"{w:.1f}" for w in by_cv.estimator_.weights_)
+        print(f"seed {seed} fold {k}: auto chose {best}; blend_cv weights {weights}; {aucs}  "
               f"[{time.perf_counter() - started:.0f} s]", flush=True)
     return oof, fold_auc
 
@@ -138,20 +152,21 @@ def main() -> int:
         pooled = ", ".join(f"{auc_or_nan(y, r[0][name]):.4f}" for r in runs)
         print(f"  {name:17s} {a.mean():.4f} ± {a.std(ddof=1):.4f}  [{pooled}]")
 
-    print("\nauto − COMPAS decile (AUC)")
-    differences = np.concatenate([np.subtract(r[1]["auto"], r[1]["compas_decile"])
-                                  for r in runs])
-    if len(differences) >= 2:
-        fold = corrected_fold_interval(differences, test_fraction=1 / FOLDS)
-        print(f"  fold-wise: {fold.estimate:+.4f} (sd {differences.std(ddof=1):.4f}); 95% "
-              f"Nadeau–Bengio corrected interval [{fold.low:+.4f}, {fold.high:+.4f}]")
-    for seed, (oof, _) in enumerate(runs):
-        gain = paired_auc_gain(y, oof["auto"], oof["compas_decile"])
-        print(f"  pooled, fold seed {seed}: {gain.estimate:+.4f}; paired bootstrap over people "
-              f"95% [{gain.low:+.4f}, {gain.high:+.4f}]")
-    gain = differences.mean()
-    print(f"  target ≥ +0.03: mean gain {gain:+.4f} — {'met' if gain >= 0.03 else 'NOT met'} "
-          "as a point estimate (see the intervals)")
+    for model in COMPARED:
+        print(f"\n{model} − COMPAS decile (AUC)")
+        differences = np.concatenate([np.subtract(r[1][model], r[1]["compas_decile"])
+                                      for r in runs])
+        if len(differences) >= 2:
+            fold = corrected_fold_interval(differences, test_fraction=1 / FOLDS)
+            print(f"  fold-wise: {fold.estimate:+.4f} (sd {differences.std(ddof=1):.4f}); 95% "
+                  f"Nadeau–Bengio corrected interval [{fold.low:+.4f}, {fold.high:+.4f}]")
+        for seed, (oof, _) in enumerate(runs):
+            gain = paired_auc_gain(y, oof[model], oof["compas_decile"])
+            print(f"  pooled, fold seed {seed}: {gain.estimate:+.4f}; paired bootstrap over "
+                  f"people 95% [{gain.low:+.4f}, {gain.high:+.4f}]")
+        gain = differences.mean()
+        print(f"  target ≥ +0.03: mean gain {gain:+.4f} — {'met' if gain >= 0.03 else 'NOT met'}"
+              " as a point estimate (see the intervals)")
     against_baseline = np.concatenate([np.subtract(r[1]["auto"], r[1]["baseline_2"])
                                        for r in runs])
     print(f"  (auto − two-feature baseline: {against_baseline.mean():+.4f})")
