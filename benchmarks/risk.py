@@ -5,7 +5,9 @@ shared file ../shared/data/compas/compas-scores-two-years.csv (absent from a fre
 benchmark says so and stops). On the same outer folds it compares the COMPAS decile score, the
 two-feature baseline (age, prior count) and each calibrated crimeplan model (``blend``: the
 equal-weight average of penalised logistic and boosting; ``blend_cv``: the same with its weight
-chosen by inner CV, not an ``auto`` candidate), plus ``auto``: the model chosen by inner
+chosen by inner CV, not an ``auto`` candidate; ``logistic_pairs``: penalised logistic that may
+add pairwise products such as age × priors if inner CV prefers them, not an ``auto``
+candidate either), plus ``auto``: the model chosen by inner
 cross-validation on each training fold only. Every hyperparameter is
 either chosen inside the training fold (the spline knots and penalty, auto's choice, the
 calibration maps) or fixed a priori, so nothing is tuned to a test split. The 5-fold CV is
@@ -36,6 +38,7 @@ from crimeplan.risk.models import (
     BlendedRiskModel,
     CalibratedRiskModel,
     LogisticBaseline,
+    PenalisedLogistic,
     make_model,
 )
 from crimeplan.risk.training import AUTO_CANDIDATES
@@ -52,10 +55,10 @@ SEED = 0
 EVEN = BandThresholds.from_cost_ratio(CostRatio(1.0, 1.0))
 #: Race groups at least this large are judged against the ECE target; smaller ones are listed.
 JUDGED = 300
-NAMES = ["compas_decile", "baseline_2", *AUTO_CANDIDATES, "blend_cv", "auto",
+NAMES = ["compas_decile", "baseline_2", *AUTO_CANDIDATES, "blend_cv", "logistic_pairs", "auto",
          "auto_within_race"]
 #: Models whose AUC gain over the COMPAS decile score gets intervals.
-COMPARED = ("auto", "blend", "blend_cv")
+COMPARED = ("auto", "blend", "blend_cv", "logistic_pairs")
 
 
 def run_repeat(X: pd.DataFrame, y: np.ndarray, race: pd.Series, decile: np.ndarray,
@@ -80,6 +83,10 @@ def run_repeat(X: pd.DataFrame, y: np.ndarray, race: pd.Series, decile: np.ndarr
         by_cv = CalibratedRiskModel(BlendedRiskModel(weights="cv", random_state=SEED),
                                     random_state=SEED).fit(xt, yt)
         oof["blend_cv"][test] = by_cv.predict_proba(xs)[:, 1]
+        pairs = CalibratedRiskModel(PenalisedLogistic(interactions=(False, True),
+                                                      random_state=SEED),
+                                    random_state=SEED).fit(xt, yt)
+        oof["logistic_pairs"][test] = pairs.predict_proba(xs)[:, 1]
         oof["auto"][test] = oof[best][test]
         within = CalibratedRiskModel(make_model(best, random_state=SEED), random_state=SEED,
                                      within="race")
@@ -90,7 +97,8 @@ def run_repeat(X: pd.DataFrame, y: np.ndarray, race: pd.Series, decile: np.ndarr
             fold_auc[name].append(auc_or_nan(y[test], oof[name][test]))
         aucs = ", ".join(f"{n} {fold_auc[n][-1]:.3f}" for n in NAMES)
         weights = "/".join(f"{w:.1f}" for w in by_cv.estimator_.weights_)
-        print(f"seed {seed} fold {k}: auto chose {best}; blend_cv weights {weights}; {aucs}  "
+        print(f"seed {seed} fold {k}: auto chose {best}; blend_cv weights {weights}; "
+              f"pairs {'in' if pairs.estimator_.interactions_ else 'out'}; {aucs}  "
               f"[{time.perf_counter() - started:.0f} s]", flush=True)
     return oof, fold_auc
 

@@ -39,6 +39,8 @@ ALL_MODELS = [
     pytest.param(lambda: _small(PenalisedLogistic()), id="logistic"),
     pytest.param(lambda: _small(CostSensitiveForest(cost_ratio=3.0)), id="forest"),
     pytest.param(lambda: _small(GradientBoosting()), id="boosting"),
+    pytest.param(lambda: _small(PenalisedLogistic(interactions=(True,))),
+                 id="logistic-pairs"),
     pytest.param(lambda: BlendedRiskModel((_small(PenalisedLogistic()),
                                            _small(GradientBoosting()))), id="blend"),
     pytest.param(lambda: BlendedRiskModel((LogisticBaseline(), _small(GradientBoosting())),
@@ -142,6 +144,20 @@ def test_knots_and_penalty_are_chosen_from_the_grid(xy):
     # a one-point grid is a fixed choice
     fixed = PenalisedLogistic(knot_counts=(4,), Cs=(1.0,), folds=3).fit(X, y)
     assert (fixed.n_knots_, fixed.C_) == (4, 1.0)
+    assert fixed.interactions_ is False
+    assert not [n for n in fixed.encoded_feature_names if "×" in n]
+
+
+def test_pairwise_products_are_an_inner_cv_choice(xy):
+    X, y = xy
+    paired = PenalisedLogistic(knot_counts=(4,), Cs=(1.0,), folds=3,
+                               interactions=(True,)).fit(X, y)
+    assert paired.interactions_ is True
+    assert "age×prior_arrests" in paired.encoded_feature_names
+    numbers = X.select_dtypes("number").shape[1]
+    assert sum("×" in n for n in paired.encoded_feature_names) == numbers * (numbers - 1) // 2
+    chosen = PenalisedLogistic(knot_counts=(4,), folds=3, interactions=(False, True)).fit(X, y)
+    assert chosen.interactions_ in (False, True)
 
 
 def test_plain_arrays_get_generated_names():
