@@ -133,6 +133,11 @@ def test_feature_history_windows_and_time_since_last_event():
     assert hist.window_mean(4, 99).tolist() == [0.75, 0.25, 0.0]
     assert hist.since_last(4).tolist() == [1.0, 4.0, 5.0]  # last in April, January, never
     assert np.isnan(hist.last_year(4)).all()  # no year of history yet
+    # half-life one month: April weighs 1, March 1/2, February 1/4, January 1/8 (sum 15/8)
+    assert hist.decayed_mean(4, 1) == pytest.approx([(1 + 0.5 + 0.125) / 1.875,
+                                                     0.125 / 1.875, 0.0])
+    assert hist.decayed_mean(2, 1) == pytest.approx([0.5 / 1.5, 0.5 / 1.5, 0.0])  # Jan, Feb
+    assert hist.decayed_mean(0, 1).tolist() == [0.0, 0.0, 0.0]  # nothing before the first
     prior = long_run_prior(LINE, hist, 4)
     floor = 1 / 3 * 0.1  # a tenth of the mean cell's long-run count
     assert prior == pytest.approx([0.75 + 0.1 * 1.0 / 9 + floor, 0.25 + 0.1 * 1.0 / 9 + floor,

@@ -1,8 +1,9 @@
 """Cell features for the learned grid model: lagged counts at several temporal and spatial scales.
 
 For a forecast anchor (a period start) every feature uses only events before that anchor:
-mean counts of the cell over the last 1, 4, 13 and 52 periods and the whole history, the same
-summed over 3x3 and 7x7 neighbourhoods, the count around the same time a year earlier, periods
+mean counts of the cell over the last 1, 4, 13, 52 and 156 periods and the whole history,
+exponentially decayed means (a half-life in periods), the same summed over 3x3 and 7x7
+neighbourhoods, the count around the same time a year earlier, periods
 since the cell's last event, and the mix of event categories nearby. When a target category is
 forecast, the same lags of all events are added as context (all crime marks where people are).
 """
@@ -28,6 +29,7 @@ class FeatureSpec:
     """Lags (periods) and neighbourhoods (cells per side) to build; categories to count."""
 
     windows: tuple[int, ...] = (1, 4, 13, 52, 156)
+    half_lives: tuple[int, ...] = ()
     scales: tuple[int, ...] = (1, 3, 7)
     categories: int = 6
 
@@ -62,6 +64,25 @@ class History:
         last = self.last_event[p - 1]
         return np.where(last >= 0, p - last, p + 1).astype(float)
 
+    def decayed_mean(self, p: int, half_life: int) -> np.ndarray:
+        """Mean count before anchor ``p``, a period ``a`` periods old weighing 2^(-a/half_life)."""
+        return self._decayed(half_life)[p]
+
+    def _decayed(self, half_life: int) -> np.ndarray:
+        """Decayed means at every anchor (row ``p`` uses periods before ``p`` only), cached."""
+        cache = self.__dict__.setdefault("_decay_cache", {})
+        if half_life not in cache:
+            d = np.float32(0.5 ** (1.0 / half_life))
+            counts = np.diff(self.cum, axis=0)
+            out = np.zeros_like(self.cum)
+            norm = np.zeros(self.cum.shape[0], np.float32)
+            for p in range(1, self.cum.shape[0]):  # a loop over periods, not events
+                out[p] = d * out[p - 1] + counts[p - 1]
+                norm[p] = d * norm[p - 1] + 1
+            norm[0] = 1
+            cache[half_life] = out / norm[:, None]
+        return cache[half_life]
+
     @cached_property
     def last_event(self) -> np.ndarray:
         """Index of the latest period up to each period holding an event in the cell, or -1."""
@@ -91,13 +112,17 @@ def neighbourhood_sum(grid: Grid, values: np.ndarray, size: int) -> np.ndarray:
 
 def lag_features(grid: Grid, hist: History, p: int, spec: FeatureSpec,
                  prefix: str) -> tuple[np.ndarray, list[str]]:
-    """Window means at every spatial scale, last year's count and time since the last event."""
+    """Window and decayed means at every spatial scale, last year's count, time since the last
+    event."""
     windows = [*spec.windows, MAX_HISTORY]
-    base = np.stack([hist.window_mean(p, w) for w in windows])
+    base = np.stack([hist.window_mean(p, w) for w in windows]
+                    + [hist.decayed_mean(p, h) for h in spec.half_lives])
+    labels = [f"mean{w if w < MAX_HISTORY else 'all'}" for w in windows]
+    labels += [f"decay{h}" for h in spec.half_lives]
     cols, names = [], []
     for s in spec.scales:
         cols.append(neighbourhood_sum(grid, base, s))
-        names += [f"{prefix}mean{w if w < MAX_HISTORY else 'all'}_s{s}" for w in windows]
+        names += [f"{prefix}{label}_s{s}" for label in labels]
     cols.append(hist.last_year(p)[None])
     cols.append(hist.since_last(p)[None])
     names += [f"{prefix}last_year", f"{prefix}since_last"]

@@ -39,8 +39,8 @@ class LearnedGrid(ForecastModel):
 
     def __init__(self, target: str | None = None, anchors: int = 52, label_periods: int = 26,
                  n_estimators: int = 100, learning_rate: float = 0.05, num_leaves: int = 15,
-                 min_child_samples: int = 1000, max_rows: int = 150_000, seed: int = 0,
-                 n_jobs: int = 1) -> None:
+                 min_child_samples: int = 1000, max_rows: int = 150_000,
+                 half_lives: tuple[int, ...] = (), seed: int = 0, n_jobs: int = 1) -> None:
         self.target = target
         self.anchors = anchors
         self.label_periods = label_periods
@@ -49,6 +49,7 @@ class LearnedGrid(ForecastModel):
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.max_rows = max_rows
+        self.half_lives = tuple(half_lives)
         self.seed = seed
         self.n_jobs = n_jobs
 
@@ -65,7 +66,7 @@ class LearnedGrid(ForecastModel):
 
     def _features(self, grid: Grid, p: int, target: History, context: History | None,
                   static: np.ndarray) -> np.ndarray:
-        spec = FeatureSpec()
+        spec = FeatureSpec(half_lives=self.half_lives)
         cols = [lag_features(grid, target, p, spec, "")[0]]
         if context is not None:
             cols.append(lag_features(grid, context, p, spec, "all_")[0])
