@@ -57,7 +57,7 @@ def steps(home: Path, out: Path) -> list[Step]:
              ("forecast", "backtest", "--dataset", "essex", "--category", "burglary",
               "--cell-size", "250", "--freq", "M", "--test-start", "2018-04-01",
               "--test-periods", "4", "--models",
-              "naive,historical-mean,all-past-mean,kde,prospective,sepp",
+              "naive,historical-mean,all-past-mean,kde,prospective,sepp,learned",
               "--boot", "200", "--out", str(backtest), "--purpose", "demo: model comparison",
               *h)),
         Step("Deployment map: next week's Chicago assault hotspots (top 1%, offline HTML)",

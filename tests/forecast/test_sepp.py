@@ -77,3 +77,25 @@ def test_candidate_pairs_match_brute_force():
     want = {(i, j) for i in range(200) for j in range(200)
             if t[j] < t[i] and t[i] - t[j] <= 3.0 and np.hypot(x[i] - x[j], y[i] - y[j]) <= 150}
     assert got == want
+
+
+def test_background_decay_moves_the_background_to_recent_places_and_keeps_its_total():
+    rng = np.random.default_rng(3)
+    # 60 events spread over 2018 at place A, 60 over the last 60 days at place B, 5 km apart
+    old = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.uniform(0, 365, 60), "D")
+    new = pd.Timestamp("2019-11-01") + pd.to_timedelta(rng.uniform(0, 60, 60), "D")
+    events = pd.DataFrame({"time": np.concatenate([old, new]),
+                           "x": np.r_[rng.normal(1000, 50, 60), rng.normal(6000, 50, 60)],
+                           "y": np.r_[rng.normal(1000, 50, 60), rng.normal(1000, 50, 60)]})
+    grid = Grid.from_extent(np.array([0.0, 7000.0]), np.array([0.0, 2000.0]), 500.0,
+                            "EPSG:27700")
+    until, week = pd.Timestamp("2020-01-01"), pd.DateOffset(days=7)
+    cell_a, cell_b = grid.locate(np.array([1000.0, 6000.0]), np.array([1000.0, 1000.0]))
+    plain = SEPP(background_bandwidth=100).fit(events, until)
+    decayed = SEPP(background_bandwidth=100, background_decay_days=90).fit(events, until)
+    assert decayed.theta_ == plain.theta_ and decayed.mu_ == plain.mu_  # same EM fit
+    p, d = plain.predict(grid, week), decayed.predict(grid, week)
+    assert d.sum() == pytest.approx(p.sum(), rel=1e-6)  # background total kept
+    assert d[cell_b] / d[cell_a] > 5 * p[cell_b] / p[cell_a]
+    with pytest.raises(ValueError, match="background_decay_days"):
+        SEPP(background_decay_days=0)

@@ -119,12 +119,15 @@ class SEPP(ForecastModel):
 
     name = "sepp"
 
-    def __init__(self, background_bandwidth: float = 150.0, max_distance: float = 500.0,
+    def __init__(self, background_bandwidth: float = 25.0, max_distance: float = 500.0,
                  max_lag_days: float = 90.0, min_sigma: float = 10.0, max_iter: int = 60,
-                 tol: float = 1e-4) -> None:
+                 tol: float = 1e-4, background_decay_days: float | None = None) -> None:
         if min(background_bandwidth, max_distance, max_lag_days) <= 0:
             raise ValueError("bandwidth, max_distance and max_lag_days must be positive")
+        if background_decay_days is not None and background_decay_days <= 0:
+            raise ValueError("background_decay_days must be positive (or None)")
         self.background_bandwidth = background_bandwidth
+        self.background_decay_days = background_decay_days
         self.max_distance = max_distance
         self.max_lag_days = max_lag_days
         self.min_sigma = min_sigma
@@ -192,8 +195,13 @@ class SEPP(ForecastModel):
             return np.zeros(grid.n_cells)
         days = (self.until_ + horizon - self.until_).total_seconds() / 86400.0
         x, y = ev["x"].to_numpy(float), ev["y"].to_numpy(float)
-        bg = gaussian_cell_mass(grid, x, y, self.background_, self.background_bandwidth)
         age = self.span_ - self.t_
+        weight = self.background_
+        if self.background_decay_days is not None:
+            # where the background is now: recent background events weigh more, the total kept
+            decayed = weight * np.exp(-age / self.background_decay_days)
+            weight = decayed * (weight.sum() / max(decayed.sum(), 1e-12))
+        bg = gaussian_cell_mass(grid, x, y, weight, self.background_bandwidth)
         live = age * self.omega_ < 30
         weight = self.theta_ * (np.exp(-self.omega_ * age[live])
                                 - np.exp(-self.omega_ * (age[live] + days)))
