@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import ndimage
 
 from crimeplan.forecast.grid import Grid
-from crimeplan.forecast.models.sepp import SEPP, candidate_pairs
+from crimeplan.forecast.models.sepp import SEPP, _PixelDensity, _Raster, candidate_pairs
 
 MU, THETA, OMEGA, SIGMA = 4.0, 0.4, 0.25, 60.0  # per day, offspring/event, 1/days, metres
 DAYS, SIDE = 800.0, 5000.0
@@ -99,3 +100,21 @@ def test_background_decay_moves_the_background_to_recent_places_and_keeps_its_to
     assert d[cell_b] / d[cell_a] > 5 * p[cell_b] / p[cell_a]
     with pytest.raises(ValueError, match="background_decay_days"):
         SEPP(background_decay_days=0)
+
+
+@pytest.mark.parametrize("bandwidth", [25.0, 60.0, 150.0])
+def test_background_density_over_occupied_pixels_equals_filtering_the_raster(bandwidth):
+    rng = np.random.default_rng(11)
+    # clustered points with repeats at the same spot, as rounded addresses give
+    centres = rng.uniform(0, 3000, (40, 2))
+    xy = centres[rng.integers(0, 40, 3000)] + rng.normal(0, 40, (3000, 2)).round(-1)
+    x, y = xy[:, 0], xy[:, 1]
+    weights = rng.uniform(0.1, 1.0, len(x))
+    raster = _Raster.around(x, y, bandwidth / 2, 4 * bandwidth)
+    pix = raster.pixels(x, y)
+    h, w = raster.shape
+    grid = np.bincount(pix, weights=weights, minlength=h * w).reshape(h, w)
+    smooth = ndimage.gaussian_filter(grid, bandwidth / raster.res, mode="constant")
+    expected = smooth.ravel()[pix] / raster.res**2
+    got = _PixelDensity.build(raster, pix, bandwidth).density(weights)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-15)
