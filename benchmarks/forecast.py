@@ -134,6 +134,38 @@ def report(study: Study, results: dict[str, Evaluation], seconds: dict[str, floa
     return met
 
 
+def ceiling(study: Study, counts: np.ndarray, results: dict[str, Evaluation]) -> None:
+    """How far can any forecast get? Score "oracles" that see the other test periods.
+
+    Not models (they use the future): a forecast for period k from the counts of every other
+    test period, and that mixed with the long-run mean per cell before the test window (the
+    best of several mixing weights, chosen on the test periods themselves, which favours the
+    oracle). If even these barely beat the best baseline, the gap left for honest models is small.
+    """
+    base = [m for m in results if m in BASELINES]
+    if not base or counts.shape[0] < 2:
+        return
+    levels = list(DEFAULT_COVERAGE)
+    long_run = make_model("all-past-mean").fit(study.targets, study.test_start).predict(
+        study.grid, to_offset(study.horizon))
+    others = (counts.sum(axis=0)[None] - counts) / (counts.shape[0] - 1)
+    mixes = {f"other periods + {w:g} x long-run": others + w * long_run
+             for w in (0.25, 0.5, 1, 2, 4, 8, 16)}
+    oracles = {"other test periods only": others, **mixes}
+    scored = {name: evaluate(s, counts).pooled("pai") for name, s in oracles.items()}
+    best_mix = max(mixes, key=lambda n: scored[n][levels.index(0.01)] + scored[n][
+        levels.index(0.05)])
+    print("ceiling check (oracles that see the other test periods, future included):")
+    for name in ("other test periods only", best_mix):
+        parts = []
+        for level in TARGET_LEVELS:
+            li = levels.index(level)
+            ref = max(results[m].pooled("pai")[li] for m in base)
+            parts.append(f"PAI@{level:.0%} {scored[name][li]:.2f} ({scored[name][li] / ref:.3f}"
+                         " x best baseline)")
+        print(f"  {name:<34} " + "; ".join(parts))
+
+
 def time_sepp_fit(study: Study) -> None:
     """Fit SEPP on every Chicago event and report the time."""
     if "sepp" not in MODELS:
@@ -184,6 +216,7 @@ def main() -> int:
             results[name], seconds[name] = evaluate(scores, counts), secs
             print(f"  {study.name} {name}: {secs:.1f} s", file=sys.stderr, flush=True)
         met &= report(study, results, seconds)
+        ceiling(study, counts, results)
         print(f"whole backtest of {len(names)} models: {sum(seconds.values()):.0f} s "
               f"(target < 900 s for 52 weeks)")
         if study.name == "chicago" and not args.no_timings:
