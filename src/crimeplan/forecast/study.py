@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
 
 from crimeplan.forecast.grid import Grid, default_crs, project
+from crimeplan.sources.api import read_boundary as read_wgs84_boundary
 from crimeplan.standard.forces import find_force
 from crimeplan.store.events import EventData, load_events
 
@@ -67,22 +67,8 @@ def check_freq(freq: str, data: EventData) -> str:
 
 
 def read_boundary(path: Path, crs: str) -> shapely.Geometry:
-    """The union of every polygon in a vector file, reprojected to ``crs``."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"boundary file {path} does not exist")
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise ValueError(f"boundary file {path}: not a readable vector file ({exc})") from exc
-    if frame.empty:
-        raise ValueError(f"boundary file {path} holds no features")
-    if frame.crs is None:
-        raise ValueError(f"boundary file {path} has no CRS: save it with one (e.g. EPSG:4326)")
-    geom = frame.to_crs(crs).geometry.union_all()
-    if geom.is_empty or geom.area <= 0:
-        raise ValueError(f"boundary file {path} holds no polygon with an area")
-    return geom
+    """The union of every polygon in a vector file (any CRS it declares), in ``crs``."""
+    return to_crs(read_wgs84_boundary(Path(path)), crs)
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
