@@ -140,12 +140,34 @@ def test_knots_and_penalty_are_chosen_from_the_grid(xy):
     X, y = xy
     model = PenalisedLogistic(knot_counts=(3, 5), Cs=(0.001, 1.0), folds=3).fit(X, y)
     assert model.n_knots_ in (3, 5) and model.C_ in (0.001, 1.0)
-    assert model.pipeline_[0].named_transformers_["curve"].n_knots == model.n_knots_
+    # age has many distinct values, so all n_knots_ quantile knots are distinct
+    assert len(model.pipeline_[0].named_transformers_["curve_age"].knots) == model.n_knots_
     # a one-point grid is a fixed choice
     fixed = PenalisedLogistic(knot_counts=(4,), Cs=(1.0,), folds=3).fit(X, y)
     assert (fixed.n_knots_, fixed.C_) == (4, 1.0)
     assert fixed.interactions_ is False
     assert not [n for n in fixed.encoded_feature_names if "×" in n]
+
+
+def test_mostly_zero_counts_get_distinct_knots_or_a_straight_line():
+    rng = np.random.default_rng(5)
+    n = 400
+    X = pd.DataFrame({
+        "age": rng.integers(18, 70, n),
+        # 90% zeros, then 1..12: quantiles at 0, 0, 0, 0, ... 12 merge to [0, 12]
+        "juvenile": np.where(rng.random(n) < 0.9, 0, rng.integers(1, 13, n)),
+        # 40% zeros: some quantiles repeat, the rest stay
+        "priors": np.where(rng.random(n) < 0.4, 0, rng.integers(1, 40, n)),
+    })
+    y = (rng.random(n) < 0.4).astype(int)
+    model = PenalisedLogistic(knot_counts=(6,), Cs=(1.0,), folds=3).fit(X, y)
+    columns = model.pipeline_[0]
+    assert "curve_juvenile" not in columns.named_transformers_
+    assert "juvenile" in columns.named_transformers_["straight"].feature_names_in_
+    knots = columns.named_transformers_["curve_priors"].knots.ravel()
+    assert knots[0] == 0 and np.all(np.diff(knots) > 0)
+    expected = np.unique(np.quantile(X["priors"], np.linspace(0, 1, 6)))
+    np.testing.assert_array_equal(knots, expected)
 
 
 def test_pairwise_products_are_an_inner_cv_choice(xy):

@@ -35,6 +35,7 @@ from crimeplan.risk.base import (
     text_columns,
 )
 from crimeplan.risk.errors import RiskInputError
+from crimeplan.risk.monotone import BoundedLogistic, Ramps, check_monotone, tree_constraints
 
 
 class LogisticBaseline(PipelineRiskModel):
@@ -57,39 +58,59 @@ class PenalisedLogistic(PipelineRiskModel):
     """Ridge-penalised logistic regression with a smooth spline curve for each number.
 
     Each numeric feature with enough distinct values gets a cubic B-spline with knots at its
-    quantiles (so risk may rise then fall with age). The knot count (from ``knot_counts``) and
-    the inverse penalty ``C`` (from ``Cs``) are chosen together by ``folds``-fold
-    cross-validated log loss on the training data only (``n_knots_``, ``C_``), so a benchmark
-    that fits this model inside its outer folds tunes nothing to a test split.
+    distinct quantiles (so risk may rise then fall with age); one with fewer than three
+    distinct quantile knots, such as a count that is mostly zero, is a straight line. The knot
+    count (from ``knot_counts``) and the inverse penalty ``C`` (from ``Cs``) are chosen together
+    by ``folds``-fold cross-validated log loss on the training data only (``n_knots_``,
+    ``C_``), so a benchmark that fits this model inside its outer folds tunes nothing to a
+    test split.
     ``interactions`` adds a third axis to that search: with ``(False, True)`` the model may
     also add the product of every pair of standardised numbers (e.g. age × prior count), if
     that lowers the held-out log loss (``interactions_``). Off by default.
+    ``monotone`` (``{column: +1 or -1}``) makes risk only rise or only fall with those numbers:
+    their splines become ramps with coefficients bounded at zero (``crimeplan.risk.monotone``),
+    and they take no part in pairwise products.
     """
 
     name = "logistic"
 
     def __init__(self, knot_counts: tuple[int, ...] = (4, 6, 8),
                  Cs: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0), folds: int = 5,
-                 random_state: int = 0, interactions: tuple[bool, ...] = (False,)) -> None:
+                 random_state: int = 0, interactions: tuple[bool, ...] = (False,),
+                 monotone: dict[str, int] | None = None) -> None:
         self.knot_counts = knot_counts
         self.Cs = Cs
         self.interactions = interactions
         self.folds = folds
         self.random_state = random_state
+        self.monotone = monotone
 
-    @staticmethod
-    def _encoding(X: pd.DataFrame, n_knots: int, pairs: bool = False) -> ColumnTransformer:
-        numbers = numeric_columns(X)
-        curved = [c for c in numbers if X[c].nunique() > 2 * n_knots]
+    def _encoding(self, X: pd.DataFrame, n_knots: int, pairs: bool = False) -> ColumnTransformer:
+        monotone = self.monotone or {}
+        numbers = [c for c in numeric_columns(X) if c not in monotone]
+        knots = {c: _quantile_knots(X[c], n_knots) for c in numbers
+                 if X[c].nunique() > 2 * n_knots}
+        curved = [c for c in knots if len(knots[c]) >= 3]
         straight = [c for c in numbers if c not in curved]
-        parts = [("curve", SplineTransformer(n_knots=n_knots, knots="quantile",
-                                             extrapolation="constant"), curved),
-                 ("straight", StandardScaler(), straight),
-                 ("category", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                  text_columns(X))]
+        parts = [(f"curve_{c}", SplineTransformer(knots=knots[c][:, None],
+                                                  extrapolation="constant"), [c])
+                 for c in curved]
+        parts += [("straight", StandardScaler(), straight),
+                  ("category", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                   text_columns(X))]
         if pairs and len(numbers) >= 2:
             parts.append(("pairs", PairProducts(), numbers))
+        if monotone:
+            parts.append(("monotone", Ramps(monotone, n_knots), list(monotone)))
         return ColumnTransformer(parts, verbose_feature_names_out=False)
+
+    def _estimator(self, columns: ColumnTransformer, C: float) -> LogisticRegression \
+            | BoundedLogistic:
+        """The regression on fitted ``columns``: bounded on the monotone ramps, if any."""
+        if not self.monotone:
+            return LogisticRegression(C=C, solver="newton-cholesky", max_iter=200)
+        ramps = columns.output_indices_["monotone"]
+        return BoundedLogistic(C=C, nonnegative=tuple(range(ramps.start, ramps.stop)))
 
     def _choose(self, X: pd.DataFrame, y: np.ndarray) -> tuple[int, float, bool]:
         """The (knot count, ``C``, pairs) choice with the lowest total held-out log loss."""
@@ -102,22 +123,33 @@ class PenalisedLogistic(PipelineRiskModel):
                 z_train = columns.transform(X.iloc[train])
                 z_test = columns.transform(X.iloc[test])
                 for i, c in enumerate(self.Cs):
-                    fitted = LogisticRegression(C=c, solver="newton-cholesky", max_iter=200)
+                    fitted = self._estimator(columns, c)
                     p = fitted.fit(z_train, y[train]).predict_proba(z_test)[:, 1]
                     losses[k, i] += log_loss(y[test], p, labels=[0, 1])
         k, i = np.unravel_index(int(np.argmin(losses)), losses.shape)
         return int(grid[k][0]), float(self.Cs[i]), bool(grid[k][1])
 
     def _pipeline(self, X: pd.DataFrame) -> Pipeline:
-        return make_pipeline(self._encoding(X, self.n_knots_, self.interactions_),
-                             LogisticRegression(C=self.C_, solver="newton-cholesky",
-                                                max_iter=200))
+        """The encoding fitted to ``X`` (the bounds depend on its layout), then the regression."""
+        columns = self._encoding(X, self.n_knots_, self.interactions_).fit(X)
+        return Pipeline([("columns", columns), ("regression", self._estimator(columns, self.C_))])
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> PenalisedLogistic:
         X, y = self._start_fit(X, y)
+        check_monotone(self.monotone, X)
         self.n_knots_, self.C_, self.interactions_ = self._choose(X, y)
         self.pipeline_ = self._pipeline(X).fit(X, y)
         return self
+
+
+def _quantile_knots(values: pd.Series, n_knots: int) -> np.ndarray:
+    """The distinct values among ``n_knots`` evenly spaced quantiles.
+
+    Counts that are mostly zero (juvenile offences, say) put most quantiles at 0; repeated
+    knots would let a spline swing freely between 0 and the largest count, so they are merged,
+    and a column left with fewer than three distinct knots is fitted as a straight line.
+    """
+    return np.unique(np.quantile(values.to_numpy(dtype=float), np.linspace(0, 1, n_knots)))
 
 
 class PairProducts(TransformerMixin, BaseEstimator):
@@ -152,41 +184,59 @@ class CostSensitiveForest(PipelineRiskModel):
     name = "forest"
 
     def __init__(self, cost_ratio: float = 2.0, n_estimators: int = 200,
-                 min_samples_leaf: int = 20, random_state: int = 0) -> None:
+                 min_samples_leaf: int = 20, random_state: int = 0,
+                 monotone: dict[str, int] | None = None) -> None:
         self.cost_ratio = cost_ratio
         self.n_estimators = n_estimators
         self.min_samples_leaf = min_samples_leaf
         self.random_state = random_state
+        self.monotone = monotone
 
     def _pipeline(self, X: pd.DataFrame) -> Pipeline:
         forest = RandomForestClassifier(
             n_estimators=self.n_estimators, min_samples_leaf=self.min_samples_leaf,
             class_weight={0: 1.0, 1: float(self.cost_ratio)}, n_jobs=1,
-            random_state=self.random_state)
+            random_state=self.random_state,
+            monotonic_cst=_tree_constraints(self.monotone, X))
         return make_pipeline(encoder(X), forest)
 
 
 class GradientBoosting(PipelineRiskModel):
-    """LightGBM gradient-boosted trees: small trees, slow learning rate, row subsampling."""
+    """LightGBM gradient-boosted trees: small trees, slow learning rate, row subsampling.
+
+    ``monotone`` (``{column: +1 or -1}``) is passed to LightGBM as monotone constraints.
+    """
 
     name = "boosting"
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.02,
                  num_leaves: int = 7, min_child_samples: int = 50,
-                 random_state: int = 0) -> None:
+                 random_state: int = 0, monotone: dict[str, int] | None = None) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.random_state = random_state
+        self.monotone = monotone
 
     def _pipeline(self, X: pd.DataFrame) -> Pipeline:
+        constraints = _tree_constraints(self.monotone, X)
+        extra = {} if constraints is None else {"monotone_constraints": constraints}
         boost = lgb.LGBMClassifier(
             n_estimators=self.n_estimators, learning_rate=self.learning_rate,
             num_leaves=self.num_leaves, min_child_samples=self.min_child_samples,
             subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-            random_state=self.random_state, n_jobs=1, verbose=-1)
+            random_state=self.random_state, n_jobs=1, verbose=-1, **extra)
         return make_pipeline(encoder(X), boost)
+
+
+def _tree_constraints(monotone: dict[str, int] | None, X: pd.DataFrame) -> list[int] | None:
+    """A tree learner's per-column constraints for ``X`` as ``encoder`` lays it out, or None."""
+    if not monotone:
+        return None
+    check_monotone(monotone, X)
+    width = len(encoder(X).fit(X).get_feature_names_out())
+    return tree_constraints(monotone, X, width)
 
 
 class BlendedRiskModel(RiskModel):
@@ -200,26 +250,30 @@ class BlendedRiskModel(RiskModel):
     data; ties go to the point nearest equal weights), or fixed non-negative numbers (scaled
     to sum to one). ``weights_`` holds the weights used; ``member_weights`` names them. The
     blend is a ranking score like any other model: wrap it in ``CalibratedRiskModel``.
+    ``monotone`` goes to the default members (a weighted average of monotone curves is monotone);
+    given ``members`` keep their own settings.
     """
 
     name = "blend"
 
     def __init__(self, members: tuple[RiskModel, ...] | None = None,
                  weights: str | tuple[float, ...] = "equal", grid_step: float = 0.1,
-                 folds: int = 5, random_state: int = 0) -> None:
+                 folds: int = 5, random_state: int = 0,
+                 monotone: dict[str, int] | None = None) -> None:
         self.members = members
         self.weights = weights
         self.grid_step = grid_step
         self.folds = folds
         self.random_state = random_state
+        self.monotone = monotone
 
     def _members(self) -> tuple[RiskModel, ...]:
         if self.members is not None:
             if len(self.members) < 1:
                 raise RiskInputError("a blend needs at least one member model")
             return tuple(self.members)
-        return (PenalisedLogistic(random_state=self.random_state),
-                GradientBoosting(random_state=self.random_state))
+        return (PenalisedLogistic(random_state=self.random_state, monotone=self.monotone),
+                GradientBoosting(random_state=self.random_state, monotone=self.monotone))
 
     def _grid(self, k: int) -> list[np.ndarray]:
         """Weight vectors on the simplex in steps of ``grid_step``, nearest equal first."""
@@ -447,12 +501,20 @@ MODELS: dict[str, type[RiskModel]] = {
 }
 
 
-def make_model(name: str, *, cost_ratio: float = 2.0, random_state: int = 0) -> RiskModel:
-    """An unfitted model by name; the forest gets the cost ratio as its class weight."""
+def make_model(name: str, *, cost_ratio: float = 2.0, random_state: int = 0,
+               monotone: dict[str, int] | None = None) -> RiskModel:
+    """An unfitted model by name; the forest gets the cost ratio as its class weight.
+
+    ``monotone`` constraints apply to every model but the plain baseline, which refuses them.
+    """
     if name not in MODELS:
         raise RiskInputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}, auto")
-    if name == "forest":
-        return CostSensitiveForest(cost_ratio=cost_ratio, random_state=random_state)
     if name == "baseline":
+        if monotone:
+            raise RiskInputError("the baseline is a plain linear model and takes no monotone "
+                                 "constraints; use logistic, forest, boosting, blend or auto")
         return LogisticBaseline()
-    return MODELS[name](random_state=random_state)
+    if name == "forest":
+        return CostSensitiveForest(cost_ratio=cost_ratio, random_state=random_state,
+                                   monotone=monotone or None)
+    return MODELS[name](random_state=random_state, monotone=monotone or None)
