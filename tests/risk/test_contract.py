@@ -45,8 +45,15 @@ ALL_MODELS = [
                                            _small(GradientBoosting()))), id="blend"),
     pytest.param(lambda: BlendedRiskModel((LogisticBaseline(), _small(GradientBoosting())),
                                           weights="cv", folds=3), id="blend-cv"),
+    pytest.param(lambda: _small(PenalisedLogistic(monotone={"prior_arrests": 1, "age": -1})),
+                 id="logistic-monotone"),
+    pytest.param(lambda: _small(CostSensitiveForest(monotone={"prior_arrests": 1})),
+                 id="forest-monotone"),
     pytest.param(lambda: CalibratedRiskModel(_small(GradientBoosting()), folds=3),
                  id="calibrated-boosting"),
+    pytest.param(lambda: CalibratedRiskModel(
+        _small(GradientBoosting(monotone={"prior_arrests": 1})), folds=3),
+        id="calibrated-boosting-monotone"),
     pytest.param(lambda: CalibratedRiskModel(LogisticBaseline(), method="isotonic", folds=3),
                  id="calibrated-baseline-isotonic"),
 ]

@@ -21,6 +21,7 @@ from crimeplan.governance.runs import RunRecorder, code_version
 from crimeplan.risk.bands import CostRatio
 from crimeplan.risk.data import parse_list
 from crimeplan.risk.errors import RiskInputError
+from crimeplan.risk.monotone import parse_monotone
 from crimeplan.risk.synthetic import custody_records
 from crimeplan.risk.workflow import evaluate_csv, fit_csv, predict_csv
 
@@ -62,6 +63,10 @@ def fit(
         "--allow-protected-in-calibration", help="Allow --calibrate-within to use a protected "
         "attribute (recorded with the model, in the audit log and in evaluation reports).")
     ] = False,
+    monotone: Annotated[str, typer.Option(
+        "--monotone", help="Comma-separated COLUMN:+ (risk may only rise with this number) or "
+        "COLUMN:- (only fall), e.g. priors_count:+,age:-; applies to every model but baseline, "
+        "is checked on the fitted model and recorded in the model card.")] = "",
     folds: Annotated[int, typer.Option("--folds", min=2, help="Cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     home: HomeOption = None,
@@ -74,8 +79,9 @@ def fit(
                   "calibration": calibration, "allow_protected_as_feature": allow_protected,
                   "calibrate_within": calibrate_within,
                   "allow_protected_in_calibration": allow_in_calibration,
-                  "folds": folds, "seed": seed, "out": str(out)}
+                  "monotone": monotone, "folds": folds, "seed": seed, "out": str(out)}
     try:
+        constraints = parse_monotone(monotone)
         with RunRecorder(home_dir(home), kind="risk.fit", purpose=purpose,
                          parameters=parameters) as run:
             run.add_input(train)
@@ -85,7 +91,8 @@ def fit(
                              calibration=calibration, allow_protected_as_feature=allow_protected,
                              calibrate_within=calibrate_within,
                              allow_protected_in_calibration=allow_in_calibration,
-                             folds=folds, seed=seed, code_version=code_version())
+                             folds=folds, seed=seed, code_version=code_version(),
+                             monotone=constraints)
             card = result.card
             for path in result.files:
                 run.add_output(path)
@@ -95,6 +102,9 @@ def fit(
             run.set_result("protected_used_in_calibration", card.protected_used_in_calibration)
             run.set_result("cv_metrics", card.cv_metrics)
             run.set_result("bands", card.bands)
+            if card.monotone:
+                run.set_result("monotone", card.monotone)
+                run.set_result("monotone_check", card.monotone_check)
     except RiskInputError as exc:
         fail(str(exc))
     if as_json:
@@ -106,6 +116,10 @@ def fit(
     console.print(f"cross-validated AUC {m['auc']:.3f}, Brier {m['brier']:.3f}, "
                   f"ECE {m['ece']:.3f}; bands: low < {card.bands['moderate_from']:.3f} ≤ "
                   f"moderate < {card.bands['high_from']:.3f} ≤ high")
+    if card.monotone:
+        worst = max(card.monotone_check.values(), default=0.0)
+        console.print("monotone: " + ", ".join(f"{c} {s}" for c, s in card.monotone.items())
+                      + f" (largest wrong-way change found: {worst:.4f})")
     if card.protected_as_feature:
         console.print(f"[yellow]protected attribute(s) used as features:[/] "
                       f"{', '.join(card.protected_features_used)}")

@@ -65,6 +65,11 @@ class ModelCard:
     sklearn_version: str = sklearn.__version__
     #: A blend's member weights by member model name (sum to one); empty for other models.
     blend_weights: dict[str, float] = field(default_factory=dict)
+    #: Monotone constraints ({column: "+" or "-"}): risk only rises / only falls with it.
+    monotone: dict[str, str] = field(default_factory=dict)
+    #: Per constrained column, the largest wrong-way change in probability found when the
+    #: fitted model was checked over the column's range for a sample of people (0: none).
+    monotone_check: dict[str, float] = field(default_factory=dict)
 
     @property
     def thresholds(self) -> BandThresholds:

@@ -94,6 +94,12 @@ def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
                          f"Each {within} group large enough has its own calibration map, so two "
                          f"people with the same inputs can get different scores because of their "
                          f"{within}.", warn=True))
+    if card.monotone:
+        rules = "; ".join(f"{c} {'only raises' if s == '+' else 'only lowers'} the estimate"
+                          for c, s in card.monotone.items())
+        worst = max(card.monotone_check.values(), default=0.0)
+        summary.add(note(f"Monotone constraints: {rules}. Checked on the fitted model over "
+                         f"each feature's range: largest wrong-way change {worst:.4f}."))
     summary.add(table(_metric_table(result["overall"]), float_format="{:,.3f}"))
 
     calibration = Section("Calibration", "calibration")

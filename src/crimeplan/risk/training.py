@@ -20,6 +20,7 @@ from crimeplan.risk.base import RiskModel
 from crimeplan.risk.evaluation import GroupMetrics, auc_or_nan, group_metrics
 from crimeplan.risk.explain import Importance, contributions, global_importance, reference_values
 from crimeplan.risk.models import CalibratedRiskModel, make_model
+from crimeplan.risk.monotone import check_monotone, largest_reversal
 
 #: Models ``auto`` chooses between.
 AUTO_CANDIDATES: tuple[str, ...] = ("logistic", "forest", "boosting", "blend")
@@ -40,10 +41,12 @@ def out_of_fold(model: RiskModel, X: pd.DataFrame, y: np.ndarray, folds: int = 5
 
 
 def select_model(X: pd.DataFrame, y: np.ndarray, candidates: tuple[str, ...],
-                 cost: CostRatio, folds: int = 5, seed: int = 0) -> tuple[str, dict[str, float]]:
+                 cost: CostRatio, folds: int = 5, seed: int = 0,
+                 monotone: dict[str, int] | None = None) -> tuple[str, dict[str, float]]:
     """The candidate with the best cross-validated AUC, and every candidate's AUC."""
     scores = {name: auc_or_nan(y, out_of_fold(make_model(name, cost_ratio=cost.ratio,
-                                                         random_state=seed), X, y, folds, seed))
+                                                         random_state=seed, monotone=monotone),
+                                              X, y, folds, seed))
               for name in candidates}
     return max(scores, key=lambda n: scores[n]), scores
 
@@ -60,24 +63,33 @@ class FittedRisk:
     cv_metrics: GroupMetrics
     reference: dict[str, float | str]
     importance: list[Importance]
+    #: Constraints applied ({column: +1 or -1}) and, per column, the largest wrong-way change
+    #: in probability found when checking the fitted model (0 when it holds).
+    monotone: dict[str, int]
+    monotone_check: dict[str, float]
 
 
 def fit_risk_model(X: pd.DataFrame, y: np.ndarray, *, model: str = "auto",
                    cost: CostRatio | None = None, calibration: str = "auto", folds: int = 5,
-                   seed: int = 0, calibrate_within: pd.Series | None = None) -> FittedRisk:
+                   seed: int = 0, calibrate_within: pd.Series | None = None,
+                   monotone: dict[str, int] | None = None) -> FittedRisk:
     """Choose (if ``auto``), calibrate, cross-validate and fit a model on all the data.
 
     ``calibrate_within`` (opt-in): a column, aligned with ``X``, whose groups each get their own
-    calibration map; it is never a model input (see ``CalibratedRiskModel``).
+    calibration map; it is never a model input (see ``CalibratedRiskModel``). ``monotone``
+    (``{column: +1 or -1}``): risk may only rise (+1) or fall (-1) with those numbers, in every
+    candidate; the fitted model is checked (``monotone_check``).
     """
     cost = cost or CostRatio(2.0, 1.0)
     y = np.asarray(y).astype(int)
+    monotone = check_monotone(monotone, X)
     if model == "auto":
-        name, scores = select_model(X, y, AUTO_CANDIDATES, cost, folds, seed)
+        name, scores = select_model(X, y, AUTO_CANDIDATES, cost, folds, seed, monotone)
     else:
         name, scores = model, {}
     within = None if calibrate_within is None else str(calibrate_within.name)
-    calibrated = CalibratedRiskModel(make_model(name, cost_ratio=cost.ratio, random_state=seed),
+    calibrated = CalibratedRiskModel(make_model(name, cost_ratio=cost.ratio, random_state=seed,
+                                                monotone=monotone),
                                      method=calibration, folds=folds, random_state=seed,
                                      within=within)
     thresholds = BandThresholds.from_cost_ratio(cost)
@@ -88,6 +100,7 @@ def fit_risk_model(X: pd.DataFrame, y: np.ndarray, *, model: str = "auto",
     cv = group_metrics(y, calibrated.oof_probability_, thresholds)
     sample = X.sample(min(len(X), IMPORTANCE_SAMPLE), random_state=seed)
     importance = global_importance(contributions(calibrated, sample, reference))
+    check = largest_reversal(calibrated, X, monotone, seed=seed) if monotone else {}
     return FittedRisk(model=calibrated, model_name=name, selection_auc=scores,
                       thresholds=thresholds, cost=cost, cv_metrics=cv, reference=reference,
-                      importance=importance)
+                      importance=importance, monotone=monotone, monotone_check=check)
