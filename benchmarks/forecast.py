@@ -25,6 +25,7 @@ import shapely
 from crimeplan.forecast.base import fit_on_past, to_offset
 from crimeplan.forecast.features import History, long_run_prior
 from crimeplan.forecast.grid import Grid, default_crs, project
+from crimeplan.forecast.headroom import headroom
 from crimeplan.forecast.metrics import DEFAULT_COVERAGE, Evaluation, compare, evaluate
 from crimeplan.forecast.models import BASELINES, MODELS, make_model
 from crimeplan.forecast.models.learned import LearnedGrid
@@ -38,8 +39,6 @@ ESSEX_MONTHS = sorted(SHARED.glob("police-uk/2018-0[1-7]/2018-0?-essex-street.cs
 FORCE_AREAS = ROOT / "data" / "sample" / "reference" / "pfa20.gpkg"
 TARGET_GAIN = 1.10  # best model must beat the best baseline's PAI by 10%
 TARGET_LEVELS = (0.01, 0.05)
-#: Half-widths (periods) of the ceiling check's nearby-period oracles.
-NEARBY_HALF_WIDTHS = (4, 13)
 
 
 @dataclass(frozen=True)
@@ -139,73 +138,20 @@ def report(study: Study, results: dict[str, Evaluation], seconds: dict[str, floa
     return met
 
 
-def nearby_periods(counts: np.ndarray, half: int) -> np.ndarray:
-    """For each period, the mean count per cell over the test periods within ±``half`` of it
-    (itself excluded; fewer at the ends of the window)."""
-    n = counts.shape[0]
-    cum = np.vstack([np.zeros((1, counts.shape[1])), np.cumsum(counts, axis=0)])
-    lo = np.clip(np.arange(n) - half, 0, n)
-    hi = np.clip(np.arange(n) + half + 1, 0, n)
-    return (cum[hi] - cum[lo] - counts) / (hi - lo - 1)[:, None]
-
-
-def ceiling(study: Study, counts: np.ndarray, results: dict[str, Evaluation],
-            forecasts: dict[str, np.ndarray]) -> None:
-    """How far can any forecast get? Score "oracles" that see the other test periods.
-
-    Not models (they use the future): a forecast for period k from the counts of every other
-    test period, and that mixed with the long-run mean per cell before the test window (the
-    best of several mixing weights, chosen on the test periods themselves, which favours the
-    oracle). If even these barely beat the best baseline, the gap left for honest models is small.
-    The nearby-period oracles (test periods within ±4 or ±13 of the one forecast) ask whether
-    knowing the *current* local level, as a model of short-term dynamics hopes to, helps more
-    than knowing the whole year's. The last oracle mixes the other test periods with the best
-    honest model's own forecast (not the unsmoothed long-run mean), so it keeps everything that
-    model learned from the past and adds knowledge of the test year on top.
-    """
-    base = [m for m in results if m in BASELINES]
-    if not base or counts.shape[0] < 2:
-        return
-    levels = list(DEFAULT_COVERAGE)
+def ceiling(study: Study, counts: np.ndarray, forecasts: dict[str, np.ndarray]) -> None:
+    """How far can any forecast get? Print the oracles of ``crimeplan.forecast.headroom``
+    (they see the other test periods, future included), weights chosen at the target levels."""
     long_run = make_model("all-past-mean").fit(study.targets, study.test_start).predict(
         study.grid, to_offset(study.horizon))
-    others = (counts.sum(axis=0)[None] - counts) / (counts.shape[0] - 1)
-    weights = (0.25, 0.5, 1, 2, 4, 8, 16)
-    mixes = {f"other periods + {w:g} x long-run": others + w * long_run for w in weights}
-    oracles = {"other test periods only": others, **mixes}
-    for half in NEARBY_HALF_WIDTHS:
-        if counts.shape[0] > 2 * half:
-            near = nearby_periods(counts, half)
-            oracles |= {f"periods within ±{half} + {w:g} x long-run": near + w * long_run
-                        for w in (0, *weights)}
-    honest = [m for m in forecasts if m not in BASELINES]
-    if honest:
-        li1, li5 = levels.index(0.01), levels.index(0.05)
-        top = max(honest, key=lambda m: results[m].pooled("pai")[li1]
-                  + results[m].pooled("pai")[li5])
-        oracles |= {f"other periods + {w:g} x {top}": others + w * forecasts[top]
-                    for w in weights}
-    scored = {name: evaluate(s, counts).pooled("pai") for name, s in oracles.items()}
-
-    def best_of(prefix: str, suffix: str = "") -> str:
-        named = [n for n in oracles if n.startswith(prefix) and n.endswith(suffix)]
-        return max(named, key=lambda n: scored[n][levels.index(0.01)] + scored[n][
-            levels.index(0.05)])
-
-    shown = ["other test periods only", best_of("other periods +", " x long-run")]
-    shown += [best_of(f"periods within ±{h} ") for h in NEARBY_HALF_WIDTHS
-              if counts.shape[0] > 2 * h]
-    if honest:
-        shown.append(best_of("other periods +", f" x {top}"))
+    room = headroom(counts, forecasts, long_run, DEFAULT_COVERAGE, select=TARGET_LEVELS)
+    if room is None:
+        return
     print("ceiling check (oracles that see the other test periods, future included):")
-    for name in shown:
-        parts = []
-        for level in TARGET_LEVELS:
-            li = levels.index(level)
-            ref = max(results[m].pooled("pai")[li] for m in base)
-            parts.append(f"PAI@{level:.0%} {scored[name][li]:.2f} ({scored[name][li] / ref:.3f}"
-                         " x best baseline)")
-        print(f"  {name:<34} " + "; ".join(parts))
+    for oracle in room.oracles:
+        parts = [f"PAI@{level:.0%} {oracle.pai[room.coverage.index(level)]:.2f} "
+                 f"({oracle.ratio[room.coverage.index(level)]:.3f} x best baseline)"
+                 for level in TARGET_LEVELS]
+        print(f"  {oracle.name:<34} " + "; ".join(parts))
 
 
 def short_history_check(study: Study) -> None:
@@ -294,7 +240,7 @@ def main() -> int:
             forecasts[name] = scores
             print(f"  {study.name} {name}: {secs:.1f} s", file=sys.stderr, flush=True)
         met &= report(study, results, seconds)
-        ceiling(study, counts, results, forecasts)
+        ceiling(study, counts, forecasts)
         print(f"whole backtest of {len(names)} models: {sum(seconds.values()):.0f} s "
               f"(target < 900 s for 52 weeks)")
         if study.name == "chicago" and not args.no_timings:

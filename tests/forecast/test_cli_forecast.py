@@ -112,9 +112,17 @@ def test_backtest_chicago_weekly(home, chicago_cut, tmp_path):
     for path in (out / "forecasts").glob("*/*.csv"):
         ranks = pd.read_csv(path)["rank"]
         assert len(ranks) >= top and ranks.max() <= top
+    # headroom: two baselines only, 3 weeks (too few for the ±4-week oracle)
+    room = summary["headroom"]
+    assert [o["name"].split(" + ")[0] for o in room["oracles"]] == [
+        "other test periods only", "other periods"]
+    pooled = pd.DataFrame(summary["pooled"])
+    best = pooled.groupby("coverage")["pai"].max()
+    assert room["baseline_pai"] == pytest.approx(best.loc[room["coverage"]].tolist())
     page = (out / "report.html").read_text()
     assert external_references(page) == []
     assert "What police.uk data means" not in page
+    assert "Headroom: what even an oracle gets" in page
     record = last_record(home)
     assert record["kind"] == "forecast.backtest" and record["status"] == "ok"
     assert record["purpose"] == "unit test"

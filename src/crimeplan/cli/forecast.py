@@ -9,8 +9,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crimeplan.cli.common import HomeOption, PurposeOption, console, err_console, fail, home_dir
-from crimeplan.forecast.backtest import backtest_periods, run_backtest
+from crimeplan.forecast.backtest import HORIZONS, backtest_periods, run_backtest
 from crimeplan.forecast.deploy import ADJACENCY, context_outlines, plan_deployment, write_plan
+from crimeplan.forecast.headroom import headroom, long_run_mean
 from crimeplan.forecast.metrics import DEFAULT_COVERAGE
 from crimeplan.forecast.models import MODELS, make_model
 from crimeplan.forecast.outputs import BacktestInfo, best_vs_baseline, write_backtest
@@ -161,10 +162,13 @@ def backtest(
                 fail(str(exc))
         pooled = result.pooled_table(n_boot=boot)
         comparisons = best_vs_baseline(result, n_boot=boot)
+        room = headroom(result.observed, result.forecasts,
+                        long_run_mean(study.events, study.grid, periods[0].start,
+                                      HORIZONS[freq]), levels)
         info = BacktestInfo.from_study(study, freq)
         write_backtest(out, result, info, pooled, comparisons,
-                       None if forecast_top is None else forecast_top / 100)
-        write_report(out / "report.html", result, info, pooled, comparisons)
+                       None if forecast_top is None else forecast_top / 100, room)
+        write_report(out / "report.html", result, info, pooled, comparisons, room)
         run.add_output(out)
         run.set_result("pooled", {m: {f"{r.coverage:g}": {"pai": r.pai, "hit_rate": r.hit_rate,
                                                           "pei": r.pei}

@@ -21,6 +21,7 @@ import pyarrow.csv as pcsv
 
 from crimeplan.forecast.backtest import BacktestResult
 from crimeplan.forecast.grid import Grid
+from crimeplan.forecast.headroom import Headroom
 from crimeplan.forecast.metrics import compare
 from crimeplan.forecast.models import BASELINES
 from crimeplan.forecast.study import Study
@@ -111,8 +112,8 @@ def best_vs_baseline(result: BacktestResult, n_boot: int = 1000) -> list[Compari
 
 
 def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
-            comparisons: list[Comparison]) -> dict[str, object]:
-    """The backtest's summary.json content."""
+            comparisons: list[Comparison], room: Headroom | None = None) -> dict[str, object]:
+    """The backtest's summary.json content (``headroom``: the oracles' scores, or null)."""
     grid = result.grid
     return {
         "dataset": info.dataset, "kind": info.kind, "category": info.category,
@@ -128,6 +129,7 @@ def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
         "best_by_pai": {str(c): result.best_model(c) for c in result.coverage},
         "best_vs_baseline": [{k: _json_number(v) for k, v in asdict(c).items()}
                              for c in comparisons],
+        "headroom": None if room is None else _json_numbers(room.to_dict()),
         "fit_predict_seconds": result.seconds,
         "data_coverage": info.coverage,
     }
@@ -140,9 +142,18 @@ def _json_number(value: object) -> object:
     return value
 
 
+def _json_numbers(value: object) -> object:
+    """``_json_number`` applied through nested lists and dicts."""
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_numbers(v) for v in value]
+    return _json_number(value)
+
+
 def write_backtest(out_dir: Path, result: BacktestResult, info: BacktestInfo,
                    pooled: pd.DataFrame, comparisons: list[Comparison],
-                   keep_top: float | None = None) -> BacktestFiles:
+                   keep_top: float | None = None, room: Headroom | None = None) -> BacktestFiles:
     """Write scores.csv, summary.json and forecasts/<model>/<period>.csv under ``out_dir``;
     ``keep_top`` (a share in (0, 1]) limits the forecast files to the top-ranked cells."""
     if keep_top is not None and not 0 < keep_top <= 1:
@@ -152,7 +163,7 @@ def write_backtest(out_dir: Path, result: BacktestResult, info: BacktestInfo,
     scores_path = out_dir / "scores.csv"
     result.scores_table().to_csv(scores_path, index=False)
     summary_path = out_dir / "summary.json"
-    content = summary(result, info, pooled, comparisons)
+    content = summary(result, info, pooled, comparisons, room)
     content["forecast_files"] = ("every cell" if keep_top is None else
                                  f"cells ranked in the top {keep_top:.4g} of the study area")
     summary_path.write_text(json.dumps(content, indent=2, default=str, allow_nan=False) + "\n")

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from crimeplan.forecast.backtest import BacktestResult
+from crimeplan.forecast.headroom import Headroom
 from crimeplan.forecast.outputs import BacktestInfo, Comparison
 from crimeplan.report.html import (
     Section,
@@ -57,6 +58,29 @@ def verdict(c: Comparison) -> str:
             f"(95% interval {c.ratio_low:.2f}–{c.ratio_high:.2f}): {outcome}.")
 
 
+HEADROOM_NOTE = (
+    "These are not models: each oracle uses the test periods themselves, future included, "
+    "and its mixing weight was picked on the test periods, which flatters it further. They show "
+    "how much there was to gain. If even they barely beat the best baseline, the test counts "
+    "are mostly chance at this cell size and period, and no forecast from the past can be "
+    "expected to do much better than the baseline; a claim that one does deserves suspicion."
+)
+
+
+def headroom_section(room: Headroom) -> Section:
+    """The oracles' pooled PAI per coverage level against the best baseline's."""
+    frame = pd.DataFrame({"oracle": ["best baseline"] + [o.name for o in room.oracles]})
+    for c, cov in enumerate(room.coverage):
+        frame[f"PAI {_pct(cov)}"] = [room.baseline_pai[c]] + [o.pai[c] for o in room.oracles]
+        frame[f"× baseline {_pct(cov)}"] = [1.0] + [o.ratio[c] for o in room.oracles]
+    best = room.best_ratio()
+    summary = "; ".join(f"{best[c]:.2f}× at {_pct(cov)}" for c, cov in enumerate(room.coverage))
+    return (Section("Headroom: what even an oracle gets", "headroom")
+            .add(note(HEADROOM_NOTE, warn=True))
+            .add(paragraph(f"The best oracle reaches {summary} the best baseline's PAI."))
+            .add(html_table(frame, caption="Pooled PAI of oracles that see the test periods")))
+
+
 def comparison_table(pooled: pd.DataFrame) -> pd.DataFrame:
     """Pooled metrics per coverage and model, best PAI first, intervals as text."""
     frame = pooled.sort_values(["coverage", "pai"], ascending=[True, False], kind="stable")
@@ -104,7 +128,7 @@ def _pai_by_period(result: BacktestResult, coverage: float) -> plt.Figure:
 
 
 def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
-                 comparisons: list[Comparison]) -> str:
+                 comparisons: list[Comparison], room: Headroom | None = None) -> str:
     """The report page as one HTML string with no external references."""
     grid = result.grid
     what = f"{info.category or 'all events'} in {info.dataset}"
@@ -141,6 +165,8 @@ def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFram
         compare_section.add("<ul>" + "".join(f"<li>{esc(verdict(c))}</li>" for c in comparisons)
                             + "</ul>")
     sections.append(compare_section)
+    if room is not None:
+        sections.append(headroom_section(room))
     near_one = min(result.coverage, key=lambda c: abs(c - 0.01))
     sections.append(Section("Charts", "charts")
                     .add(svg_figure(_pai_by_coverage(pooled),
@@ -161,8 +187,8 @@ def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFram
 
 
 def write_report(path: Path, result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
-                 comparisons: list[Comparison]) -> Path:
+                 comparisons: list[Comparison], room: Headroom | None = None) -> Path:
     """Write the report page to ``path``."""
     path = Path(path)
-    path.write_text(build_report(result, info, pooled, comparisons), encoding="utf-8")
+    path.write_text(build_report(result, info, pooled, comparisons, room), encoding="utf-8")
     return path
