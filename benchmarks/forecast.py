@@ -1,11 +1,15 @@
 """Forecasting benchmark: every model on Chicago assaults (weekly) and Essex burglary (monthly).
 
+Also, for information, all Essex crime together (``essex-all``: the issue's example of a
+baseline near the ceiling, where the share of the remaining gap closed is the figure to read).
+
 Reads the shared full data sets directly with pandas (not through the warehouse), backtests each
 model period by period (each fit only on events before its period), prints pooled hit rate, PAI
 and PEI with bootstrap intervals, checks the issue's accuracy target honestly, and times the
 SEPP fit on all Chicago events, the whole backtest, and gridding plus scoring of 1M events.
 
-    .venv/bin/python benchmarks/forecast.py [--periods K] [--models a,b] [--only chicago|essex]
+    .venv/bin/python benchmarks/forecast.py [--periods K] [--models a,b]
+        [--only chicago|essex|essex-all]
     .venv/bin/python benchmarks/forecast.py --short-history-check
 """
 
@@ -86,6 +90,14 @@ def essex(periods: int) -> Study:
                  min(periods, 4))
 
 
+def essex_all(periods: int) -> Study:
+    """Every Essex crime type together, as ``essex`` but not only burglary (informational: the
+    issue's target is on burglary; all crime is its example of a baseline near the ceiling)."""
+    study = essex(periods)
+    return Study("essex-all", study.events, None, study.grid, study.test_start, study.horizon,
+                 study.periods)
+
+
 def backtest(study: Study, model_name: str) -> tuple[np.ndarray, np.ndarray, float]:
     """Forecasts and observed counts (periods x cells) of one model, and the seconds taken."""
     horizon = to_offset(study.horizon)
@@ -102,8 +114,12 @@ def backtest(study: Study, model_name: str) -> tuple[np.ndarray, np.ndarray, flo
     return np.array(scores), np.array(counts), time.perf_counter() - t0
 
 
-def report(study: Study, results: dict[str, Evaluation], seconds: dict[str, float]) -> bool:
-    """Print the comparison table and the target check; True when the target is met."""
+def report(study: Study, results: dict[str, Evaluation], seconds: dict[str, float],
+           judged: bool = True) -> bool:
+    """Print the comparison table and the target check; True when the target is met.
+
+    With ``judged`` False (a data set the target is not set on) the same figures are printed
+    as information, without PASS or FAIL."""
     levels = list(DEFAULT_COVERAGE)
     print(f"\n== {study.name}: {study.periods} periods of {study.horizon} from "
           f"{study.test_start.date()}, {study.grid.n_cells} cells of {study.grid.cell_size:.0f} m,"
@@ -131,9 +147,11 @@ def report(study: Study, results: dict[str, Evaluation], seconds: dict[str, floa
         base_pei = results[best_base].pooled("pei")[li]
         ok = ratio.estimate >= TARGET_GAIN
         met &= ok
-        print(f"target PAI@{level:.0%}: {best} / {best_base} = {ratio.estimate:.3f} "
-              f"[{ratio.low:.3f}, {ratio.high:.3f}] -> {'PASS' if ok else 'FAIL'} (need >= "
-              f"{TARGET_GAIN:.2f}); baseline PEI {base_pei:.3f}, gap to perfect closed "
+        verdict = (f"{'PASS' if ok else 'FAIL'} (need >= {TARGET_GAIN:.2f})" if judged
+                   else "informational, no target here")
+        print(f"{'target ' if judged else ''}PAI@{level:.0%}: {best} / {best_base} = "
+              f"{ratio.estimate:.3f} [{ratio.low:.3f}, {ratio.high:.3f}] -> {verdict}; "
+              f"baseline PEI {base_pei:.3f}, gap to perfect closed "
               f"{gap.estimate:+.1%} [{gap.low:+.1%}, {gap.high:+.1%}]")
     return met
 
@@ -216,7 +234,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--periods", type=int, default=52, help="test periods (Chicago weeks)")
     parser.add_argument("--models", default="all", help="comma-separated names or 'all'")
-    parser.add_argument("--only", choices=["chicago", "essex"], help="run one data set")
+    parser.add_argument("--only", choices=["chicago", "essex", "essex-all"],
+                        help="run one data set (essex-all: every crime type, informational)")
     parser.add_argument("--no-timings", action="store_true", help="skip SEPP and 1M timings")
     parser.add_argument("--short-history-check", action="store_true",
                         help="only check the learned model's short-history rule on Chicago")
@@ -228,9 +247,9 @@ def main() -> int:
         short_history_check(chicago(args.periods))
         return 0
     names = list(MODELS) if args.models == "all" else args.models.split(",")
-    met = True
-    for load in (chicago, essex):
-        if args.only and load.__name__ != args.only:
+    met, any_judged = True, False
+    for load in (chicago, essex, essex_all):
+        if args.only and load.__name__ != args.only.replace("-", "_"):
             continue
         study = load(args.periods)
         results, seconds, forecasts = {}, {}, {}
@@ -239,14 +258,17 @@ def main() -> int:
             results[name], seconds[name] = evaluate(scores, counts), secs
             forecasts[name] = scores
             print(f"  {study.name} {name}: {secs:.1f} s", file=sys.stderr, flush=True)
-        met &= report(study, results, seconds)
+        judged = load is not essex_all  # all Essex crime is not part of the target
+        any_judged |= judged
+        met &= report(study, results, seconds, judged) or not judged
         ceiling(study, counts, forecasts)
         print(f"whole backtest of {len(names)} models: {sum(seconds.values()):.0f} s "
               f"(target < 900 s for 52 weeks)")
         if study.name == "chicago" and not args.no_timings:
             time_sepp_fit(study)
             time_scoring(study.grid)
-    print(f"\nACCURACY TARGET {'MET' if met else 'NOT MET'}")
+    if any_judged:
+        print(f"\nACCURACY TARGET {'MET' if met else 'NOT MET'}")
     return 0
 
 
