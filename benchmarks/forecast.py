@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,7 +29,7 @@ import shapely
 from crimeplan.forecast.base import fit_on_past, to_offset
 from crimeplan.forecast.features import History, long_run_prior
 from crimeplan.forecast.grid import Grid, default_crs, project
-from crimeplan.forecast.headroom import headroom
+from crimeplan.forecast.headroom import headroom, long_run_mean
 from crimeplan.forecast.metrics import DEFAULT_COVERAGE, Evaluation, compare, evaluate
 from crimeplan.forecast.models import BASELINES, MODELS, make_model
 from crimeplan.forecast.models.learned import LearnedGrid
@@ -93,9 +93,7 @@ def essex(periods: int) -> Study:
 def essex_all(periods: int) -> Study:
     """Every Essex crime type together, as ``essex`` but not only burglary (informational: the
     issue's target is on burglary; all crime is its example of a baseline near the ceiling)."""
-    study = essex(periods)
-    return Study("essex-all", study.events, None, study.grid, study.test_start, study.horizon,
-                 study.periods)
+    return replace(essex(periods), name="essex-all", target=None)
 
 
 def backtest(study: Study, model_name: str) -> tuple[np.ndarray, np.ndarray, float]:
@@ -156,12 +154,12 @@ def report(study: Study, results: dict[str, Evaluation], seconds: dict[str, floa
     return met
 
 
-def ceiling(study: Study, counts: np.ndarray, forecasts: dict[str, np.ndarray]) -> None:
+def ceiling(study: Study, counts: np.ndarray, results: dict[str, Evaluation],
+            forecasts: dict[str, np.ndarray]) -> None:
     """How far can any forecast get? Print the oracles of ``crimeplan.forecast.headroom``
     (they see the other test periods, future included), weights chosen at the target levels."""
-    long_run = make_model("all-past-mean").fit(study.targets, study.test_start).predict(
-        study.grid, to_offset(study.horizon))
-    room = headroom(counts, forecasts, long_run, DEFAULT_COVERAGE, select=TARGET_LEVELS)
+    long_run = long_run_mean(study.targets, study.grid, study.test_start, study.horizon)
+    room = headroom(counts, results, forecasts, long_run, select=TARGET_LEVELS)
     if room is None:
         return
     print("ceiling check (oracles that see the other test periods, future included):")
@@ -247,7 +245,7 @@ def main() -> int:
         short_history_check(chicago(args.periods))
         return 0
     names = list(MODELS) if args.models == "all" else args.models.split(",")
-    met, any_judged = True, False
+    verdicts = []  # target met, per data set the target is set on
     for load in (chicago, essex, essex_all):
         if args.only and load.__name__ != args.only.replace("-", "_"):
             continue
@@ -259,16 +257,17 @@ def main() -> int:
             forecasts[name] = scores
             print(f"  {study.name} {name}: {secs:.1f} s", file=sys.stderr, flush=True)
         judged = load is not essex_all  # all Essex crime is not part of the target
-        any_judged |= judged
-        met &= report(study, results, seconds, judged) or not judged
-        ceiling(study, counts, forecasts)
+        met = report(study, results, seconds, judged)
+        if judged:
+            verdicts.append(met)
+        ceiling(study, counts, results, forecasts)
         print(f"whole backtest of {len(names)} models: {sum(seconds.values()):.0f} s "
               f"(target < 900 s for 52 weeks)")
         if study.name == "chicago" and not args.no_timings:
             time_sepp_fit(study)
             time_scoring(study.grid)
-    if any_judged:
-        print(f"\nACCURACY TARGET {'MET' if met else 'NOT MET'}")
+    if verdicts:
+        print(f"\nACCURACY TARGET {'MET' if all(verdicts) else 'NOT MET'}")
     return 0
 
 

@@ -33,7 +33,9 @@ def test_a_stable_hotspot_gives_the_oracle_a_pai_of_four():
     # (the other period) flags it: hit rate 1, PAI 1 / (1/4) = 4. Naive forecasts all zeros
     # before any crime: 4 tied cells share 1 place, capturing 2 * 1/4 per period: PAI 1.
     observed = np.array([[2.0, 0, 0, 0], [2.0, 0, 0, 0]])
-    room = headroom(observed, {"naive": np.zeros((2, 4))}, np.zeros(4), coverage=(0.25,))
+    naive = np.zeros((2, 4))
+    room = headroom(observed, {"naive": evaluate(naive, observed, (0.25,))}, {"naive": naive},
+                    np.zeros(4))
     assert room is not None
     assert room.baseline == ("naive",) and room.baseline_pai == pytest.approx((1.0,))
     first = room.oracles[0]
@@ -51,7 +53,8 @@ def test_weights_are_the_best_on_the_test_periods_and_the_model_is_mixed_in():
     forecasts = {"historical-mean": np.broadcast_to(long_run, observed.shape),
                  "learned": model}
     cov = (0.01, 0.05, 0.1)
-    room = headroom(observed, forecasts, long_run, cov, select=(0.01, 0.05))
+    evaluations = {m: evaluate(f, observed, cov) for m, f in forecasts.items()}
+    room = headroom(observed, evaluations, forecasts, long_run, select=(0.01, 0.05))
     names = [o.name for o in room.oracles]
     assert names[0] == "other test periods only"
     assert names[-1].endswith(" x learned")
@@ -73,8 +76,13 @@ def test_weights_are_the_best_on_the_test_periods_and_the_model_is_mixed_in():
 
 def test_no_headroom_without_two_periods_or_a_baseline():
     observed = np.ones((1, 4))
-    assert headroom(observed, {"naive": np.zeros((1, 4))}, np.zeros(4)) is None
-    assert headroom(np.ones((3, 4)), {"learned": np.zeros((3, 4))}, np.zeros(4)) is None
+    naive = {"naive": np.zeros((1, 4))}
+    scored = {"naive": evaluate(naive["naive"], observed)}
+    assert headroom(observed, scored, naive, np.zeros(4)) is None
+    three = np.ones((3, 4))
+    learned = {"learned": np.zeros((3, 4))}
+    assert headroom(three, {"learned": evaluate(learned["learned"], three)}, learned,
+                    np.zeros(4)) is None
 
 
 def test_long_run_mean_uses_only_the_past():

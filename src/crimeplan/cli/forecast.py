@@ -162,9 +162,9 @@ def backtest(
                 fail(str(exc))
         pooled = result.pooled_table(n_boot=boot)
         comparisons = best_vs_baseline(result, n_boot=boot)
-        room = headroom(result.observed, result.forecasts,
+        room = headroom(result.observed, result.evaluations, result.forecasts,
                         long_run_mean(study.events, study.grid, periods[0].start,
-                                      HORIZONS[freq]), levels)
+                                      HORIZONS[freq]))
         info = BacktestInfo.from_study(study, freq)
         write_backtest(out, result, info, pooled, comparisons,
                        None if forecast_top is None else forecast_top / 100, room)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from crimeplan.forecast.grid import Grid
-from crimeplan.forecast.metrics import DEFAULT_COVERAGE, evaluate
+from crimeplan.forecast.metrics import Evaluation, evaluate
 from crimeplan.forecast.models import BASELINES
 from crimeplan.forecast.models.all_past import AllPastMean
 
@@ -90,30 +90,31 @@ def nearby_periods(counts: np.ndarray, half: int) -> np.ndarray:
     return (cum[hi] - cum[lo] - counts) / (hi - lo - 1)[:, None]
 
 
-def headroom(observed: np.ndarray, forecasts: Mapping[str, np.ndarray], long_run: np.ndarray,
-             coverage: Sequence[float] = DEFAULT_COVERAGE,
+def headroom(observed: np.ndarray, evaluations: Mapping[str, Evaluation],
+             forecasts: Mapping[str, np.ndarray], long_run: np.ndarray,
              select: Sequence[float] | None = None) -> Headroom | None:
     """Score the oracles on ``observed`` (periods × cells) against the best baseline.
 
-    ``forecasts`` are the backtest's per-model forecasts (periods × cells), baselines among
-    them; ``long_run`` is each cell's mean count per period before the test window. Mixing
-    weights and the model to mix are chosen by the sum of pooled PAI at the ``select`` levels
-    (every level by default). None when there are fewer than two test periods or no baseline.
+    ``evaluations`` and ``forecasts`` are the backtest's per-model scores and forecasts
+    (periods × cells), baselines among them; the coverage levels are the evaluations'.
+    ``long_run`` is each cell's mean count per period before the test window. Mixing weights
+    and the model to mix are chosen by the sum of pooled PAI at the ``select`` levels (every
+    level by default). None when there are fewer than two test periods or no baseline.
     """
     observed = np.asarray(observed, float)
-    cov = tuple(float(c) for c in coverage)
-    base = [m for m in forecasts if m in BASELINES]
+    base = [m for m in evaluations if m in BASELINES]
     if observed.shape[0] < 2 or not base:
         return None
+    cov = tuple(float(c) for c in next(iter(evaluations.values())).coverage)
     chosen = [cov.index(float(c)) for c in (select or cov)]
 
     def pooled(scores: np.ndarray) -> np.ndarray:
-        return evaluate(np.broadcast_to(scores, observed.shape), observed, cov).pooled("pai")
+        return evaluate(scores, observed, cov).pooled("pai")
 
     def merit(pai: np.ndarray) -> float:
         return float(np.nansum(pai[chosen]))
 
-    model_pai = {m: pooled(f) for m, f in forecasts.items()}
+    model_pai = {m: ev.pooled("pai") for m, ev in evaluations.items()}
     best_base = [max(base, key=lambda m, c=c: np.nan_to_num(model_pai[m][c], nan=-np.inf))
                  for c in range(len(cov))]
     base_pai = np.array([model_pai[m][c] for c, m in enumerate(best_base)])
@@ -127,7 +128,7 @@ def headroom(observed: np.ndarray, forecasts: Mapping[str, np.ndarray], long_run
             near = nearby_periods(observed, half)
             families.append({f"periods within ±{half} + {w:g} x long-run": near + w * long_run
                              for w in (0.0, *MIX_WEIGHTS)})
-    honest = [m for m in forecasts if m not in BASELINES]
+    honest = [m for m in evaluations if m not in BASELINES]
     if honest:
         top = max(honest, key=lambda m: merit(model_pai[m]))
         families.append({f"other periods + {w:g} x {top}": others + w * forecasts[top]
