@@ -103,8 +103,9 @@ def verify(
                            ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Check the hash chain and the head kept from the last verify; name the first bad entry
-    and exit 1 if the log was tampered with. Repairs an append interrupted by a crash first."""
+    """Check the hash chain, the head and the head kept by the last verify; name the first bad
+    entry and exit 1 if the log was tampered with. An append interrupted by a crash is repaired
+    first; a log that passes has its head printed and kept outside the workspace."""
     workspace = home_dir(home)
     kept_in = anchor_file or default_anchor_file(workspace)
     try:
