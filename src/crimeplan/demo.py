@@ -109,10 +109,14 @@ def steps(home: Path, out: Path) -> list[Step]:
 
 
 def latest_run(home: Path, kind: str) -> str:
-    """Id of the newest run of a kind in the workspace's audit log."""
-    from crimeplan.governance.audit import AuditLog
+    """Id of the newest run of a kind in the workspace's audit log (which must verify)."""
+    from crimeplan.governance.audit import AuditLog, AuditLogError
 
-    runs = [r for r in AuditLog(home).records() if r.get("kind") == kind]
+    try:
+        AuditLog(home).check()
+        runs = [r for r in AuditLog(home).records() if r.get("kind") == kind]
+    except AuditLogError as exc:
+        raise SystemExit(f"demo: {exc}") from exc
     if not runs:
         raise SystemExit(f"demo: no {kind} run in the audit log")
     return str(runs[-1]["run_id"])

@@ -1,7 +1,8 @@
 """Documented settings: where a workspace lives and the defaults every command shares.
 
 A workspace ("home") holds one deployment's warehouse, audit log, model runs and reports.
-Nothing is written outside it.
+Nothing is written outside it, except the outputs a command is told to write elsewhere and the
+copy of the audit log's head that ``audit verify`` keeps (``crimeplan.governance.anchors``).
 """
 
 from __future__ import annotations

@@ -12,6 +12,15 @@ from crimeplan.store.warehouse import Warehouse
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Anchors kept by ``audit verify`` go to a temporary state folder, never the real home."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.delenv("CRIMEPLAN_ANCHOR_FILE", raising=False)
+    return state
+
+
 def load_chicago(home: Path, months: int = 6) -> int:
     """Put the first ``months`` of the bundled Chicago assaults into table ``points``."""
     frame = pd.read_csv(SAMPLE / "chicago" / "chicago_aggravated_assaults_2018_2019.csv.gz",

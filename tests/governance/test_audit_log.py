@@ -64,12 +64,13 @@ def test_records_hold_who_why_what_and_hashes(home, tmp_path):
 
 
 def test_edit_is_caught(home):
+    edited_run = AuditLog(home).records()[1]["run_id"]
     lines = _lines(home)
     lines[1] = lines[1].replace('"review 1"', '"review X"')
     _write(home, lines)
     result = AuditLog(home).verify()
     assert not result.ok and result.first_bad_line == 2 and "edited" in result.problem
-    assert result.first_bad_run == AuditLog(home).records()[1]["run_id"]
+    assert result.first_bad_run == edited_run
     cli = _verify_cli(home)
     assert cli.exit_code == 1
     assert "line 2" in cli.output
@@ -163,6 +164,16 @@ def test_log_since_json_and_show(home):
     assert runner.invoke(app, ["audit", "show", "nope", "--home", str(home)]).exit_code == 2
     bad = runner.invoke(app, ["audit", "log", "--since", "last week", "--home", str(home)])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_a_log_that_cannot_be_written_can_still_be_verified(home):
+    """A read-only copy: no lock can be taken and nothing repaired, but the check runs."""
+    (home / "audit" / ".lock").unlink()
+    (home / "audit" / ".lock").mkdir()  # cannot be opened for writing, even by root
+    result = AuditLog(home).verify()
+    assert result.ok and result.entries == 4
+    _write(home, _lines(home)[:3])
+    assert not AuditLog(home).verify().ok
 
 
 def test_damaged_head_is_reported_and_blocks_appending(home):

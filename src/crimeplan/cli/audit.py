@@ -6,8 +6,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from crimeplan.cli.common import (
     HomeOption,
@@ -19,7 +22,15 @@ from crimeplan.cli.common import (
     home_dir,
     print_json,
 )
-from crimeplan.governance.audit import AuditLog
+from crimeplan.governance.anchors import (
+    ANCHOR_ENV,
+    Anchor,
+    AnchorError,
+    default_anchor_file,
+    read_anchor,
+    write_anchor,
+)
+from crimeplan.governance.audit import AuditLog, AuditLogError
 from crimeplan.governance.people import read_people, write_people_audit
 from crimeplan.governance.places import WEIGHTINGS, interval_json
 from crimeplan.governance.places_io import run_place_audit, write_place_audit
@@ -31,6 +42,19 @@ app = typer.Typer(help="The audit log of runs, its integrity check, and fairness
                   no_args_is_help=True)
 
 
+class AuditLogErrors(TyperGroup):
+    """The top-level command group: an audit log that cannot be read or written safely ends
+    any command with its message (file, line, run) and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditLogError as exc:
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                              soft_wrap=True)
+            raise typer.Exit(1) from exc
+
+
 @app.command("log")
 def log(
     since: Annotated[str | None, typer.Option("--since", help="Only runs started on or after "
@@ -38,7 +62,8 @@ def log(
     as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
-    """List recorded runs: id, time, kind, user, purpose, status."""
+    """List recorded runs: id, time, kind, user, purpose, status (refused at an entry that
+    fails the chain check)."""
     start = None
     if since is not None:
         try:
@@ -63,8 +88,8 @@ def show(
     run: Annotated[str, typer.Argument(help="Run id or a unique prefix of it.")],
     home: HomeOption = None,
 ) -> None:
-    """Print one run's full record as JSON."""
-    print_json(_find(home_dir(home), run))
+    """Print one run's full record as JSON (refused if the log fails verification up to it)."""
+    print_json(_find(home_dir(home), run)["record"])
 
 
 @app.command("verify")
@@ -72,18 +97,42 @@ def verify(
     anchor: Annotated[str | None, typer.Option("--anchor", help="A head hash published "
                                                "earlier: the log must still contain it.")
                       ] = None,
+    anchor_file: Annotated[Path | None, typer.Option(
+        "--anchor-file", envvar=ANCHOR_ENV, help="Where the head last verified is kept, "
+        "outside the workspace.", show_default="$XDG_STATE_HOME/crimeplan/anchors/<id>.json")
+                           ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Check the hash chain; name the first bad entry and exit 1 if the log was tampered with."""
-    log_ = AuditLog(home_dir(home))
-    result = log_.verify(anchor=anchor)
+    """Check the hash chain, the head and the head kept by the last verify; name the first bad
+    entry and exit 1 if the log was tampered with. An append interrupted by a crash is repaired
+    first; a log that passes has its head printed and kept outside the workspace."""
+    workspace = home_dir(home)
+    kept_in = anchor_file or default_anchor_file(workspace)
+    try:
+        seen = read_anchor(kept_in, workspace)
+    except AnchorError as exc:
+        fail(str(exc))
+    result = AuditLog(workspace).verify(anchor=anchor, seen=seen)
+    for repair in result.repairs:
+        console.print(f"[yellow]repaired:[/] {repair}", highlight=False)
     if not result.ok:
-        where = f"entry on line {result.first_bad_line}" if result.first_bad_line else "log"
-        run = f" (run {result.first_bad_run})" if result.first_bad_run else ""
-        err_console.print(f"[bold red]audit log FAILED:[/] {where}{run}: {result.problem}; "
-                          f"{result.entries} entries before it are intact", highlight=False)
+        err_console.print(f"[bold red]audit log FAILED:[/] {escape(result.describe())}",
+                          highlight=False)
+        if seen is not None:
+            err_console.print(f"last verified head (kept in {kept_in}): {seen.count} entries, "
+                              f"{seen.hash}, on {seen.seen_at}", highlight=False)
         raise typer.Exit(1)
-    console.print(f"audit log intact: {result.entries} entries; head {log_.head()}")
+    console.print(f"audit log {result.describe()}", highlight=False)
+    console.print("matches the head last verified " + (
+        f"on {seen.seen_at} ({seen.count} entries)" if seen else "(none kept before)"),
+        highlight=False)
+    try:
+        write_anchor(kept_in, Anchor.now(result.entries, result.head, workspace))
+    except OSError as exc:
+        fail(f"the log verified, but its head could not be kept in {kept_in} "
+             f"({exc.strerror}): name a writable file with --anchor-file")
+    console.print(f"head kept in {kept_in}; keep a copy off this machine too (e.g. in your "
+                  f"records system) and check it with --anchor {result.head}", highlight=False)
 
 
 @app.command("places")
@@ -106,7 +155,8 @@ def places(
 ) -> None:
     """Audit where a forecast run's flagged cells and attention go, by IMD decile or attribute."""
     workspace = home_dir(home)
-    record = _find(workspace, run)
+    entry = _find(workspace, run)
+    record = entry["record"]
     if weighting not in WEIGHTINGS:
         fail(f"--weighting {weighting!r}: use one of {', '.join(WEIGHTINGS)}")
     if imd is not None and not imd.is_file():
@@ -121,7 +171,7 @@ def places(
     finally:
         con.close()
     with RunRecorder(workspace, "audit.places", purpose=purpose, parameters=parameters) as rec:
-        rec.add_input_data(f"run:{record['run_id']}", _record_hash(workspace, record["run_id"]))
+        rec.add_input_data(f"run:{record['run_id']}", entry["hash"])
         if imd is not None:
             rec.add_input(imd)
         files = write_place_audit(audit, out or workspace / RUNS_DIR / rec.run_id)
@@ -162,14 +212,15 @@ def people(
 ) -> None:
     """Read a risk evaluation's group metrics in plain language: who bears which errors."""
     workspace = home_dir(home)
-    record = _find(workspace, run)
+    entry = _find(workspace, run)
+    record = entry["record"]
     try:
         audit = read_people(record)
     except ValueError as exc:
         fail(str(exc))
     with RunRecorder(workspace, "audit.people", purpose=purpose,
                      parameters={"run": record["run_id"]}) as rec:
-        rec.add_input_data(f"run:{record['run_id']}", _record_hash(workspace, record["run_id"]))
+        rec.add_input_data(f"run:{record['run_id']}", entry["hash"])
         files = write_people_audit(audit, out or workspace / RUNS_DIR / rec.run_id)
         for path in (files.json, files.csv, files.html):
             rec.add_output(path)
@@ -185,19 +236,12 @@ def people(
     console.print(f"wrote {files.html}")
 
 
-def _record_hash(home: Path, run_id: str) -> str:
-    """The audit-log hash of a run's entry: ties an audit to exactly that record."""
-    for entry in AuditLog(home).entries():
-        if entry["record"].get("run_id") == run_id:
-            return str(entry["hash"])
-    return ""
-
-
 def _find(home: Path, run: str) -> dict[str, Any]:
-    record = AuditLog(home).find(run)
-    if record is None:
+    """The log entry of one run (its record and hash), verified up to and including it."""
+    entry = AuditLog(home).find_entry(run)
+    if entry is None:
         fail(f"no single run matches {run!r} in {home} (see crimeplan audit log)")
-    return record
+    return entry
 
 
 def _summary(record: dict[str, Any]) -> dict[str, Any]:

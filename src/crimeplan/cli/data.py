@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +12,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crimeplan.cli.common import HomeOption, JsonOption, console, err_console, fail, home_dir
+from crimeplan.cli.common import (
+    HomeOption,
+    JsonOption,
+    PurposeOption,
+    console,
+    err_console,
+    fail,
+    home_dir,
+)
 from crimeplan.cli.common import print_json as emit_json
+from crimeplan.governance.runs import RunRecorder
+from crimeplan.hashing import sha256_file
 from crimeplan.sources.police_uk import SourceError
 from crimeplan.store import Warehouse
 from crimeplan.store.coverage import coverage as coverage_of
@@ -74,26 +86,54 @@ def _show(report: IngestReport, as_json: bool) -> None:
             console.print(f"  {f.path}: {f.message}")
 
 
+def _record_ingest(run: RunRecorder, report: IngestReport) -> None:
+    """An ingest's run record: every file with its SHA-256 (as the ingest hashed it; a file it
+    refused before hashing is hashed here if it is on disk), status, counts, partitions
+    written and quarantine reasons, and the totals."""
+    for f in report.files:
+        sha256 = f.sha256 or (sha256_file(f.path) if Path(f.path).is_file() else None)
+        run.add_hashed_input(f.path, sha256, **{k: v for k, v in asdict(f).items()
+                                                 if k not in ("path", "sha256")})
+    run.set_result("totals", report.totals())
+    run.set_result("files_in_error", len(report.errors))
+
+
+def _recorded(run: RunRecorder) -> Callable[[IngestReport], None]:
+    """The ``before_commit`` of a warehouse command: append its record before the COMMIT."""
+
+    def append(report: IngestReport) -> None:
+        _record_ingest(run, report)
+        run.append_now()
+
+    return append
+
+
 def ingest(
     paths: Annotated[list[Path], typer.Argument(
         help="Archive zips, unpacked archive folders, month folders or CSV files.")],
     force: Annotated[str | None, typer.Option(
         help="Force slug for files whose name does not say it (e.g. essex).")] = None,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
     home: HomeOption = None,
 ) -> None:
     """Ingest data.police.uk street, outcomes and stop-and-search files.
 
     Every row is loaded or quarantined with its reason; a newer release of a force-month
-    replaces the older one; the same file twice changes nothing. Exits 1 if any file could
-    not be read at all (the others are still loaded).
+    replaces the older one; the same file twice changes nothing. The run is recorded in the
+    audit log (every file with its SHA-256, status, counts and partitions) before the warehouse
+    commits; if it cannot be, nothing is loaded. Exits 1 if any file could not be read at all
+    (the others are still loaded).
     """
     root = home_dir(home)
     many = len(paths) > PROGRESS_MIN_FILES or any(p.is_dir() or p.suffix == ".zip"
                                                   for p in paths)
+    parameters = {"paths": [str(p) for p in paths], "force": force}
     try:
-        with _Bar(enabled=many and not as_json) as bar:
-            report = ingest_paths(root, paths, force=force, progress=bar)
+        with RunRecorder(root, "ingest", purpose=purpose, parameters=parameters) as run, \
+                _Bar(enabled=many and not as_json) as bar:
+            report = ingest_paths(root, paths, force=force, progress=bar,
+                                  before_commit=_recorded(run))
     except SourceError as exc:
         fail(str(exc))
     _show(report, as_json)
@@ -113,13 +153,20 @@ def ingest_points_command(
     time_format: Annotated[str | None, typer.Option(
         "--time-format", help="strptime format of the time column, if not ISO 8601.")] = None,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Ingest timestamped point events from any CSV (a force's export, other open data)."""
+    """Ingest timestamped point events from any CSV (a force's export, other open data),
+    recorded in the audit log before the warehouse commits."""
     spec = PointsSpec(name=name, time=time, x=x, y=y, crs=crs, category=category,
                       time_format=time_format)
+    root = home_dir(home)
     try:
-        report = ingest_points(home_dir(home), file, spec)
+        with RunRecorder(root, "ingest-points", purpose=purpose,
+                         parameters={"file": str(file), **asdict(spec)}) as run:
+            report = ingest_points(root, file, spec, before_commit=_recorded(run))
+            if not run.appended:  # stopped before the warehouse was touched
+                _record_ingest(run, report)
     except ValueError as exc:
         fail(str(exc))
     _show(report, as_json)

@@ -25,6 +25,7 @@ app = typer.Typer(
     help="Crime analysis, honest hotspot forecasting and governed risk tools for policing.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=audit.AuditLogErrors,
 )
 
 app.command("ingest")(data.ingest)

@@ -8,10 +8,24 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crimeplan.cli.common import HomeOption, JsonOption, console, fail, home_dir, print_json
+from crimeplan.cli.common import (
+    HomeOption,
+    JsonOption,
+    PurposeOption,
+    console,
+    fail,
+    home_dir,
+    print_json,
+)
+from crimeplan.governance.runs import RunRecorder
 from crimeplan.sources.reference import ReferenceDataError
 from crimeplan.store import Warehouse
-from crimeplan.store.reference import ReferenceSummary, load_reference, reference_summary
+from crimeplan.store.reference import (
+    LoadedSource,
+    ReferenceSummary,
+    load_reference,
+    reference_summary,
+)
 
 app = typer.Typer(help="Reference data: LSOA (2011) and police force area boundaries, IMD 2019 "
                        "deprivation and mid-2015 populations.", no_args_is_help=True)
@@ -37,12 +51,24 @@ def load(
                                                 "files and IMD 2019 File_1, File_2, File_6.")],
     home: HomeOption = None,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
 ) -> None:
-    """Load reference files, replacing any loaded before (all in one transaction)."""
-    con = Warehouse(home_dir(home)).connect()
+    """Load reference files, replacing any loaded before (all in one transaction), recorded in
+    the audit log with each file's SHA-256 before the warehouse commits."""
+    workspace = home_dir(home)
+    con = Warehouse(workspace).connect()
     try:
-        with console.status("Loading reference data…", spinner="dots"):
-            loaded = load_reference(con, folder)
+        with RunRecorder(workspace, "reference.load", purpose=purpose,
+                         parameters={"folder": str(folder)}) as run, \
+                console.status("Loading reference data…", spinner="dots"):
+
+            def record(sources: list[LoadedSource]) -> None:
+                for source in sources:
+                    run.add_hashed_input(source.source_path, source.sha256, role=source.name,
+                                         rows=source.rows)
+                run.append_now()
+
+            loaded = load_reference(con, folder, before_commit=record)
     except ReferenceDataError as exc:
         fail(str(exc))
     finally:

@@ -114,11 +114,16 @@ def _text(value: Any) -> Any:
 
 
 def build_record(home: Path, run_id: str, owner: dict[str, Any]) -> dict[str, Any]:
-    """The transparency record of one run: validated against the schema before it is returned."""
+    """The transparency record of one run: validated against the schema before it is returned.
+
+    It draws on the run and on every later audit of it, so the whole audit log must verify
+    first (AuditLogDamaged, naming the entry, otherwise)."""
     log = AuditLog(home)
-    run = log.find(run_id)
-    if run is None:
+    log.check()
+    entry = log.find_entry(run_id)
+    if entry is None:
         raise ValueError(f"no single run matches {run_id!r} in {home}")
+    run = entry["record"]
     schema = record_schema()
     props = schema["properties"]
     missing: list[str] = []
@@ -159,7 +164,7 @@ def build_record(home: Path, run_id: str, owner: dict[str, Any]) -> dict[str, An
                 "purpose": run.get("purpose", ""), "user": run.get("user", ""),
                 "started_at": run.get("started_at"), "status": run.get("status"),
                 "code_version": run.get("code_version", ""),
-                "parameters": run.get("parameters", {}), "log_hash": _log_hash(log, run)},
+                "parameters": run.get("parameters", {}), "log_hash": entry["hash"]},
         "tier1": tier1,
         "tier2": tier2,
         "model_card": model_card(run),
@@ -222,13 +227,6 @@ def fairness_audits(log: AuditLog, run_id: str) -> list[dict[str, Any]]:
     return [{"run_id": r["run_id"], "kind": r["kind"], "started_at": r.get("started_at"),
              "results": r.get("results", {}), "outputs": [str(p) for p in output_files(r)]}
             for r in latest.values()]
-
-
-def _log_hash(log: AuditLog, run: dict[str, Any]) -> str:
-    for entry in log.entries():
-        if entry["record"].get("run_id") == run["run_id"]:
-            return str(entry["hash"])
-    raise ValueError(f"run {run['run_id']} is not in the audit log")
 
 
 def _mean(series: pd.Series) -> float | None:

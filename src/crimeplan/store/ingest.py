@@ -212,15 +212,18 @@ def _release_key(release: str | None) -> str:
 
 
 def ingest_paths(home: Path, paths: Sequence[Path], *, force: str | None = None,
-                 progress: Progress | None = None) -> IngestReport:
-    """Ingest police.uk archives, folders or CSV files into the workspace's warehouse."""
+                 progress: Progress | None = None,
+                 before_commit: Callable[[IngestReport], None] | None = None) -> IngestReport:
+    """Ingest police.uk archives, folders or CSV files into the workspace's warehouse.
+    ``before_commit`` gets the filled-in report just before the COMMIT (e.g. to append the run
+    record); if it raises, the transaction is rolled back."""
     home = Path(home)
     unpack = home / "tmp" / f"ingest-{uuid.uuid4().hex[:8]}"
     try:
         sources = discover(paths, unpack)
         con = Warehouse(home).connect()
         try:
-            return _ingest(con, sources, force, progress)
+            return _ingest(con, sources, force, progress, before_commit)
         finally:
             con.close()
     finally:
@@ -228,7 +231,8 @@ def ingest_paths(home: Path, paths: Sequence[Path], *, force: str | None = None,
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], force: str | None,
-            progress: Progress | None) -> IngestReport:
+            progress: Progress | None,
+            before_commit: Callable[[IngestReport], None] | None = None) -> IngestReport:
     total = len(sources)
     reports: list[FileReport] = []
     prepared: list[PreparedFile] = []
@@ -243,8 +247,10 @@ def _ingest(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], force: st
                 reports.append(item.report)
             if progress:
                 progress(n + 1, total * 2)
-    run_ingest(con, prepared, _CANDIDATES, progress=progress, total=total)
-    return IngestReport(reports)
+    report = IngestReport(reports)
+    run_ingest(con, prepared, _CANDIDATES, progress=progress, total=total,
+               before_commit=partial(before_commit, report) if before_commit else None)
+    return report
 
 
 #: Builds a candidate query from (staging table, line table, columns present).
@@ -255,8 +261,10 @@ PostStage = Callable[[duckdb.DuckDBPyConnection, str], None]
 
 def run_ingest(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile],
                builders: dict[str, CandidateBuilder], *, post: PostStage | None = None,
-               progress: Progress | None = None, total: int = 0) -> None:
-    """Stage, validate and write prepared files in one transaction (reports filled in)."""
+               progress: Progress | None = None, total: int = 0,
+               before_commit: Callable[[], None] | None = None) -> None:
+    """Stage, validate and write prepared files in one transaction (reports filled in);
+    ``before_commit`` runs just before the COMMIT, which it stops by raising."""
     todo = _skip_known(con, prepared)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -280,6 +288,8 @@ def run_ingest(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile],
             done += len(files)
             if progress:
                 progress(done, total * 2)
+        if before_commit is not None:
+            before_commit()
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -116,9 +118,11 @@ def _reproject(spec: PointsSpec):  # type: ignore[no-untyped-def]
     return post
 
 
-def ingest_points(home: Path, path: Path, spec: PointsSpec,
-                  progress: Progress | None = None) -> IngestReport:
-    """Load one CSV (or gzip-compressed CSV) of point events as data set ``spec.name``."""
+def ingest_points(home: Path, path: Path, spec: PointsSpec, progress: Progress | None = None,
+                  before_commit: Callable[[IngestReport], None] | None = None) -> IngestReport:
+    """Load one CSV (or gzip-compressed CSV) of point events as data set ``spec.name``.
+    ``before_commit`` gets the filled-in report just before the COMMIT, which it stops by
+    raising."""
     _check_spec(spec)
     path = Path(path)
     report = FileReport(path=str(path), status="error", dataset="points", force=spec.name)
@@ -148,7 +152,9 @@ def ingest_points(home: Path, path: Path, spec: PointsSpec,
     con = Warehouse(home).connect()
     try:
         run_ingest(con, [prepared], {"points": _builder(spec, mapping)},
-                   post=_reproject(spec), progress=progress, total=1)
+                   post=_reproject(spec), progress=progress, total=1,
+                   before_commit=partial(before_commit, IngestReport([report]))
+                   if before_commit else None)
     finally:
         con.close()
         shutil.rmtree(unpack, ignore_errors=True)

@@ -9,7 +9,9 @@ previous reference data (and the enrichment made with it) exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +188,8 @@ def _arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def _replace_tables(con, tables: dict[str, pa.Table]) -> int:  # type: ignore[no-untyped-def]
+def _replace_tables(con, tables: dict[str, pa.Table],  # type: ignore[no-untyped-def]
+                    before_commit: Callable[[], None] | None = None) -> int:
     """Drop, recreate and fill every reference table and re-enrich every known location, in one
     transaction; return the number of locations re-enriched."""
     con.execute("BEGIN TRANSACTION")
@@ -201,6 +204,8 @@ def _replace_tables(con, tables: dict[str, pa.Table]) -> int:  # type: ignore[no
                 con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM _ref_rows")
                 con.unregister("_ref_rows")
         refreshed = refresh_enrichment(con)
+        if before_commit is not None:
+            before_commit()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -208,9 +213,13 @@ def _replace_tables(con, tables: dict[str, pa.Table]) -> int:  # type: ignore[no
     return refreshed
 
 
-def load_reference(con, folder: Path | str) -> ReferenceLoad:  # type: ignore[no-untyped-def]
+def load_reference(con, folder: Path | str,  # type: ignore[no-untyped-def]
+                   before_commit: Callable[[list[LoadedSource]], None] | None = None,
+                   ) -> ReferenceLoad:
     """Read every reference file found under ``folder`` and replace the warehouse's reference
-    data with it (sources not found are left empty, not kept from an earlier load)."""
+    data with it (sources not found are left empty, not kept from an earlier load).
+    ``before_commit`` gets the sources being loaded just before the COMMIT (e.g. to append the
+    run record); if it raises, the previous reference data stays."""
     files = find_reference_files(Path(folder))
     found = files.found()
     frames = {name: READERS[name](path) for name, path in found.items()}
@@ -245,7 +254,8 @@ def load_reference(con, folder: Path | str) -> ReferenceLoad:  # type: ignore[no
                              "wkb": pa.array(pfa["wkb"], pa.binary())}),
         "ref_area_pieces": _pieces_table({"lsoa": lsoas, "pfa": forces}),
         "ref_versions": _arrow(versions),
-    })
+    }, partial(before_commit, [LoadedSource(**row) for row in versions.to_dict("records")])
+        if before_commit else None)
     return ReferenceLoad(_summarise(con, loaded_sources(con)), refreshed)
 
 
