@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
-import logging
+import os
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
-from distributed import LocalCluster
 
-from crimeplan.forecast.backtest import SYNCHRONOUS, backtest_periods, run_backtest
+from crimeplan.forecast.backtest import (
+    SYNCHRONOUS,
+    backtest_periods,
+    local_cluster,
+    run_backtest,
+)
 from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.models import make_model
@@ -103,8 +110,7 @@ def test_context_goes_only_to_models_that_learn_from_it():
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=None, silence_logs=logging.ERROR) as c:
+    with local_cluster() as c:
         yield c
 
 
@@ -172,6 +178,42 @@ def test_local_cluster_gives_the_synchronous_result():
                              scheduler=SYNCHRONOUS)
     pd.testing.assert_frame_equal(result.scores_table(), reference.scores_table())
     assert result.models == ["naive", "past-only"]
+
+
+def listening() -> set[tuple[str, int]]:
+    """(address, port) of every socket this process listens on."""
+    return {(c.laddr.ip, c.laddr.port)
+            for c in psutil.Process(os.getpid()).net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN}
+
+
+def http_status(ip: str, port: int, path: str) -> int:
+    try:
+        with urllib.request.urlopen(f"http://{ip}:{port}{path}", timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_default_cluster_listens_on_loopback_only_and_serves_no_dashboard():
+    before = listening()
+    seen: dict[tuple[str, int], dict[str, int]] = {}
+
+    def probe(done: int, total: int) -> None:  # runs while the cluster is up
+        for ip, port in listening() - before:
+            seen[ip, port] = {path: http_status(ip, port, path)
+                              for path in ("/health", "/status", "/info/main/workers.html")}
+
+    result = run_backtest(hand_events(), grid_2x2(), {"naive": make_model("naive")},
+                          backtest_periods("2020-01-13", 2, "W"), coverage=(0.25,),
+                          progress=probe)
+    assert result.models == ["naive"]
+    assert seen, "the probe saw no socket of the cluster"  # Dask always serves /health
+    assert {ip for ip, _ in seen} == {"127.0.0.1"}, seen
+    assert all(port != 8787 for _, port in seen)
+    for pages in seen.values():
+        assert pages == {"/health": 200, "/status": 404, "/info/main/workers.html": 404}
+    assert listening() - before == set()  # closed with the run
 
 
 def test_existing_cluster_by_address(cluster):

@@ -6,6 +6,10 @@ on the events strictly before the period starts (it never hands a model a later 
 predicts the period's expected count per cell. Periods × models run in parallel on Dask
 distributed: a LocalCluster by default, an existing cluster by scheduler address, or in this
 process one after another (``scheduler="synchronous"``, for tests and debugging).
+
+The default LocalCluster lives in this process and talks to its worker in memory; the only
+sockets Dask opens are the scheduler's and the worker's HTTP servers, which it always starts:
+they are bound to 127.0.0.1 and serve the health check only (no dashboard, no info pages).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 
+import dask
 import numpy as np
 import pandas as pd
 from distributed import Client, LocalCluster, as_completed
@@ -29,6 +34,8 @@ from crimeplan.forecast.metrics import DEFAULT_COVERAGE, METRICS, Evaluation, ev
 UNITS = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(days=7), "M": pd.DateOffset(months=1)}
 HORIZONS = {"D": "1D", "W": "1W", "M": "1M"}
 SYNCHRONOUS = "synchronous"
+#: Where the local cluster's HTTP servers listen: loopback, a free port.
+LOOPBACK = "127.0.0.1:0"
 
 Progress = Callable[[int, int], None]
 
@@ -190,17 +197,29 @@ def run_backtest(events: pd.DataFrame, grid: Grid, models: Mapping[str, Forecast
     return BacktestResult(grid, list(periods), cov, observed, forecasts, evaluations, seconds)
 
 
+def local_cluster() -> LocalCluster:
+    """A one-worker, two-thread cluster in this process that listens on loopback only.
+
+    Left to its defaults, Dask's scheduler serves its info pages on 0.0.0.0:8787 and the worker
+    its own on another port of every interface, even with no dashboard asked for.
+    """
+    health_only = ["distributed.http.health"]
+    with dask.config.set({"distributed.scheduler.http.routes": health_only,
+                          "distributed.worker.http.routes": health_only}):
+        return LocalCluster(n_workers=1, threads_per_worker=min(2, os.cpu_count() or 1),
+                            processes=False, dashboard_address=LOOPBACK,
+                            worker_dashboard_address=LOOPBACK,
+                            scheduler_kwargs={"dashboard": False},
+                            silence_logs=logging.ERROR)
+
+
 def _run_distributed(events: pd.DataFrame, grid: Grid,
                      jobs: list[tuple[str, ForecastModel, TestPeriod]],
                      scheduler: str | None, progress: Progress | None,
                      context: pd.DataFrame | None, target: str | None
                      ) -> list[PeriodForecast]:
     """Submit every job to a Dask cluster; events and grid are sent to the workers once."""
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=1, threads_per_worker=min(2, os.cpu_count() or 1),
-                               processes=False, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+    cluster = local_cluster() if scheduler is None else None
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
             events_f, grid_f, context_f = client.scatter([events, grid, context],
