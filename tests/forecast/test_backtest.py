@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import urllib.error
@@ -14,6 +15,8 @@ import pytest
 
 from crimeplan.forecast.backtest import (
     SYNCHRONOUS,
+    BacktestFailed,
+    ModelFailure,
     backtest_periods,
     local_cluster,
     run_backtest,
@@ -21,6 +24,7 @@ from crimeplan.forecast.backtest import (
 from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.models import make_model
+from crimeplan.forecast.models.learned import LearnedGrid
 from crimeplan.forecast.outputs import (
     BacktestInfo,
     Comparison,
@@ -226,6 +230,75 @@ def test_existing_cluster_by_address(cluster):
     assert done == [(1, 2), (2, 2)]
 
 
+class FailsFrom(PastOnly):
+    """Forecasts like PastOnly until 2020-01-20, then raises."""
+
+    name = "fails-from"
+
+    def _predict(self, grid: Grid, horizon: pd.DateOffset) -> np.ndarray:
+        if self.until_ >= pd.Timestamp("2020-01-20"):
+            raise RuntimeError("diverged")
+        return super()._predict(grid, horizon)
+
+
+def line_of(function: object, text: str) -> int:
+    """The line number of the first line of ``function`` holding ``text``."""
+    lines, first = inspect.getsourcelines(function)
+    return first + next(n for n, line in enumerate(lines) if text in line)
+
+
+@pytest.mark.parametrize("scheduler", [SYNCHRONOUS, None])
+def test_a_failing_model_is_reported_and_the_others_kept(scheduler):
+    # the learned model told to forecast a category, on events that have none: fails in both
+    models = {"naive": make_model("naive"), "learned": make_model("learned", target="burglary"),
+              "fails-from": FailsFrom()}
+    result = run_backtest(hand_events(), grid_2x2(), models,
+                          backtest_periods("2020-01-13", 2, "W"), coverage=(0.25, 0.5),
+                          scheduler=scheduler)
+    assert result.models == ["naive"]
+    pd.testing.assert_frame_equal(result.scores_table(), naive_backtest().scores_table())
+    learned_line = line_of(LearnedGrid._targets, "raise ValueError")
+    assert result.failures == {
+        "learned": ModelFailure(
+            "learned", "2020-01-13", 2,
+            "ValueError: target category 'burglary' given but events lack 'category'",
+            f"crimeplan/forecast/models/learned.py:{learned_line} in _targets"),
+        "fails-from": ModelFailure(
+            "fails-from", "2020-01-20", 1, "RuntimeError: diverged",
+            f"test_backtest.py:{line_of(FailsFrom._predict, 'diverged')} in _predict")}
+    assert result.failures["learned"].describe() == (
+        "model learned failed in test period 2020-01-13 (and 1 more): ValueError: target "
+        "category 'burglary' given but events lack 'category' (at crimeplan/forecast/models/"
+        f"learned.py:{learned_line} in _targets)")
+
+
+def test_runner_raises_when_every_model_fails():
+    with pytest.raises(BacktestFailed, match=r"every model failed: model fails-from failed in "
+                       r"test period 2020-01-20: RuntimeError: diverged") as caught:
+        run_backtest(hand_events(), grid_2x2(), {"fails-from": FailsFrom()},
+                     backtest_periods("2020-01-13", 2, "W"), scheduler=SYNCHRONOUS)
+    assert list(caught.value.failures) == ["fails-from"]
+
+
+def test_failed_models_in_summary_and_report(tmp_path):
+    result = run_backtest(hand_events(), grid_2x2(),
+                          {"naive": make_model("naive"), "fails-from": FailsFrom()},
+                          backtest_periods("2020-01-13", 2, "W"), coverage=(0.25, 0.5),
+                          scheduler=SYNCHRONOUS)
+    info = BacktestInfo("hand", "points", None, "W", "extent of the data", {})
+    pooled = result.pooled_table(n_boot=20)
+    files = write_backtest(tmp_path, result, info, pooled, [])
+    summary = json.loads(files.summary.read_text())
+    failure = result.failures["fails-from"]
+    assert summary["models"] == ["naive"]
+    assert summary["failed_models"] == [{
+        "model": "fails-from", "period": "2020-01-20", "periods_failed": 1,
+        "error": "RuntimeError: diverged", "where": failure.where}]
+    assert sorted(p.name for p in (tmp_path / "forecasts").iterdir()) == ["naive"]
+    page = build_report(result, info, pooled, [])
+    assert esc(f"Left out of this report: {failure.describe()}.") in page
+
+
 def test_runner_refuses_a_start_before_any_event():
     with pytest.raises(ValueError, match="no events before"):
         run_backtest(hand_events(), grid_2x2(), {"naive": make_model("naive")},
@@ -258,6 +331,7 @@ def test_written_files(tmp_path):
                                "area_km2": 0.04, "study_area": "extent of the data"}
     assert [p["events"] for p in summary["periods"]] == [4, 3]
     assert summary["best_by_pai"] == {"0.25": "naive", "0.5": "naive"}
+    assert summary["failed_models"] == []
 
 
 def test_best_against_baseline_and_report():
