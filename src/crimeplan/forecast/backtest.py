@@ -224,10 +224,12 @@ def run_backtest(events: pd.DataFrame, grid: Grid, models: Mapping[str, Forecast
                  ) -> BacktestResult:
     """Forecast every period with every model and score them.
 
-    ``scheduler``: None starts a LocalCluster, ``"synchronous"`` runs in this process, any
-    other value is the address of a running Dask scheduler (e.g. ``tcp://10.0.0.5:8786``).
-    ``events`` are what is forecast and scored; ``context`` (every category, when ``events``
-    are the category ``target``) is given to the models that learn from context.
+    ``scheduler``: None starts a LocalCluster (``local_cluster``), ``"synchronous"`` runs in
+    this process, any other value is the address of a running Dask scheduler (e.g.
+    ``tcp://10.0.0.5:8786``). ``events`` are what is forecast and scored; ``context`` (every
+    category, when ``events`` are the category ``target``) is given to the models that learn
+    from context. A model that raises in any period is left out and listed in ``failures``;
+    ``BacktestFailed`` is raised when every model does.
     """
     if not models:
         raise ValueError("no models to backtest")
