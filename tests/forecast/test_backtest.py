@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import inspect
 import json
-import logging
+import os
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
-from distributed import LocalCluster
 
-from crimeplan.forecast.backtest import SYNCHRONOUS, backtest_periods, run_backtest
+from crimeplan.forecast.backtest import (
+    SYNCHRONOUS,
+    BacktestFailed,
+    ModelFailure,
+    backtest_periods,
+    local_cluster,
+    run_backtest,
+)
 from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.models import make_model
+from crimeplan.forecast.models.learned import LearnedGrid
 from crimeplan.forecast.outputs import (
     BacktestInfo,
     Comparison,
@@ -103,8 +114,7 @@ def test_context_goes_only_to_models_that_learn_from_it():
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=None, silence_logs=logging.ERROR) as c:
+    with local_cluster() as c:
         yield c
 
 
@@ -174,6 +184,42 @@ def test_local_cluster_gives_the_synchronous_result():
     assert result.models == ["naive", "past-only"]
 
 
+def listening() -> set[tuple[str, int]]:
+    """(address, port) of every socket this process listens on."""
+    return {(c.laddr.ip, c.laddr.port)
+            for c in psutil.Process(os.getpid()).net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN}
+
+
+def http_status(ip: str, port: int, path: str) -> int:
+    try:
+        with urllib.request.urlopen(f"http://{ip}:{port}{path}", timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_default_cluster_listens_on_loopback_only_and_serves_no_dashboard():
+    before = listening()
+    seen: dict[tuple[str, int], dict[str, int]] = {}
+
+    def probe(done: int, total: int) -> None:  # runs while the cluster is up
+        for ip, port in listening() - before:
+            seen[ip, port] = {path: http_status(ip, port, path)
+                              for path in ("/health", "/status", "/info/main/workers.html")}
+
+    result = run_backtest(hand_events(), grid_2x2(), {"naive": make_model("naive")},
+                          backtest_periods("2020-01-13", 2, "W"), coverage=(0.25,),
+                          progress=probe)
+    assert result.models == ["naive"]
+    assert seen, "the probe saw no socket of the cluster"  # Dask always serves /health
+    assert {ip for ip, _ in seen} == {"127.0.0.1"}, seen
+    assert all(port != 8787 for _, port in seen)
+    for pages in seen.values():
+        assert pages == {"/health": 200, "/status": 404, "/info/main/workers.html": 404}
+    assert listening() - before == set()  # closed with the run
+
+
 def test_existing_cluster_by_address(cluster):
     done = []
     result = naive_backtest(cluster.scheduler_address)
@@ -182,6 +228,75 @@ def test_existing_cluster_by_address(cluster):
                  backtest_periods("2020-01-13", 2, "W"), coverage=(0.25,),
                  scheduler=cluster.scheduler_address, progress=lambda d, t: done.append((d, t)))
     assert done == [(1, 2), (2, 2)]
+
+
+class FailsFrom(PastOnly):
+    """Forecasts like PastOnly until 2020-01-20, then raises."""
+
+    name = "fails-from"
+
+    def _predict(self, grid: Grid, horizon: pd.DateOffset) -> np.ndarray:
+        if self.until_ >= pd.Timestamp("2020-01-20"):
+            raise RuntimeError("diverged")
+        return super()._predict(grid, horizon)
+
+
+def line_of(function: object, text: str) -> int:
+    """The line number of the first line of ``function`` holding ``text``."""
+    lines, first = inspect.getsourcelines(function)
+    return first + next(n for n, line in enumerate(lines) if text in line)
+
+
+@pytest.mark.parametrize("scheduler", [SYNCHRONOUS, None])
+def test_a_failing_model_is_reported_and_the_others_kept(scheduler):
+    # the learned model told to forecast a category, on events that have none: fails in both
+    models = {"naive": make_model("naive"), "learned": make_model("learned", target="burglary"),
+              "fails-from": FailsFrom()}
+    result = run_backtest(hand_events(), grid_2x2(), models,
+                          backtest_periods("2020-01-13", 2, "W"), coverage=(0.25, 0.5),
+                          scheduler=scheduler)
+    assert result.models == ["naive"]
+    pd.testing.assert_frame_equal(result.scores_table(), naive_backtest().scores_table())
+    learned_line = line_of(LearnedGrid._targets, "raise ValueError")
+    assert result.failures == {
+        "learned": ModelFailure(
+            "learned", "2020-01-13", 2,
+            "ValueError: target category 'burglary' given but events lack 'category'",
+            f"crimeplan/forecast/models/learned.py:{learned_line} in _targets"),
+        "fails-from": ModelFailure(
+            "fails-from", "2020-01-20", 1, "RuntimeError: diverged",
+            f"test_backtest.py:{line_of(FailsFrom._predict, 'diverged')} in _predict")}
+    assert result.failures["learned"].describe() == (
+        "model learned failed in test period 2020-01-13 (and 1 more): ValueError: target "
+        "category 'burglary' given but events lack 'category' (at crimeplan/forecast/models/"
+        f"learned.py:{learned_line} in _targets)")
+
+
+def test_runner_raises_when_every_model_fails():
+    with pytest.raises(BacktestFailed, match=r"every model failed: model fails-from failed in "
+                       r"test period 2020-01-20: RuntimeError: diverged") as caught:
+        run_backtest(hand_events(), grid_2x2(), {"fails-from": FailsFrom()},
+                     backtest_periods("2020-01-13", 2, "W"), scheduler=SYNCHRONOUS)
+    assert list(caught.value.failures) == ["fails-from"]
+
+
+def test_failed_models_in_summary_and_report(tmp_path):
+    result = run_backtest(hand_events(), grid_2x2(),
+                          {"naive": make_model("naive"), "fails-from": FailsFrom()},
+                          backtest_periods("2020-01-13", 2, "W"), coverage=(0.25, 0.5),
+                          scheduler=SYNCHRONOUS)
+    info = BacktestInfo("hand", "points", None, "W", "extent of the data", {})
+    pooled = result.pooled_table(n_boot=20)
+    files = write_backtest(tmp_path, result, info, pooled, [])
+    summary = json.loads(files.summary.read_text())
+    failure = result.failures["fails-from"]
+    assert summary["models"] == ["naive"]
+    assert summary["failed_models"] == [{
+        "model": "fails-from", "period": "2020-01-20", "periods_failed": 1,
+        "error": "RuntimeError: diverged", "where": failure.where}]
+    assert sorted(p.name for p in (tmp_path / "forecasts").iterdir()) == ["naive"]
+    page = build_report(result, info, pooled, [])
+    assert esc(f"Left out of this report: {failure.describe()}.") in page
 
 
 def test_runner_refuses_a_start_before_any_event():
@@ -216,6 +331,7 @@ def test_written_files(tmp_path):
                                "area_km2": 0.04, "study_area": "extent of the data"}
     assert [p["events"] for p in summary["periods"]] == [4, 3]
     assert summary["best_by_pai"] == {"0.25": "naive", "0.5": "naive"}
+    assert summary["failed_models"] == []
 
 
 def test_best_against_baseline_and_report():

@@ -14,13 +14,16 @@ from itertools import pairwise
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
+from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid, project
+from crimeplan.forecast.models import MODELS
 from crimeplan.forecast.study import to_crs
 from crimeplan.governance.audit import AuditLog
 from crimeplan.report.html import external_references
@@ -199,6 +202,85 @@ def test_backtest_with_a_boundary_file(home, chicago_cut, tmp_path):
     may = ((times >= "2018-05-01") & (times < "2018-06-01")).to_numpy()
     assert summary["periods"][0]["events"] == int((expected.locate(x[may], y[may]) >= 0).sum())
     assert last_record(home)["inputs"][1]["path"] == str(boundary)
+
+
+@pytest.fixture(scope="module")
+def uncategorised_home(tmp_path_factory) -> Path:
+    """A workspace with district 11's assaults of 2018-2019 loaded with no category column
+    (every category None)."""
+    root = tmp_path_factory.mktemp("forecast-points")
+    frame = pd.read_csv(SAMPLE / "chicago" / "chicago_aggravated_assaults_2018_2019.csv.gz")
+    chicago_csv = root / "chicago.csv"
+    frame.loc[frame["district"] == 11].drop(columns="loc_cat").to_csv(chicago_csv, index=False)
+    result = invoke("ingest-points", chicago_csv, "--time", "date", "--x", "longitude",
+                    "--y", "latitude", "--crs", "EPSG:4326", "--name", "chicago",
+                    "--home", root / "home")
+    assert result.exit_code == 0, result.output
+    return root / "home"
+
+
+def backtest_chicago(home: Path, out: Path, models: str):
+    return invoke("forecast", "backtest", "--dataset", "chicago", "--cell-size", 500,
+                  "--freq", "W", "--test-start", "2019-06-03", "--test-periods", 2,
+                  "--models", models, "--scheduler", "synchronous", "--boot", 50,
+                  "--out", out, "--home", home)
+
+
+def test_backtest_learned_on_points_without_categories(uncategorised_home, tmp_path):
+    result = backtest_chicago(uncategorised_home, tmp_path / "bt", "learned,kde")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "bt" / "summary.json").read_text())
+    assert summary["models"] == ["learned", "kde"] and summary["failed_models"] == []
+    pai = {r["model"]: r["pai"] for r in summary["pooled"] if r["coverage"] == 0.1}
+    assert pai["learned"] > 2  # a real forecast: well above chance (1)
+
+
+class Diverges(ForecastModel):
+    """A model that always raises, registered for the CLI tests of failure reporting."""
+
+    name = "diverges"
+
+    def __init__(self) -> None:
+        pass
+
+    def _fit(self, events: pd.DataFrame, until: pd.Timestamp) -> None:
+        pass
+
+    def _predict(self, grid: Grid, horizon: pd.DateOffset) -> np.ndarray:
+        raise FloatingPointError("the fit diverged")
+
+
+def test_backtest_reports_a_failed_model_and_keeps_the_others(uncategorised_home, tmp_path,
+                                                             monkeypatch):
+    monkeypatch.setitem(MODELS, "diverges", Diverges)
+    out = tmp_path / "bt"
+    result = backtest_chicago(uncategorised_home, out, "diverges,naive")
+    assert result.exit_code == 1, result.output
+    message = ("model diverges failed in test period 2019-06-03 (and 1 more): "
+               "FloatingPointError: the fit diverged (at test_cli_forecast.py:")
+    assert message in " ".join(result.output.split())
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["models"] == ["naive"]
+    (failure,) = summary["failed_models"]
+    assert (failure["model"], failure["period"], failure["periods_failed"]) == (
+        "diverges", "2019-06-03", 2)
+    assert failure["where"].endswith(" in _predict")
+    assert len(pd.read_csv(out / "scores.csv")) == 2 * 5  # naive: 2 periods x 5 levels
+    assert "Left out of this report: model diverges failed" in (out / "report.html").read_text()
+    record = last_record(uncategorised_home)
+    assert record["status"] == "ok" and record["results"]["failed_models"] == [failure]
+    assert list(record["results"]["pooled"]) == ["naive"]
+
+
+def test_backtest_fails_when_every_model_fails(uncategorised_home, tmp_path, monkeypatch):
+    monkeypatch.setitem(MODELS, "diverges", Diverges)
+    result = backtest_chicago(uncategorised_home, tmp_path / "bt", "diverges")
+    assert result.exit_code == 1
+    assert "every model failed: model diverges failed" in " ".join(result.output.split())
+    assert not (tmp_path / "bt").exists()
+    record = last_record(uncategorised_home)
+    assert record["status"] == "failed"
+    assert record["results"]["failed_models"][0]["error"] == "FloatingPointError: the fit diverged"
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -14,6 +14,7 @@ from crimeplan.forecast.metrics import (
     captured,
     compare,
     evaluate,
+    flag_shares,
     flagged_cells,
     poisson_deviance,
 )
@@ -25,6 +26,31 @@ COUNTS = np.array([1.0, 0.0, 3.0, 0.0, 5.0])
 def test_ties_at_cut_off_count_by_expectation():
     # top cell holds 1; one place left for three tied cells holding 3 crimes: 3 * 1/3 = 1
     assert captured(SCORES, COUNTS, np.array([1, 2, 3, 4, 5])).tolist() == [1, 2, 3, 4, 9]
+
+
+def test_flag_shares_split_the_places_left_among_tied_cells():
+    # k=2: the top cell, and one place for three cells tied at 2.0; k=5: every cell
+    shares = flag_shares(SCORES, np.array([2, 5]))
+    np.testing.assert_allclose(shares, [[1, 1 / 3, 1 / 3, 1 / 3, 0], [1, 1, 1, 1, 1]])
+    # a naive forecast: two cells with crime last period, eight zeros; k=4 flags 4 cells, not 10
+    naive = np.array([3.0, 1.0] + [0.0] * 8)
+    np.testing.assert_allclose(flag_shares(naive, np.array([4]))[0], [1, 1] + [0.25] * 8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=6), st.data())
+def test_flag_shares_are_the_flagging_chances_over_every_order_of_ties(values, data):
+    scores = np.array(values, float)
+    k = data.draw(st.integers(1, len(values)))
+    shares = flag_shares(scores, np.array([k]))[0]
+    # break ties by every order in turn: a cell is flagged when among the k first
+    flagged = np.zeros(len(values))
+    orders = list(itertools.permutations(range(len(values))))
+    for p in orders:
+        top = np.argsort(-(scores + np.array(p) * 1e-3), kind="stable")[:k]
+        flagged[top] += 1
+    np.testing.assert_allclose(shares, flagged / len(orders))
+    assert shares.sum() == pytest.approx(k)
 
 
 def test_hand_computed_hit_rate_pai_pei():

@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from crimeplan.forecast.features import history, long_run_prior
+from crimeplan.forecast.features import (
+    FeatureSpec,
+    category_features,
+    history,
+    long_run_prior,
+)
 from crimeplan.forecast.grid import BNG, Grid, default_crs, project
 from crimeplan.forecast.metrics import evaluate
 from crimeplan.forecast.models import make_model
@@ -107,6 +112,30 @@ def chicago_sample() -> tuple[pd.DataFrame, Grid]:
     events = pd.DataFrame({"time": pd.to_datetime(raw["date"]), "x": x, "y": y,
                            "category": raw["loc_cat"].astype(str)})
     return events, Grid.from_extent(x, y, 300.0, crs)
+
+
+def test_learned_without_categories_on_the_real_chicago_sample(chicago_sample):
+    """Points loaded with no category column hold None: the learned model forecasts them, with
+    no category features, exactly as events with no category column at all."""
+    events, grid = chicago_sample
+    uncategorised = events.assign(category=None)
+    model = make_model("learned", anchors=13, n_estimators=20)
+    scores = model.fit(uncategorised, "2019-06-03").predict(grid, "1W")
+    same = model.clone().fit(events.drop(columns="category"), "2019-06-03").predict(grid, "1W")
+    np.testing.assert_array_equal(scores, same)
+    week = ((events["time"] >= "2019-06-03") & (events["time"] < "2019-06-10")).sum()
+    assert np.isfinite(scores).all() and scores.min() > 0
+    assert scores.sum() == pytest.approx(week, rel=0.2)  # the week's 359 assaults
+
+
+def test_category_features_skip_missing_categories():
+    ev = frame(["2021-01-01"] * 4, [50, 50, 150, 250]).assign(category=["a", None, "b", "a"])
+    rows, names = category_features(ev, LINE, FeatureSpec(categories=6))
+    assert names == ["cat_a_s1", "cat_b_s1", "cat_a_s3", "cat_b_s3"]
+    np.testing.assert_allclose(rows[:2], [[1, 0, 1], [0, 1, 0]])  # the None event counts nowhere
+    np.testing.assert_allclose(rows[2:], [[1, 2, 1], [1, 1, 1]])  # 3x3 sums along the line
+    rows, names = category_features(ev.assign(category=None), LINE, FeatureSpec())
+    assert rows.shape == (0, 3) and names == []
 
 
 def test_models_beat_chance_on_the_real_chicago_sample(chicago_sample):

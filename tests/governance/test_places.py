@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
+from crimeplan.forecast.metrics import flagged_cells
 from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.forecast_run import ForecastRun, PeriodWindow
 from crimeplan.governance.places import audit_places
@@ -128,17 +129,13 @@ def test_places_refuses_a_run_that_is_not_a_forecast(toy_home):
     assert result.exit_code == 2 and "not a forecast run" in " ".join(result.output.split())
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.integers(2, 12).flatmap(lambda n: st.tuples(
-    st.lists(st.lists(st.integers(0, 9), min_size=n, max_size=n), min_size=1, max_size=4),
-    st.lists(st.sampled_from(["1", "5", "10", None]), min_size=n, max_size=n))))
-def test_place_audit_properties(world):
-    """Shares sum to 1, the index lies in [0, 1], and attention proportional to crime gives 0."""
-    counts, areas = world
-    cells = [f"{k}_0" for k in range(len(areas))]
-    labels = [f"2018-0{t + 1}" for t in range(len(counts))]
+def forecast_run(scores: list[list[float]]) -> ForecastRun:
+    """A run of model "m" scoring cells ``k_0`` in months 2018-01, 2018-02…, ranked as the
+    forecast files rank them (1 = highest, ties share the best rank)."""
+    cells = [f"{k}_0" for k in range(len(scores[0]))]
+    labels = [f"2018-0{t + 1}" for t in range(len(scores))]
     forecasts = {}
-    for label, row in zip(labels, counts, strict=True):
+    for label, row in zip(labels, scores, strict=True):
         frame = pd.DataFrame({"cell_id": cells, "x_min": 0.0, "y_min": 0.0, "x_max": 1.0,
                               "y_max": 1.0, "score": [float(c) for c in row]})
         frame["rank"] = frame["score"].rank(ascending=False, method="min").astype(int)
@@ -146,7 +143,69 @@ def test_place_audit_properties(world):
     windows = {label: PeriodWindow(label, pd.Timestamp(f"{label}-01"),
                                    pd.Timestamp(f"{label}-01") + pd.DateOffset(months=1))
                for label in labels}
-    run = ForecastRun("r", "toy", None, "EPSG:27700", {"m": forecasts}, windows)
+    return ForecastRun("r", "toy", None, "EPSG:27700", {"m": forecasts}, windows)
+
+
+#: Ten cells: 0-4 in an area of IMD decile 1, 5-9 in one of decile 10.
+TEN_CELLS = pd.Series(["E01"] * 5 + ["E02"] * 5, index=[f"{k}_0" for k in range(10)])
+DECILES = pd.DataFrame({"imd_decile": [1, 10]}, index=["E01", "E02"])
+
+
+@pytest.mark.parametrize("weighting", ["score", "rank"])
+def test_ties_at_the_cut_off_count_by_expectation(weighting):
+    """A naive forecast: crime last period in two cells of decile 1, zero in the other eight.
+
+    At 40% coverage four cells are flagged: the two with crime, and two places left for the
+    eight tied zeros, each flagged with chance 2/8 (three in decile 1, five in decile 10).
+    """
+    naive = [3.0, 2.0] + [0.0] * 8
+    audit = audit_places(forecast_run([naive, naive]), TEN_CELLS, DECILES, None, None,
+                         coverage=0.4, weighting=weighting, n_boot=20)
+    (result,) = audit.results
+    t = result.table.set_index("group")
+    assert t.loc["1", "flagged_share"] == pytest.approx((2 + 3 * 2 / 8) / 4)
+    assert t.loc["10", "flagged_share"] == pytest.approx(5 * 2 / 8 / 4)
+    c = result.concentration
+    assert c["flagged_cells"].tolist() == [4, 4]  # not all ten
+    # the same two cells, and each tied cell again with chance 2/8: 2 + 8/16 of 4 cells
+    assert c["persistence"].iloc[1] == pytest.approx((2 + 8 * (2 / 8) ** 2) / 4)
+    if weighting == "score":  # zero scores get no attention
+        assert t.loc["1", "attention_share"] == pytest.approx(1.0)
+    else:  # weights k + 1 - rank: 4 and 3, and 2 for each tied cell (rank 3) picked
+        assert t.loc["1", "attention_share"] == pytest.approx((4 + 3 + 2 * 3 * 2 / 8) / 11)
+
+
+def test_flagged_cells_follow_the_metrics_rounding():
+    # 33% of ten cells is 3.3: the metrics flag 3 cells (nearest whole number), so does the audit
+    scores = [9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0]
+    (result,) = audit_places(forecast_run([scores]), TEN_CELLS, DECILES, None, None,
+                             coverage=0.33, n_boot=20).results
+    assert result.concentration["flagged_cells"].tolist() == [3]
+    assert result.table.set_index("group").loc["1", "flagged_share"] == pytest.approx(1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3), min_size=10, max_size=10), min_size=1, max_size=3),
+       st.sampled_from([0.05, 0.1, 0.25, 0.5, 1.0]))
+def test_every_period_flags_the_metrics_number_of_cells(scores, coverage):
+    (result,) = audit_places(forecast_run(scores), TEN_CELLS, DECILES, None, None,
+                             coverage=coverage, n_boot=20).results
+    k = int(flagged_cells((coverage,), 10)[0])
+    assert result.concentration["flagged_cells"].tolist() == [k] * len(scores)
+    assert result.table["flagged_share"].sum() == pytest.approx(1.0)
+    assert result.table["attention_share"].sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 12).flatmap(lambda n: st.tuples(
+    st.lists(st.lists(st.integers(0, 9), min_size=n, max_size=n), min_size=1, max_size=4),
+    st.lists(st.sampled_from(["1", "5", "10", None]), min_size=n, max_size=n))))
+def test_place_audit_properties(world):
+    """Shares sum to 1, the index lies in [0, 1], and attention proportional to crime gives 0."""
+    counts, areas = world
+    run = forecast_run(counts)
+    cells = [f"{k}_0" for k in range(len(areas))]
+    labels = sorted(run.periods)
     codes = [None if a is None else f"E0{k}" for k, a in enumerate(areas)]
     attributes = pd.DataFrame({"decile": [a for a in areas if a is not None]},
                               index=[c for c in codes if c is not None])

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crimeplan.cli.common import HomeOption, PurposeOption, console, err_console, fail, home_dir
-from crimeplan.forecast.backtest import HORIZONS, backtest_periods, run_backtest
+from crimeplan.forecast.backtest import (
+    HORIZONS,
+    BacktestFailed,
+    ModelFailure,
+    backtest_periods,
+    run_backtest,
+)
 from crimeplan.forecast.deploy import ADJACENCY, context_outlines, plan_deployment, write_plan
 from crimeplan.forecast.headroom import headroom, long_run_mean
 from crimeplan.forecast.metrics import DEFAULT_COVERAGE
@@ -120,7 +128,7 @@ def backtest(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Address of a running Dask scheduler (e.g. tcp://host:8786), or "
                             "'synchronous' to run in this process.",
-        show_default="a LocalCluster started for the run")] = None,
+        show_default="a LocalCluster in this process, listening on 127.0.0.1 only")] = None,
     boot: Annotated[int, typer.Option("--boot", help="Bootstrap resamples for the intervals.")
                     ] = 1000,
     forecast_top: Annotated[float | None, typer.Option(
@@ -130,7 +138,12 @@ def backtest(
     purpose: PurposeOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Backtest models over rolling test periods; each model sees only earlier events."""
+    """Backtest models over rolling test periods; each model sees only earlier events.
+
+    Exit code 0 when every model was scored; 1 when a model failed (the others' results are
+    still written, and summary.json, report.html and the run record say which model failed,
+    in which period, where and why); 2 on bad input.
+    """
     names = _model_names(models)
     levels = _coverages(coverage)
     if forecast_top is not None and not 0 < forecast_top <= 100:
@@ -160,6 +173,11 @@ def backtest(
                     **study.fit_inputs)
             except ValueError as exc:
                 fail(str(exc))
+            except BacktestFailed as exc:
+                run.set_result("failed_models", _failures_json(exc.failures))
+                fail(str(exc), code=1)
+        if result.failures:
+            run.set_result("failed_models", _failures_json(result.failures))
         pooled = result.pooled_table(n_boot=boot)
         comparisons = best_vs_baseline(result, n_boot=boot)
         room = headroom(result.observed, result.evaluations, result.forecasts,
@@ -173,15 +191,24 @@ def backtest(
         run.set_result("pooled", {m: {f"{r.coverage:g}": {"pai": r.pai, "hit_rate": r.hit_rate,
                                                           "pei": r.pei}
                                       for r in pooled.loc[pooled["model"] == m].itertuples()}
-                                  for m in names})
+                                  for m in result.models})
         run.set_result("best_by_pai", {f"{c:g}": result.best_model(c) for c in levels})
-    console.print(f"run {run.run_id}: {len(names)} models × {len(periods)} periods on "
+    console.print(f"run {run.run_id}: {len(result.models)} models × {len(periods)} periods on "
                   f"{study.grid.n_cells:,} cells of {cell_size:g} m ({study.grid.crs})")
     for c in levels:
         best = result.best_model(c)
         pai = result.evaluations[best].pooled("pai")[levels.index(c)]
         console.print(f"  best PAI at {c * 100:g}%: {best} ({pai:.2f})")
     console.print(f"wrote {out}/scores.csv, summary.json, forecasts/ and report.html")
+    for failure in result.failures.values():
+        err_console.print(f"[bold red]error:[/] {escape(failure.describe())}", highlight=False,
+                          soft_wrap=True)
+    if result.failures:
+        raise typer.Exit(1)
+
+
+def _failures_json(failures: dict[str, ModelFailure]) -> list[dict[str, object]]:
+    return [asdict(f) for f in failures.values()]
 
 
 @app.command("predict")

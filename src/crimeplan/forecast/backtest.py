@@ -3,20 +3,30 @@
 Test period k is the window of one day, seven days or one calendar month starting at
 ``test_start + k`` units. For each period and model the runner fits a fresh copy of the model
 on the events strictly before the period starts (it never hands a model a later event) and
-predicts the period's expected count per cell. Periods × models run in parallel on Dask
+predicts the period's expected count per cell. A model that raises is left out of the
+result and reported (which model, the test period, where in the code and why), and the other
+models' results are kept. Periods × models run in parallel on Dask
 distributed: a LocalCluster by default, an existing cluster by scheduler address, or in this
 process one after another (``scheduler="synchronous"``, for tests and debugging).
+
+The default LocalCluster lives in this process and talks to its worker in memory; the only
+sockets Dask opens are the scheduler's and the worker's HTTP servers, which it always starts:
+they are bound to 127.0.0.1 and serve the health check only (no dashboard, no info pages).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sysconfig
+import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from time import perf_counter
 
+import dask
 import numpy as np
 import pandas as pd
 from distributed import Client, LocalCluster, as_completed
@@ -29,8 +39,13 @@ from crimeplan.forecast.metrics import DEFAULT_COVERAGE, METRICS, Evaluation, ev
 UNITS = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(days=7), "M": pd.DateOffset(months=1)}
 HORIZONS = {"D": "1D", "W": "1W", "M": "1M"}
 SYNCHRONOUS = "synchronous"
+#: Where the local cluster's HTTP servers listen: loopback, a free port.
+LOOPBACK = "127.0.0.1:0"
 
 Progress = Callable[[int, int], None]
+#: Folders of the standard library and installed packages, skipped when locating a failure.
+_LIBRARIES = tuple(sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib"))
+_PACKAGE = Path(__file__).resolve().parents[1]  # the crimeplan package
 
 
 @dataclass(frozen=True)
@@ -78,8 +93,34 @@ class PeriodForecast:
 
 
 @dataclass(frozen=True)
+class ModelFailure:
+    """A model that raised: in which test period first, in how many, where in the code, why."""
+
+    model: str
+    period: str  # label of the first test period it failed in
+    periods_failed: int
+    error: str  # exception type and message
+    where: str  # innermost frame of crimeplan or the model's own code: path:line in function
+
+    def describe(self) -> str:
+        more = f" (and {self.periods_failed - 1} more)" if self.periods_failed > 1 else ""
+        return (f"model {self.model} failed in test period {self.period}{more}: {self.error} "
+                f"(at {self.where})")
+
+
+class BacktestFailed(RuntimeError):
+    """Every model of a backtest failed: nothing to score."""
+
+    def __init__(self, failures: Mapping[str, ModelFailure]) -> None:
+        self.failures = dict(failures)
+        super().__init__("every model failed: " + "; ".join(
+            f.describe() for f in self.failures.values()))
+
+
+@dataclass(frozen=True)
 class BacktestResult:
-    """Forecasts and observed counts (periods × cells) of every model, and their scores."""
+    """Forecasts and observed counts (periods × cells) of every model that ran, their scores,
+    and the models that failed (left out of everything else)."""
 
     grid: Grid
     periods: list[TestPeriod]
@@ -88,6 +129,7 @@ class BacktestResult:
     forecasts: dict[str, np.ndarray]
     evaluations: dict[str, Evaluation]
     seconds: dict[str, float]  # fit + predict time over all periods, per model
+    failures: dict[str, ModelFailure] = field(default_factory=dict)
 
     @property
     def models(self) -> list[str]:
@@ -139,6 +181,29 @@ def forecast_period(events: pd.DataFrame, grid: Grid, name: str, model: Forecast
     return PeriodForecast(name, period, scores, perf_counter() - t0)
 
 
+def attempt_period(events: pd.DataFrame, grid: Grid, name: str, model: ForecastModel,
+                   period: TestPeriod, context: pd.DataFrame | None = None,
+                   target: str | None = None) -> PeriodForecast | ModelFailure:
+    """``forecast_period``, or the failure if the model raises (one task of the runner)."""
+    try:
+        return forecast_period(events, grid, name, model, period, context, target)
+    except Exception as exc:  # any model error: reported, and the other models carry on
+        return ModelFailure(name, period.label, 1, f"{type(exc).__name__}: {exc}",
+                            _where(exc))
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost frame of crimeplan or of other code outside installed libraries."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(_PACKAGE)
+            or not f.filename.startswith(_LIBRARIES)]
+    frame = (ours or frames)[-1]
+    path = Path(frame.filename).resolve()
+    shown = (path.relative_to(_PACKAGE.parent).as_posix() if path.is_relative_to(_PACKAGE)
+             else path.name)
+    return f"{shown}:{frame.lineno} in {frame.name}"
+
+
 def observed_counts(events: pd.DataFrame, grid: Grid, periods: Sequence[TestPeriod]
                     ) -> np.ndarray:
     """Events per cell in each test period (periods × cells)."""
@@ -159,10 +224,12 @@ def run_backtest(events: pd.DataFrame, grid: Grid, models: Mapping[str, Forecast
                  ) -> BacktestResult:
     """Forecast every period with every model and score them.
 
-    ``scheduler``: None starts a LocalCluster, ``"synchronous"`` runs in this process, any
-    other value is the address of a running Dask scheduler (e.g. ``tcp://10.0.0.5:8786``).
-    ``events`` are what is forecast and scored; ``context`` (every category, when ``events``
-    are the category ``target``) is given to the models that learn from context.
+    ``scheduler``: None starts a LocalCluster (``local_cluster``), ``"synchronous"`` runs in
+    this process, any other value is the address of a running Dask scheduler (e.g.
+    ``tcp://10.0.0.5:8786``). ``events`` are what is forecast and scored; ``context`` (every
+    category, when ``events`` are the category ``target``) is given to the models that learn
+    from context. A model that raises in any period is left out and listed in ``failures``;
+    ``BacktestFailed`` is raised when every model does.
     """
     if not models:
         raise ValueError("no models to backtest")
@@ -175,38 +242,69 @@ def run_backtest(events: pd.DataFrame, grid: Grid, models: Mapping[str, Forecast
     if scheduler == SYNCHRONOUS:
         done = []
         for job in jobs:
-            done.append(forecast_period(events, grid, *job, context, target))
+            done.append(attempt_period(events, grid, *job, context, target))
             if progress:
                 progress(len(done), len(jobs))
     else:
         done = _run_distributed(events, grid, jobs, scheduler, progress, context, target)
-    by_key = {(f.model, f.period.index): f for f in done}
+    failures = _failures(done, list(models), periods)
+    if len(failures) == len(models):
+        raise BacktestFailed(failures)
+    ran = [name for name in models if name not in failures]
+    by_key = {(f.model, f.period.index): f for f in done if isinstance(f, PeriodForecast)}
     observed = observed_counts(events, grid, periods)
     forecasts = {name: np.vstack([by_key[name, p.index].scores for p in periods])
-                 for name in models}
-    seconds = {name: sum(by_key[name, p.index].seconds for p in periods) for name in models}
+                 for name in ran}
+    seconds = {name: sum(by_key[name, p.index].seconds for p in periods) for name in ran}
     cov = tuple(float(c) for c in coverage)
-    evaluations = {name: evaluate(forecasts[name], observed, cov) for name in models}
-    return BacktestResult(grid, list(periods), cov, observed, forecasts, evaluations, seconds)
+    evaluations = {name: evaluate(forecasts[name], observed, cov) for name in ran}
+    return BacktestResult(grid, list(periods), cov, observed, forecasts, evaluations, seconds,
+                          failures)
+
+
+def _failures(done: Sequence[PeriodForecast | ModelFailure], names: list[str],
+              periods: Sequence[TestPeriod]) -> dict[str, ModelFailure]:
+    """Each failed model's first failure by period, with the number of periods it failed in."""
+    order = {p.label: p.index for p in periods}
+    failed = sorted((f for f in done if isinstance(f, ModelFailure)),
+                    key=lambda f: order[f.period])
+    out: dict[str, ModelFailure] = {}
+    for name in names:
+        mine = [f for f in failed if f.model == name]
+        if mine:
+            out[name] = replace(mine[0], periods_failed=len(mine))
+    return out
+
+
+def local_cluster() -> LocalCluster:
+    """A one-worker, two-thread cluster in this process that listens on loopback only.
+
+    Left to its defaults, Dask's scheduler serves its info pages on 0.0.0.0:8787 and the worker
+    its own on another port of every interface, even with no dashboard asked for.
+    """
+    health_only = ["distributed.http.health"]
+    with dask.config.set({"distributed.scheduler.http.routes": health_only,
+                          "distributed.worker.http.routes": health_only}):
+        return LocalCluster(n_workers=1, threads_per_worker=min(2, os.cpu_count() or 1),
+                            processes=False, dashboard_address=LOOPBACK,
+                            worker_dashboard_address=LOOPBACK,
+                            scheduler_kwargs={"dashboard": False},
+                            silence_logs=logging.ERROR)
 
 
 def _run_distributed(events: pd.DataFrame, grid: Grid,
                      jobs: list[tuple[str, ForecastModel, TestPeriod]],
                      scheduler: str | None, progress: Progress | None,
                      context: pd.DataFrame | None, target: str | None
-                     ) -> list[PeriodForecast]:
+                     ) -> list[PeriodForecast | ModelFailure]:
     """Submit every job to a Dask cluster; events and grid are sent to the workers once."""
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=1, threads_per_worker=min(2, os.cpu_count() or 1),
-                               processes=False, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+    cluster = local_cluster() if scheduler is None else None
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
             events_f, grid_f, context_f = client.scatter([events, grid, context],
                                                          broadcast=True)
             run = uuid.uuid4().hex[:8]  # unique keys: a shared scheduler must not reuse results
-            futures = [client.submit(forecast_period, events_f, grid_f, name, model, period,
+            futures = [client.submit(attempt_period, events_f, grid_f, name, model, period,
                                      context_f, target,
                                      key=f"forecast-{run}-{name}-{period.index}")
                        for name, model, period in jobs]

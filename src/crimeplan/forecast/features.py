@@ -131,10 +131,15 @@ def lag_features(grid: Grid, hist: History, p: int, spec: FeatureSpec,
 
 def category_features(events: pd.DataFrame, grid: Grid,
                       spec: FeatureSpec) -> tuple[np.ndarray, list[str]]:
-    """Counts of the most common categories per cell and 3x3 block (from the given events)."""
-    if "category" not in events.columns or spec.categories == 0 or events.empty:
+    """Counts of the most common categories per cell and 3x3 block (from the given events).
+
+    No features when the events carry no category (a point data set loaded without one):
+    events without a category count in no row.
+    """
+    known = events["category"].dropna() if "category" in events.columns else pd.Series()
+    if spec.categories == 0 or known.empty:
         return np.zeros((0, grid.n_cells)), []
-    top = events["category"].value_counts().index[: spec.categories]
+    top = known.value_counts().index[: spec.categories]
     x, y = events["x"].to_numpy(float), events["y"].to_numpy(float)
     rows = np.stack([grid.counts(x, y, (events["category"] == c).to_numpy(float)) for c in top])
     block = neighbourhood_sum(grid, rows, 3)

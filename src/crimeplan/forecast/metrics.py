@@ -27,23 +27,32 @@ def flagged_cells(coverage: np.ndarray | tuple[float, ...], n_cells: int) -> np.
     return np.clip(np.floor(cov * n_cells + 0.5), 1, n_cells).astype(np.int64)
 
 
-def captured(scores: np.ndarray, counts: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Expected crimes in the ``k`` highest-scoring cells, ties at the cut-off by expectation."""
+def flag_shares(scores: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Each cell's chance of being among the ``k`` highest-scoring cells (levels x cells).
+
+    Ties at the cut-off are broken at random: a cell scoring above the cut-off is flagged (1),
+    below it not (0), and each of the ``t`` cells tied at it, with ``m`` places left, is
+    flagged with chance m/t. The shares of a level sum to its ``k``.
+    """
     scores = np.asarray(scores, float)
-    counts = np.asarray(counts, float)
-    k = np.asarray(k, np.int64)
-    if scores.shape != counts.shape or scores.ndim != 1:
-        raise ValueError("scores and counts must be 1-D arrays of the same length")
+    k = np.atleast_1d(np.asarray(k, np.int64))
+    if scores.ndim != 1:
+        raise ValueError("scores must be a 1-D array")
     if np.isnan(scores).any():
         raise ValueError("scores contain NaN")
-    order = np.argsort(-scores, kind="stable")
-    s = scores[order]
-    cum = np.concatenate([[0.0], np.cumsum(counts[order])])
-    # first and one-past-last sorted position of the tie group holding position k-1
-    start = np.searchsorted(-s, -s[k - 1], side="left")
-    end = np.searchsorted(-s, -s[k - 1], side="right")
-    tied_sum = cum[end] - cum[start]
-    return cum[start] + tied_sum * (k - start) / (end - start)
+    cut = np.sort(scores)[::-1][k - 1][:, None]  # the score at each level's cut-off
+    above = scores[None, :] > cut
+    tied = scores[None, :] == cut
+    left = k - above.sum(axis=1)
+    return above + tied * (left / tied.sum(axis=1))[:, None]
+
+
+def captured(scores: np.ndarray, counts: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Expected crimes in the ``k`` highest-scoring cells, ties at the cut-off by expectation."""
+    counts = np.asarray(counts, float)
+    if np.shape(scores) != counts.shape:
+        raise ValueError("scores and counts must be 1-D arrays of the same length")
+    return flag_shares(scores, k) @ counts
 
 
 def best_possible(counts: np.ndarray, k: np.ndarray) -> np.ndarray:

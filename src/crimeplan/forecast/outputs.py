@@ -113,7 +113,8 @@ def best_vs_baseline(result: BacktestResult, n_boot: int = 1000) -> list[Compari
 
 def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
             comparisons: list[Comparison], room: Headroom | None = None) -> dict[str, object]:
-    """The backtest's summary.json content (``headroom``: the oracles' scores, or null)."""
+    """The backtest's summary.json content (``headroom``: the oracles' scores, or null;
+    ``failed_models``: the models that raised, left out of ``models`` and every score)."""
     grid = result.grid
     return {
         "dataset": info.dataset, "kind": info.kind, "category": info.category,
@@ -124,6 +125,7 @@ def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
         "periods": [{"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
                      "events": int(result.observed[p.index].sum())} for p in result.periods],
         "models": result.models,
+        "failed_models": [asdict(f) for f in result.failures.values()],
         "coverage": list(result.coverage),
         "pooled": json.loads(pooled.to_json(orient="records")),
         "best_by_pai": {str(c): result.best_model(c) for c in result.coverage},

@@ -139,6 +139,8 @@ def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFram
         f"{first.label} to {last.label}, each forecast by models fitted only on earlier events. "
         f"Grid: {grid.n_cells:,} cells of {grid.cell_size:g} m in {grid.crs} over the "
         f"{info.area_source} ({grid.n_cells * grid.cell_area / 1e6:,.1f} km²).")]
+    for failure in result.failures.values():
+        intro.append(note(f"Left out of this report: {failure.describe()}.", warn=True))
     missing = info.coverage.get("months_missing") or []
     if missing:
         intro.append(note(f"Months missing from the data: {', '.join(map(str, missing))}. "

@@ -3,12 +3,15 @@
 For each model, area attribute (e.g. IMD decile) and group, against the share of recorded
 crime in the same periods and of residents:
 
-* flagged share: of all flagged cell-periods, the share in the group's areas. A cell is flagged
-  when its rank is within the top ``ceil(coverage × cells)`` (tied cells at the cut-off are all
-  flagged, as the forecast files give ties the best rank);
+* flagged share: of all flagged cell-periods, the share in the group's areas. Each period
+  flags the ``k`` top-ranked cells, ``k`` the nearest whole number to coverage × cells (at
+  least one), and cells tied at the cut-off count by expectation, as in the backtest's metrics:
+  with ``m`` places left for ``t`` tied cells, each counts ``m/t`` of a flag (a naive forecast
+  with thousands of zero scores flags ``k`` cells' worth, not every zero cell);
 * attention share: patrol attention spread over each period's flagged cells in proportion to
-  the forecast score (``weighting="score"``) or to ``k + 1 − rank`` (``"rank"``), averaged over
-  periods;
+  the forecast score (``weighting="score"``) or to ``k + 1 − rank`` (``"rank"``), tied cells
+  weighted by their share of a flag (the expectation over random orders of the tied cells),
+  averaged over periods;
 * disparity index: half the sum over groups of |attention share − crime share| (the share of
   attention that would have to move for attention to follow recorded crime; 0 = proportional),
   and the same against residents. Its 95% interval resamples the audited periods (attention
@@ -17,9 +20,9 @@ crime in the same periods and of residents:
   percentile of the index when the same number of crimes is drawn from the attention shares
   themselves (attention exactly proportional to crime). An index at or below it is no
   evidence of disproportion;
-* concentration by period: the most attended group and its share, the Gini coefficient of
-  attention across groups, and persistence (the share of flagged cells flagged the period
-  before).
+* concentration by period: the flagged cells (``k``), the most attended group and its share,
+  the Gini coefficient of attention across groups, and persistence (the share of flagged cells
+  flagged the period before, expected over random orders of tied cells).
 
 Cells whose centre lies in no reference area form the group "(no area)".
 """
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crimeplan.forecast.metrics import flag_shares, flagged_cells
 from crimeplan.governance.feedback import gini
 from crimeplan.governance.forecast_run import ForecastRun
 
@@ -153,10 +157,11 @@ def _residents(groups: np.ndarray, cell_areas: pd.Series, areas_in_study: set[An
 
 def _attention(run: ForecastRun, model: str, labels: list[str], cells: pd.Index,
                coverage: float, weighting: str) -> tuple[np.ndarray, np.ndarray]:
-    """Flags and attention weights, periods × cells (each period's weights sum to 1)."""
+    """Each cell's share of a flag and its attention weight, periods × cells (each period's
+    flags sum to ``k`` and its weights to 1)."""
     n = len(cells)
-    k = max(1, math.ceil(coverage * n - 1e-9))
-    flags = np.zeros((len(labels), n), dtype=bool)
+    k = int(flagged_cells((coverage,), n)[0])
+    flags = np.zeros((len(labels), n))
     weights = np.zeros((len(labels), n))
     for t, label in enumerate(labels):
         frame = run.forecasts[model].get(label)
@@ -166,9 +171,9 @@ def _attention(run: ForecastRun, model: str, labels: list[str], cells: pd.Index,
         if frame["rank"].isna().any():
             raise ValueError(f"run {run.run_id}: {model}/{label}.csv lacks cells of the grid")
         rank = frame["rank"].to_numpy(float)
-        flags[t] = rank <= k
+        flags[t] = flag_shares(-rank, k)[0]  # ties share the best rank: tied in -rank too
         w = frame["score"].to_numpy(float) if weighting == "score" else k + 1 - rank
-        w = np.where(flags[t], np.clip(w, 0, None), 0.0)
+        w = flags[t] * np.clip(w, 0, None)
         weights[t] = w / w.sum() if w.sum() > 0 else flags[t] / flags[t].sum()
     return flags, weights
 
@@ -179,7 +184,7 @@ def _group_shares(attribute: str, model: str, labels: list[str], groups: np.ndar
     names = _order(set(groups) | (set(residents.index) if residents is not None else set()))
     member = np.stack([groups == g for g in names], axis=1).astype(float)  # cells × groups
     attention_t = weights @ member  # periods × groups
-    flagged_t = flags.astype(float) @ member
+    flagged_t = flags @ member
     table = pd.DataFrame({"group": names, "cells": member.sum(axis=0).astype(int)})
     table["cell_share"] = table["cells"] / table["cells"].sum()
     table["flagged_share"] = flagged_t.sum(axis=0) / flagged_t.sum()
@@ -250,8 +255,8 @@ def _concentration(labels: list[str], names: list[str], attention_t: np.ndarray,
         top = int(np.argmax(attention_t[t]))
         persistence = float("nan")
         if t > 0:
-            persistence = float((flags[t] & flags[t - 1]).sum() / flags[t].sum())
-        rows.append({"period": label, "flagged_cells": int(flags[t].sum()),
+            persistence = float((flags[t] * flags[t - 1]).sum() / flags[t].sum())
+        rows.append({"period": label, "flagged_cells": round(float(flags[t].sum())),
                      "top_group": names[top], "top_group_share": float(attention_t[t, top]),
                      "gini_across_groups": gini(attention_t[t]),
                      "persistence": persistence})

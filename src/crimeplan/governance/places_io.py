@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from crimeplan.forecast.grid import project
+from crimeplan.forecast.metrics import flagged_cells
 from crimeplan.governance.areas import (
     AreaAttributes,
     areas_of_points,
@@ -111,10 +112,12 @@ def write_place_audit(audit: PlaceAudit, out: Path) -> PlaceAuditFiles:
 
 
 def _report(audit: PlaceAudit) -> str:
+    flagged = int(flagged_cells((audit.coverage,), audit.cells)[0])
     intro = [html.paragraph(
         f"Place fairness audit of forecast run {audit.run_id}: {audit.cells:,} cells, the top "
-        f"{audit.coverage:.1%} flagged each period, attention weighted by {audit.weighting}. "
-        f"Area attributes from {audit.attribute_source}."),
+        f"{audit.coverage:.1%} ({flagged:,} cells) flagged each period, cells tied at the "
+        "cut-off counting by expectation as in the backtest's metrics, attention weighted by "
+        f"{audit.weighting}. Area attributes from {audit.attribute_source}."),
         html.note("Shares compare where the forecast sends attention with where crime was "
                   "recorded and where people live. Recorded crime is itself shaped by past "
                   "policing, so matching it is not proof of fairness."),
