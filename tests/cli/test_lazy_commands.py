@@ -81,6 +81,18 @@ def test_ingest_imports_no_modelling_library(tmp_path: Path) -> None:
     assert sorted(m for m in MODELLING if m in modules) == []
 
 
+@pytest.mark.parametrize("args", [["audit", "verify"], ["audit", "log"],
+                                  ["cohort", "synth", "--people", "5", "--years", "1"]],
+                         ids=" ".join)
+def test_light_subcommands_of_heavy_groups_skip_charts_and_models(tmp_path: Path,
+                                                                  args: list[str]) -> None:
+    if args[0] == "cohort":
+        args = [*args, "--out", str(tmp_path / "offences.csv")]
+    code, modules, output = run_child(tmp_path, *args, "--home", str(tmp_path / "home"))
+    assert code == 0, output
+    assert sorted(m for m in (*MODELLING, "matplotlib.pyplot") if m in modules) == []
+
+
 def eager_app() -> typer.Typer:
     """The command line registered eagerly, as before lazy loading: the reference to match."""
     eager = typer.Typer(name="crimeplan", no_args_is_help=True, pretty_exceptions_enable=False)

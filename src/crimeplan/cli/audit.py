@@ -20,12 +20,8 @@ from crimeplan.cli.common import (
     print_json,
 )
 from crimeplan.governance.audit import AuditLog
-from crimeplan.governance.people import read_people, write_people_audit
-from crimeplan.governance.places import WEIGHTINGS, interval_json
-from crimeplan.governance.places_io import run_place_audit, write_place_audit
 from crimeplan.governance.runs import RunRecorder
 from crimeplan.settings import RUNS_DIR
-from crimeplan.store.warehouse import Warehouse
 
 app = typer.Typer(help="The audit log of runs, its integrity check, and fairness audits.",
                   no_args_is_help=True)
@@ -105,6 +101,9 @@ def places(
     home: HomeOption = None,
 ) -> None:
     """Audit where a forecast run's flagged cells and attention go, by IMD decile or attribute."""
+    from crimeplan.governance.places import WEIGHTINGS, interval_json  # heavy: only here
+    from crimeplan.governance.places_io import run_place_audit, write_place_audit
+    from crimeplan.store.warehouse import Warehouse
     workspace = home_dir(home)
     record = _find(workspace, run)
     if weighting not in WEIGHTINGS:
@@ -161,6 +160,7 @@ def people(
     home: HomeOption = None,
 ) -> None:
     """Read a risk evaluation's group metrics in plain language: who bears which errors."""
+    from crimeplan.governance.people import read_people, write_people_audit  # heavy: only here
     workspace = home_dir(home)
     record = _find(workspace, run)
     try:

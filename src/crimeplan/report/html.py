@@ -12,12 +12,15 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import pandas as pd
+matplotlib.use("Agg")  # files only, never a window; pyplot itself is imported where drawn
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:2rem auto;
@@ -91,8 +94,10 @@ def table(frame: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:,.
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
-def svg_figure(fig: plt.Figure, caption: str | None = None) -> str:
+def svg_figure(fig: Figure, caption: str | None = None) -> str:
     """A matplotlib figure as inline SVG (the figure is closed)."""
+    import matplotlib.pyplot as plt  # already imported by whoever drew the figure
+
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
