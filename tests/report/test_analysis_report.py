@@ -71,7 +71,7 @@ def test_every_number_in_the_tables_is_in_the_csv(essex):
     values = pd.read_csv(essex.indicators)["value"].dropna()
     printed = set()
     for v in values:
-        printed |= {f"{v:,.2f}", f"{v:,.0f}", f"{v:.1f}"}
+        printed |= {f"{v:,.2f}", f"{v:,.0f}", f"{v:.1f}", f"£{v:,.2f}"}
         if float(v).is_integer():
             printed.add(f"{int(v):,}")
     assert shown, "the report has numeric table cells"

@@ -6,11 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperGroup
 
 from crimeplan.cli.common import (
     HomeOption,
@@ -30,29 +28,12 @@ from crimeplan.governance.anchors import (
     read_anchor,
     write_anchor,
 )
-from crimeplan.governance.audit import AuditLog, AuditLogError
-from crimeplan.governance.people import read_people, write_people_audit
-from crimeplan.governance.places import WEIGHTINGS, interval_json
-from crimeplan.governance.places_io import run_place_audit, write_place_audit
+from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.runs import RunRecorder
 from crimeplan.settings import RUNS_DIR
-from crimeplan.store.warehouse import Warehouse
 
 app = typer.Typer(help="The audit log of runs, its integrity check, and fairness audits.",
                   no_args_is_help=True)
-
-
-class AuditLogErrors(TyperGroup):
-    """The top-level command group: an audit log that cannot be read or written safely ends
-    any command with its message (file, line, run) and exit code 1, not a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except AuditLogError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
-                              soft_wrap=True)
-            raise typer.Exit(1) from exc
 
 
 @app.command("log")
@@ -154,6 +135,9 @@ def places(
     home: HomeOption = None,
 ) -> None:
     """Audit where a forecast run's flagged cells and attention go, by IMD decile or attribute."""
+    from crimeplan.governance.places import WEIGHTINGS, interval_json  # heavy: only here
+    from crimeplan.governance.places_io import run_place_audit, write_place_audit
+    from crimeplan.store.warehouse import Warehouse
     workspace = home_dir(home)
     entry = _find(workspace, run)
     record = entry["record"]
@@ -211,6 +195,7 @@ def people(
     home: HomeOption = None,
 ) -> None:
     """Read a risk evaluation's group metrics in plain language: who bears which errors."""
+    from crimeplan.governance.people import read_people, write_people_audit  # heavy: only here
     workspace = home_dir(home)
     entry = _find(workspace, run)
     record = entry["record"]

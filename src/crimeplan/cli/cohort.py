@@ -25,7 +25,6 @@ from crimeplan.risk import cohorts
 from crimeplan.risk.cohorts import DEFAULT_SHARES, OffenceHistory, read_history, score_people
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.harm import HarmTable, available_tables, load_harm_table
-from crimeplan.risk.report import cohort_report
 from crimeplan.risk.synthetic import offence_histories
 
 app = typer.Typer(help="Offender cohorts: harm-weighted scores, concentration, stability.",
@@ -171,6 +170,7 @@ def report(history: History, person: Person, date: Date, offence: Offence,
                "--share", help="Top share for stability.")] = 0.05,
            home: HomeOption = None, purpose: PurposeOption = None) -> None:
     """Write the cohort report (harm table, concentration, top people, stability)."""
+    from crimeplan.risk.report import cohort_report  # charts and model code: only here
     period = (_date(start, "--from"), _date(end, "--to"))
     middle = _date(split, "--split")
     with _cohort_run("cohort.report", history, person, date, offence, harm_table, start, end,

@@ -7,21 +7,35 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
-from crimeplan.settings import HOME_ENV, resolve_home
+from crimeplan.governance.audit import AuditLogError
+from crimeplan.settings import resolve_home
 
 #: Wide enough for tables when output goes to a file or pipe (Rich assumes 80 there).
 _WIDTH = None if sys.stdout.isatty() else 120
 console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
+#: Key in the Click context's ``meta`` for ``--home`` given before the command.
+GLOBAL_HOME = "crimeplan.home"
+
+
+def _own_or_global_home(ctx: typer.Context, home: Path | None) -> Path | None:
+    """A command's own ``--home``, else the one before the command (``crimeplan --home DIR
+    ingest``); ``None`` leaves ``$CRIMEPLAN_HOME`` and the default to `home_dir`."""
+    return home if home is not None else ctx.meta.get(GLOBAL_HOME)
+
+
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", envvar=HOME_ENV, help="Workspace folder (warehouse, audit log, runs).",
-                 show_default="./crimeplan-home"),
+    typer.Option("--home", callback=_own_or_global_home,
+                 help="Workspace folder (warehouse, audit log, runs); default: the --home "
+                      "before the command, else $CRIMEPLAN_HOME, else ./crimeplan-home."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary.")]
 PurposeOption = Annotated[
@@ -31,7 +45,8 @@ PurposeOption = Annotated[
 
 
 def home_dir(home: Path | None) -> Path:
-    """The workspace folder for a command, created if absent."""
+    """The workspace folder for a command, created if absent: ``home`` (the command's --home or
+    the one before it), else ``$CRIMEPLAN_HOME``, else ``./crimeplan-home``."""
     path = resolve_home(home)
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -46,3 +61,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error to stderr and exit non-zero."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+class AuditLogErrors(TyperGroup):
+    """A command group after which an audit log that cannot be read or written safely ends
+    any command with its message (file, line, run) and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AuditLogError as exc:
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                              soft_wrap=True)
+            raise typer.Exit(1) from exc
