@@ -167,6 +167,22 @@ def test_tampered_model_is_refused(fitted, tmp_path):
         load_model(copy)
 
 
+def test_predictions_neutralise_formula_ids_and_keep_numbers(fitted, custody, tmp_path):
+    import csv
+    home, model = fitted
+    people = custody.head(4).assign(custody_id=['=HYPERLINK("http://x","y")', "@SUM(1)",
+                                                "-7", "C1"])
+    people.to_csv(tmp_path / "people.csv", index=False)
+    out = tmp_path / "p.csv"
+    result = runner.invoke(app, ["risk", "predict", str(model), str(tmp_path / "people.csv"),
+                                 "--out", str(out), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert [r["custody_id"] for r in rows] == ['\'=HYPERLINK("http://x","y")', "'@SUM(1)",
+                                               "-7", "C1"]
+    assert all(0 < float(r["probability"]) < 1 for r in rows)
+
+
 class _Marker:
     """Unpickling this creates the file ``path``: proof that code from the data ran."""
 

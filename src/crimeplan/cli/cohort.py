@@ -20,6 +20,7 @@ from crimeplan.cli.common import (
     home_dir,
     print_json,
 )
+from crimeplan.csvsafe import to_csv_text, write_csv
 from crimeplan.governance.runs import RunRecorder
 from crimeplan.risk import cohorts
 from crimeplan.risk.cohorts import DEFAULT_SHARES, OffenceHistory, read_history, score_people
@@ -102,7 +103,7 @@ def score(history: History, person: Person, date: Date, offence: Offence,
                      home, purpose, out=str(out)) as (run, table, offences):
         scores = score_people(offences, table, *period)
         out.parent.mkdir(parents=True, exist_ok=True)
-        scores.to_csv(out, index=False)
+        write_csv(scores, out)
         run.add_output(out)
         run.set_result("people", len(scores))
     if as_json:
@@ -185,8 +186,8 @@ def report(history: History, person: Person, date: Date, offence: Offence,
         label = f"{period[0] or offences.first_date} to {period[1] or offences.last_date}"
         out.mkdir(parents=True, exist_ok=True)
         files = {"report.html": cohort_report(table, scores, conc, stab, label),
-                 "scores.csv": scores.to_csv(index=False),
-                 "concentration.csv": conc.to_frame().to_csv(index=False)}
+                 "scores.csv": to_csv_text(scores),
+                 "concentration.csv": to_csv_text(conc.to_frame())}
         for name, text in files.items():
             (out / name).write_text(text, encoding="utf-8")
             run.add_output(out / name)
@@ -204,6 +205,6 @@ def synth(out: Annotated[Path, typer.Option("--out", help="CSV of synthetic offe
     home_dir(home)
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = offence_histories(people, years=years, seed=seed)
-    frame.to_csv(out, index=False)
+    write_csv(frame, out)
     console.print(f"{len(frame):,} offences by {frame['person_id'].nunique():,} people "
                   f"written to {out}")

@@ -17,6 +17,7 @@ from crimeplan.cli.common import (
     home_dir,
     print_json,
 )
+from crimeplan.csvsafe import write_csv
 from crimeplan.governance.runs import RunRecorder, code_version
 from crimeplan.risk.bands import CostRatio
 from crimeplan.risk.data import parse_list
@@ -210,5 +211,5 @@ def synth(
     """Write seeded synthetic UK-shaped custody records (for demos and tests)."""
     home_dir(home)
     out.parent.mkdir(parents=True, exist_ok=True)
-    custody_records(rows, seed).to_csv(out, index=False)
+    write_csv(custody_records(rows, seed), out)
     console.print(f"{rows:,} synthetic custody records written to {out}")

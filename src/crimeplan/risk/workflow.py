@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from crimeplan.csvsafe import write_csv
 from crimeplan.risk.bands import BANDS, CostRatio
 from crimeplan.risk.data import (
     RiskData,
@@ -121,7 +122,7 @@ def predict_csv(model_dir: Path, data_path: Path, out: Path, top: int = 3) -> Pr
     })
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False)
+    write_csv(frame, out)
     counts = frame["band"].value_counts()
     return PredictResult(out=out, rows=len(frame),
                          band_counts={b: int(counts.get(b, 0)) for b in BANDS})
