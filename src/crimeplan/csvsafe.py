@@ -7,7 +7,8 @@ leading single quote, which spreadsheets show as text. Numbers stay numbers: num
 written unchanged, and a text cell holding a plain decimal number (``-0.5``, ``+3``, ``1e-3``) is
 no formula and is left alone. Header names are treated like text cells. Rows end in CRLF
 (RFC 4180), so a text cell holding a carriage return is quoted (with LF endings Python's
-writer leaves a lone CR unquoted, and readers split the row there).
+writer leaves a lone CR unquoted, and readers split the row there); ``write_large_csv``
+(Arrow) ends rows in LF and quotes every text cell instead.
 
 ``restore`` undoes ``neutralise`` exactly (text that already starts with quotes before such a
 character gets one more), so crimeplan reads its own files back unchanged.
