@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from crimeplan.cli.common import (
     HomeOption,
@@ -88,7 +89,8 @@ def tables(home: HomeOption = None) -> None:
     home_dir(home)
     for name in available_tables():
         table = load_harm_table(name)
-        console.print(f"[bold]{table.label}[/]: {table.unit}\n  {table.citation}")
+        console.print(f"[bold]{escape(table.label)}[/]: {escape(table.unit)}\n  "
+                      f"{escape(table.citation)}", markup=True)
 
 
 @app.command("score")

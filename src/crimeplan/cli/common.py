@@ -15,8 +15,12 @@ from crimeplan.settings import HOME_ENV, resolve_home
 
 #: Wide enough for tables when output goes to a file or pipe (Rich assumes 80 there).
 _WIDTH = None if sys.stdout.isatty() else 120
-console = Console(width=_WIDTH)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+#: Text printed (messages, table cells, titles) is shown literally: values from data or the
+#: user such as ``[/red]`` or ``:smile:`` are never read as Rich markup or emoji codes. A line
+#: styled in code says so with ``markup=True`` and passes every value through ``escape``.
+console = Console(width=_WIDTH, markup=False, emoji=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120, markup=False,
+                      emoji=False)
 
 HomeOption = Annotated[
     Path | None,
@@ -44,5 +48,6 @@ def print_json(obj: Any) -> None:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error to stderr and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
+                      soft_wrap=True)
     raise typer.Exit(code)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from crimeplan.cli.common import (
     HomeOption,
@@ -112,8 +113,9 @@ def fit(
         print_json({"run_id": run.run_id, "model_dir": str(out), **asdict(card)})
         return
     m = card.cv_metrics
-    console.print(f"[bold]{card.model}[/] model (calibrated, {card.calibration['method']}) "
-                  f"saved to {out}")
+    console.print(f"[bold]{escape(card.model)}[/] model (calibrated, "
+                  f"{escape(card.calibration['method'])}) saved to {escape(str(out))}",
+                  markup=True)
     console.print(f"cross-validated AUC {m['auc']:.3f}, Brier {m['brier']:.3f}, "
                   f"ECE {m['ece']:.3f}; bands: low < {card.bands['moderate_from']:.3f} ≤ "
                   f"moderate < {card.bands['high_from']:.3f} ≤ high")
@@ -123,10 +125,11 @@ def fit(
                       + f" (largest wrong-way change found: {worst:.4f})")
     if card.protected_as_feature:
         console.print(f"[yellow]protected attribute(s) used as features:[/] "
-                      f"{', '.join(card.protected_features_used)}")
+                      f"{escape(', '.join(card.protected_features_used))}", markup=True)
     if card.protected_used_in_calibration:
         console.print(f"[yellow]protected attribute used in calibration (scores depend on "
-                      f"it):[/] {', '.join(card.protected_used_in_calibration)}")
+                      f"it):[/] {escape(', '.join(card.protected_used_in_calibration))}",
+                      markup=True)
     console.print(f"run {run.run_id} recorded in the audit log")
 
 
