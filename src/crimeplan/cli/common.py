@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crimeplan.settings import HOME_ENV, resolve_home
 
@@ -51,3 +52,30 @@ def fail(message: str, code: int = 2) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
                       soft_wrap=True)
     raise typer.Exit(code)
+
+
+class StepBar:
+    """A Rich progress bar on stderr fed by a library's ``progress(what, done, total)``
+    callback: what is being done, steps complete and time taken.
+
+    Off with ``--json`` (``enabled=False``) and when stderr is not a terminal, so piped output
+    and logs stay clean; it disappears when the work is done.
+    """
+
+    def __init__(self, title: str, enabled: bool = True) -> None:
+        self.progress = Progress(
+            TextColumn(f"[bold]{escape(title)}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
+            console=err_console, transient=True,
+            disable=not (enabled and err_console.is_terminal))
+        self.task = self.progress.add_task("", total=None)
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        self.progress.update(self.task, description=what, completed=done, total=total)
+
+    def __enter__(self) -> StepBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()

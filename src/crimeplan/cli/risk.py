@@ -13,6 +13,7 @@ from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    StepBar,
     console,
     fail,
     home_dir,
@@ -87,14 +88,16 @@ def fit(
         with RunRecorder(home_dir(home), kind="risk.fit", purpose=purpose,
                          parameters=parameters) as run:
             run.add_input(train)
-            result = fit_csv(train, out, target=target, features=parse_list(features),
-                             protected=parse_list(protected), id_column=id_column,
-                             cost=CostRatio.parse(cost_ratio), model=model,
-                             calibration=calibration, allow_protected_as_feature=allow_protected,
-                             calibrate_within=calibrate_within,
-                             allow_protected_in_calibration=allow_in_calibration,
-                             folds=folds, seed=seed, code_version=code_version(),
-                             monotone=constraints)
+            with StepBar("risk fit", enabled=not as_json) as bar:
+                result = fit_csv(train, out, target=target, features=parse_list(features),
+                                 protected=parse_list(protected), id_column=id_column,
+                                 cost=CostRatio.parse(cost_ratio), model=model,
+                                 calibration=calibration,
+                                 allow_protected_as_feature=allow_protected,
+                                 calibrate_within=calibrate_within,
+                                 allow_protected_in_calibration=allow_in_calibration,
+                                 folds=folds, seed=seed, code_version=code_version(),
+                                 monotone=constraints, progress=bar)
             card = result.card
             for path in result.files:
                 run.add_output(path)

@@ -26,6 +26,7 @@ from crimeplan.risk.evaluation import Evaluation, evaluate
 from crimeplan.risk.explain import contributions, global_importance, reasons
 from crimeplan.risk.modeldir import ModelCard, SavedModel, load_model, save_model
 from crimeplan.risk.monotone import shown
+from crimeplan.risk.progress import Progress
 from crimeplan.risk.report import evaluation_report
 from crimeplan.risk.training import fit_risk_model
 
@@ -47,14 +48,15 @@ def fit_csv(train: Path, out: Path, *, target: str, features: Sequence[str],
             cost: CostRatio | None = None, model: str = "auto", calibration: str = "auto",
             allow_protected_as_feature: bool = False, calibrate_within: str | None = None,
             allow_protected_in_calibration: bool = False, folds: int = 5, seed: int = 0,
-            code_version: str | None = None,
-            monotone: dict[str, int] | None = None) -> FitResult:
+            code_version: str | None = None, monotone: dict[str, int] | None = None,
+            progress: Progress | None = None) -> FitResult:
     """Fit, calibrate and save a model from a training CSV.
 
     ``calibrate_within`` names a protected attribute to calibrate within (opt-in: needs
     ``allow_protected_in_calibration``; recorded in the card as ``protected_used_in_calibration``).
     ``monotone`` (``{column: +1 or -1}``) constrains risk to rise or fall with those features
-    (recorded in the card with the check of the fitted model).
+    (recorded in the card with the check of the fitted model). ``progress`` hears of each fit
+    (see ``fit_risk_model``).
     """
     cost = cost or CostRatio(2.0, 1.0)
     used = check_protected_features(features, protected, allow_protected_as_feature)
@@ -65,7 +67,7 @@ def fit_csv(train: Path, out: Path, *, target: str, features: Sequence[str],
     groups = data.protected[calibrate_within] if calibrate_within else None
     fitted = fit_risk_model(data.features, data.target, model=model, cost=cost,
                             calibration=calibration, folds=folds, seed=seed,
-                            calibrate_within=groups, monotone=monotone)
+                            calibrate_within=groups, monotone=monotone, progress=progress)
     calibrated = fitted.model
     card = ModelCard(
         model=fitted.model_name, target=target, features=list(features),
