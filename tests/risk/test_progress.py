@@ -78,3 +78,39 @@ def test_the_bar_is_off_for_json_and_when_stderr_is_not_a_terminal(monkeypatch):
     assert not common.StepBar("x").progress.disable
     monkeypatch.setattr(common, "err_console", Console(file=io.StringIO(), force_terminal=False))
     assert common.StepBar("x").progress.disable
+
+
+def test_predict_and_evaluate_report_their_steps(tmp_path, custody_csvs):
+    from crimeplan.risk.workflow import evaluate_csv, fit_csv, predict_csv
+    train, test = custody_csvs
+    fit_csv(train, tmp_path / "m", target="reoffended_2y", features=FEATURES,
+            model="baseline", folds=3)
+    calls = []
+    predict_csv(tmp_path / "m", test, tmp_path / "p.csv", progress=lambda *c: calls.append(c))
+    assert calls == [("reading the model and the people", 0, 4), ("scoring 400 people", 1, 4),
+                     ("explaining: reasons for each person", 2, 4),
+                     (f"writing {tmp_path / 'p.csv'}", 3, 4), ("predicted", 4, 4)]
+    calls.clear()
+    evaluate_csv(tmp_path / "m", test, tmp_path / "e", target="reoffended_2y",
+                 progress=lambda *c: calls.append(c))
+    assert [(done, total) for _, done, total in calls] == [(k, 5) for k in range(6)]
+    assert calls[2][0] == "measuring accuracy, calibration and error balance by group"
+
+
+def test_cohort_report_shows_its_steps(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from crimeplan.cli.main import app
+    from crimeplan.risk.synthetic import offence_histories
+    history = tmp_path / "offences.csv"
+    offence_histories(50, years=2, seed=1).to_csv(history, index=False)
+    screen = io.StringIO()
+    monkeypatch.setattr(common, "err_console",
+                        Console(file=screen, force_terminal=True, width=150, markup=False))
+    result = CliRunner().invoke(app, [
+        "cohort", "report", str(history), "--person", "person_id", "--date", "offence_date",
+        "--offence", "offence_type", "--split", "2023-01-01", "--out", str(tmp_path / "r"),
+        "--home", str(tmp_path / "home")])
+    assert result.exit_code == 0, result.output
+    shown = screen.getvalue()
+    assert "cohort report" in shown and "3/3" in shown

@@ -16,6 +16,7 @@ from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    StepBar,
     console,
     fail,
     home_dir,
@@ -27,6 +28,7 @@ from crimeplan.risk import cohorts
 from crimeplan.risk.cohorts import DEFAULT_SHARES, OffenceHistory, read_history, score_people
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.harm import HarmTable, available_tables, load_harm_table
+from crimeplan.risk.progress import Steps
 from crimeplan.risk.report import cohort_report
 from crimeplan.risk.synthetic import offence_histories
 
@@ -176,16 +178,20 @@ def report(history: History, person: Person, date: Date, offence: Offence,
     """Write the cohort report (harm table, concentration, top people, stability)."""
     period = (_date(start, "--from"), _date(end, "--to"))
     middle = _date(split, "--split")
-    with _cohort_run("cohort.report", history, person, date, offence, harm_table, start, end,
-                     home, purpose, split=split, share=share,
-                     out=str(out)) as (run, table, offences):
+    with StepBar("cohort report") as bar, _cohort_run(
+            "cohort.report", history, person, date, offence, harm_table, start, end, home,
+            purpose, split=split, share=share, out=str(out)) as (run, table, offences):
+        steps = Steps(bar, 2 if middle is None else 3)
+        steps.start("scoring people by harm")
         scores = score_people(offences, table, *period)
         conc = cohorts.concentration(scores, DEFAULT_SHARES)
         stab = None
         if middle is not None:
+            steps.start(f"comparing the top groups before and after {middle}")
             stab = cohorts.stability(score_people(offences, table, period[0], middle),
                                      score_people(offences, table, middle, period[1]), share)
         label = f"{period[0] or offences.first_date} to {period[1] or offences.last_date}"
+        steps.start("writing report.html, scores.csv and concentration.csv")
         out.mkdir(parents=True, exist_ok=True)
         files = {"report.html": cohort_report(table, scores, conc, stab, label),
                  "scores.csv": to_csv_text(scores),
@@ -194,6 +200,7 @@ def report(history: History, person: Person, date: Date, offence: Offence,
             (out / name).write_text(text, encoding="utf-8")
             run.add_output(out / name)
         run.set_result("concentration", [asdict(r) for r in conc.rows])
+        steps.finish("written")
     console.print(f"cohort report for {len(scores):,} people written to {out}; run {run.run_id}")
 
 

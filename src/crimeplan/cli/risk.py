@@ -154,7 +154,8 @@ def predict(
                                      "out": str(out)}) as run:
             run.add_input(model_dir, role="model")
             run.add_input(data, role="people")
-            result = predict_csv(model_dir, data, out, top=top)
+            with StepBar("risk predict", enabled=not as_json) as bar:
+                result = predict_csv(model_dir, data, out, top=top, progress=bar)
             run.add_output(result.out)
             run.set_result("rows", result.rows)
             run.set_result("band_counts", result.band_counts)
@@ -187,8 +188,9 @@ def evaluate(
                                      "out": str(out)}) as run:
             run.add_input(model_dir, role="model")
             run.add_input(data, role="people")
-            result = evaluate_csv(model_dir, data, out, target=target,
-                                  protected=parse_list(protected))
+            with StepBar("risk evaluate", enabled=not as_json) as bar:
+                result = evaluate_csv(model_dir, data, out, target=target,
+                                      protected=parse_list(protected), progress=bar)
             run.add_output(result.metrics_path)
             run.add_output(result.report_path)
             run.set_result("overall", result.metrics["overall"])

@@ -19,3 +19,22 @@ def part(progress: Progress | None, before: int, total: int, prefix: str = "") -
     if progress is None:
         return None
     return lambda what, done, _total: progress(prefix + what, before + done, total)
+
+
+class Steps:
+    """A job of ``total`` named steps reported in turn: ``start(what)`` as each begins, then
+    ``finish(what)`` when all are done."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def start(self, what: str) -> None:
+        if self.progress:
+            self.progress(what, self.done, self.total)
+        self.done += 1
+
+    def finish(self, what: str) -> None:
+        if self.progress:
+            self.progress(what, self.total, self.total)
