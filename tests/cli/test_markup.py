@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -142,5 +143,29 @@ def _safe(node: ast.AST) -> bool:
 
 def test_every_line_styled_in_code_escapes_its_values():
     problems = {path.name: _unescaped_values(ast.parse(path.read_text(encoding="utf-8")))
+                for path in sorted(CLI.glob("*.py"))}
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
+_TAG = re.compile(r"\[/?(bold|italic|dim|underline|red|green|yellow|blue|magenta|cyan)"
+                  r"[^\]]*\]|\[/\]")
+
+
+def _unmarked_tags(tree: ast.AST) -> list[str]:
+    """Rich tags written in lines printed without ``markup=True`` (they would show literally)."""
+    found = []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "print"
+                and not any(k.arg == "markup" for k in call.keywords)):
+            continue
+        found += [f"line {node.lineno}: {node.value!r}" for node in ast.walk(call)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                  and _TAG.search(node.value)]
+    return found
+
+
+def test_every_line_styled_in_code_says_markup():
+    problems = {path.name: _unmarked_tags(ast.parse(path.read_text(encoding="utf-8")))
                 for path in sorted(CLI.glob("*.py"))}
     assert {name: found for name, found in problems.items() if found} == {}
