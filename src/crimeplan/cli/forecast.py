@@ -202,8 +202,8 @@ def backtest(
         console.print(f"  best PAI at {c * 100:g}%: {best} ({pai:.2f})")
     console.print(f"wrote {out}/scores.csv, summary.json, forecasts/ and report.html")
     for failure in result.failures.values():
-        err_console.print(f"[bold red]error:[/] {escape(failure.describe())}", highlight=False,
-                          soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(failure.describe())}", markup=True,
+                          highlight=False, soft_wrap=True)
     if result.failures:
         raise typer.Exit(1)
 
