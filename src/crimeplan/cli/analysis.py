@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import duckdb
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from crimeplan import analysis as an
@@ -61,7 +62,7 @@ def _emit(title: str, frame: pd.DataFrame, note: str, as_json: bool,
         table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
     if note:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}", markup=True)
 
 
 @app.command("trends")

@@ -95,10 +95,11 @@ def verify(
         fail(str(exc))
     result = AuditLog(workspace).verify(anchor=anchor, seen=seen)
     for repair in result.repairs:
-        console.print(f"[yellow]repaired:[/] {repair}", highlight=False)
+        console.print(f"[yellow]repaired:[/] {escape(str(repair))}", markup=True,
+                      highlight=False)
     if not result.ok:
         err_console.print(f"[bold red]audit log FAILED:[/] {escape(result.describe())}",
-                          highlight=False)
+                          markup=True, highlight=False)
         if seen is not None:
             err_console.print(f"last verified head (kept in {kept_in}): {seen.count} entries, "
                               f"{seen.hash}, on {seen.seen_at}", highlight=False)
@@ -170,7 +171,7 @@ def places(
         return
     console.print(f"audit run {rec.run_id} of forecast run {record['run_id']}")
     for note_ in audit.notes:
-        console.print(f"[yellow]note:[/] {note_}")
+        console.print(f"[yellow]note:[/] {escape(note_)}", markup=True)
     for r in audit.results:
         line = f"  {r.model} by {r.attribute}:"
         if r.disparity_crime is not None:
@@ -215,7 +216,7 @@ def people(
         return
     console.print(f"audit run {rec.run_id} of risk evaluation run {record['run_id']}")
     for attribute, sentences in audit.reading.items():
-        console.print(f"[bold]{attribute}[/]")
+        console.print(f"[bold]{escape(attribute)}[/]", markup=True)
         for sentence in sentences:
             console.print(f"  • {sentence}", highlight=False)
     console.print(f"wrote {files.html}")

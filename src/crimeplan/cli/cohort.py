@@ -10,21 +10,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    StepBar,
     console,
     fail,
     home_dir,
     print_json,
 )
+from crimeplan.csvsafe import to_csv_text, write_csv
 from crimeplan.governance.runs import RunRecorder
 from crimeplan.risk import cohorts
 from crimeplan.risk.cohorts import DEFAULT_SHARES, OffenceHistory, read_history, score_people
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.harm import HarmTable, available_tables, load_harm_table
+from crimeplan.risk.progress import Steps
 from crimeplan.risk.synthetic import offence_histories
 
 app = typer.Typer(help="Offender cohorts: harm-weighted scores, concentration, stability.",
@@ -86,7 +90,8 @@ def tables(home: HomeOption = None) -> None:
     home_dir(home)
     for name in available_tables():
         table = load_harm_table(name)
-        console.print(f"[bold]{table.label}[/]: {table.unit}\n  {table.citation}")
+        console.print(f"[bold]{escape(table.label)}[/]: {escape(table.unit)}\n  "
+                      f"{escape(table.citation)}", markup=True)
 
 
 @app.command("score")
@@ -101,7 +106,7 @@ def score(history: History, person: Person, date: Date, offence: Offence,
                      home, purpose, out=str(out)) as (run, table, offences):
         scores = score_people(offences, table, *period)
         out.parent.mkdir(parents=True, exist_ok=True)
-        scores.to_csv(out, index=False)
+        write_csv(scores, out)
         run.add_output(out)
         run.set_result("people", len(scores))
     if as_json:
@@ -173,24 +178,29 @@ def report(history: History, person: Person, date: Date, offence: Offence,
     from crimeplan.risk.report import cohort_report  # charts and model code: only here
     period = (_date(start, "--from"), _date(end, "--to"))
     middle = _date(split, "--split")
-    with _cohort_run("cohort.report", history, person, date, offence, harm_table, start, end,
-                     home, purpose, split=split, share=share,
-                     out=str(out)) as (run, table, offences):
+    with StepBar("cohort report") as bar, _cohort_run(
+            "cohort.report", history, person, date, offence, harm_table, start, end, home,
+            purpose, split=split, share=share, out=str(out)) as (run, table, offences):
+        steps = Steps(bar, 2 if middle is None else 3)
+        steps.start("scoring people by harm")
         scores = score_people(offences, table, *period)
         conc = cohorts.concentration(scores, DEFAULT_SHARES)
         stab = None
         if middle is not None:
+            steps.start(f"comparing the top groups before and after {middle}")
             stab = cohorts.stability(score_people(offences, table, period[0], middle),
                                      score_people(offences, table, middle, period[1]), share)
         label = f"{period[0] or offences.first_date} to {period[1] or offences.last_date}"
+        steps.start("writing report.html, scores.csv and concentration.csv")
         out.mkdir(parents=True, exist_ok=True)
         files = {"report.html": cohort_report(table, scores, conc, stab, label),
-                 "scores.csv": scores.to_csv(index=False),
-                 "concentration.csv": conc.to_frame().to_csv(index=False)}
+                 "scores.csv": to_csv_text(scores),
+                 "concentration.csv": to_csv_text(conc.to_frame())}
         for name, text in files.items():
             (out / name).write_text(text, encoding="utf-8")
             run.add_output(out / name)
         run.set_result("concentration", [asdict(r) for r in conc.rows])
+        steps.finish("written")
     console.print(f"cohort report for {len(scores):,} people written to {out}; run {run.run_id}")
 
 
@@ -204,6 +214,6 @@ def synth(out: Annotated[Path, typer.Option("--out", help="CSV of synthetic offe
     home_dir(home)
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = offence_histories(people, years=years, seed=seed)
-    frame.to_csv(out, index=False)
+    write_csv(frame, out)
     console.print(f"{len(frame):,} offences by {frame['person_id'].nunique():,} people "
                   f"written to {out}")

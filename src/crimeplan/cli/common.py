@@ -11,6 +11,7 @@ import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
 from crimeplan.governance.audit import AuditLogError
@@ -18,8 +19,12 @@ from crimeplan.settings import resolve_home
 
 #: Wide enough for tables when output goes to a file or pipe (Rich assumes 80 there).
 _WIDTH = None if sys.stdout.isatty() else 120
-console = Console(width=_WIDTH)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+#: Text printed (messages, table cells, titles) is shown literally: values from data or the
+#: user such as ``[/red]`` or ``:smile:`` are never read as Rich markup or emoji codes. A line
+#: styled in code says so with ``markup=True`` and passes every value through ``escape``.
+console = Console(width=_WIDTH, markup=False, emoji=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120, markup=False,
+                      emoji=False)
 
 #: Key in the Click context's ``meta`` for ``--home`` given before the command.
 GLOBAL_HOME = "crimeplan.home"
@@ -59,7 +64,8 @@ def print_json(obj: Any) -> None:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error to stderr and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
+                      soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -71,6 +77,33 @@ class AuditLogErrors(TyperGroup):
         try:
             return super().invoke(ctx)
         except AuditLogError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
-                              soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
+                              highlight=False, soft_wrap=True)
             raise typer.Exit(1) from exc
+
+
+class StepBar:
+    """A Rich progress bar on stderr fed by a library's ``progress(what, done, total)``
+    callback: what is being done, steps complete and time taken.
+
+    Off with ``--json`` (``enabled=False``) and when stderr is not a terminal, so piped output
+    and logs stay clean; it disappears when the work is done.
+    """
+
+    def __init__(self, title: str, enabled: bool = True) -> None:
+        self.progress = Progress(
+            TextColumn(f"[bold]{escape(title)}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.description}", markup=False), TimeElapsedColumn(),
+            console=err_console, transient=True,
+            disable=not (enabled and err_console.is_terminal))
+        self.task = self.progress.add_task("", total=None)
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        self.progress.update(self.task, description=what, completed=done, total=total)
+
+    def __enter__(self) -> StepBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()

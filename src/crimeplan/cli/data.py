@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from crimeplan.cli.common import (
     HomeOption,
@@ -58,7 +59,7 @@ class _Bar:
 def _show(report: IngestReport, as_json: bool) -> None:
     for f in report.errors:
         err_console.print(f"[bold red]error:[/] {escape(f.path)}: {escape(f.message or '')}",
-                          highlight=False,
+                          markup=True, highlight=False,
                           soft_wrap=True)
     if as_json:
         emit_json(report.to_dict())
@@ -197,7 +198,7 @@ def coverage(
     for s in cov.series:
         missing = ", ".join(s.months_missing) if s.months_missing else "none"
         table.add_row(s.dataset, s.force, s.first_month, s.last_month, str(s.months_present),
-                      f"[red]{missing}[/]" if s.months_missing else missing, f"{s.rows:,}")
+                      Text(missing, style="red" if s.months_missing else ""), f"{s.rows:,}")
     console.print(table)
     if detail:
         for s in cov.series:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -154,8 +155,8 @@ def api(
     for f in result.files:
         console.print(f"{f.path}  {f.rows:,} rows")
     if result.months_without_data:
-        console.print(f"[yellow]no {dataset} data from {result.force} for "
-                      f"{', '.join(result.months_without_data)}[/]")
+        console.print(f"[yellow]{escape(f'no {dataset} data from {result.force} for ')}"
+                      f"{escape(', '.join(result.months_without_data))}[/]", markup=True)
     if result.outside_area or result.transport_police:
         console.print(f"left out: {result.outside_area:,} crimes outside the area, "
                       f"{result.transport_police:,} British Transport Police crimes")

@@ -62,11 +62,12 @@ def _study(home: Path, dataset: str, category: str | None, cell_size: float,
         con.close()
     missing = study.data.months_missing
     if missing:
-        err_console.print(f"[yellow]warning:[/] {dataset} has no data for {len(missing)} "
-                          f"month(s) inside its span: {', '.join(missing)}")
+        err_console.print(f"[yellow]warning:[/] {escape(dataset)} has no data for "
+                          f"{len(missing)} month(s) inside its span: {escape(', '.join(missing))}",
+                          markup=True)
     if study.data.unmapped:
         err_console.print(f"[yellow]note:[/] {study.data.unmapped:,} events without a location "
-                          "are left out")
+                          "are left out", markup=True)
     return study, freq
 
 
@@ -201,8 +202,8 @@ def backtest(
         console.print(f"  best PAI at {c * 100:g}%: {best} ({pai:.2f})")
     console.print(f"wrote {out}/scores.csv, summary.json, forecasts/ and report.html")
     for failure in result.failures.values():
-        err_console.print(f"[bold red]error:[/] {escape(failure.describe())}", highlight=False,
-                          soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(failure.describe())}", markup=True,
+                          highlight=False, soft_wrap=True)
     if result.failures:
         raise typer.Exit(1)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from crimeplan.cli.common import (
@@ -42,7 +43,8 @@ def _show(summary: ReferenceSummary) -> None:
                   f"{summary.lsoa_without_population:,} without population); "
                   f"force areas: {summary.pfa_rows:,}; boundary version {summary.version}")
     if summary.missing:
-        console.print(f"[yellow]not loaded:[/] {', '.join(summary.missing)}")
+        console.print(f"[yellow]not loaded:[/] {escape(', '.join(summary.missing))}",
+                      markup=True)
 
 
 @app.command("load")

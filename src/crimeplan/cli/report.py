@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from crimeplan.analysis import CostTable, ScopeError
 from crimeplan.analysis.stop_search import read_reference_population
@@ -77,7 +78,7 @@ def report(
                     "run_id": run.run_id, "scope": run.report.scope.label,
                     "period": run.report.scope.period})
     else:
-        console.print(f"[bold]{run.report.title}[/]")
+        console.print(f"[bold]{escape(run.report.title)}[/]", markup=True)
         console.print(f"report:     {run.html}")
         console.print(f"indicators: {run.indicators} ({len(run.report.rows):,} rows)")
         console.print(f"run {run.run_id} recorded in the audit log")

@@ -26,10 +26,10 @@ def schema(out: Annotated[Path, typer.Option("--out", help="Folder for the .sche
 @app.command("codes")
 def codes() -> None:
     """List the crime and outcome code lists."""
-    console.print("[bold]Crime categories[/] (label ↔ slug)")
+    console.print("[bold]Crime categories[/] (label ↔ slug)", markup=True)
     for c in CRIME_CATEGORIES:
         note = "" if c.current else "  (historic)"
         console.print(f"  {c.label} ↔ {c.slug}{note}")
-    console.print("[bold]Outcome categories[/] (label ↔ slug: group)")
+    console.print("[bold]Outcome categories[/] (label ↔ slug: group)", markup=True)
     for o in OUTCOME_CATEGORIES:
         console.print(f"  {o.label} ↔ {o.slug}: {o.group}")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import jsonschema
 import typer
+from rich.markup import escape
 
 from crimeplan.cli.common import HomeOption, PurposeOption, console, fail, home_dir
 from crimeplan.governance.runs import RunRecorder
@@ -42,4 +43,5 @@ def transparency(
     console.print(f"wrote {files.json} and {files.html} (run {rec.run_id})")
     if record["missing"]:
         console.print(f"[yellow]{len(record['missing'])} item(s) not supplied, listed as "
-                      f"missing:[/] {', '.join(record['missing'])}", highlight=False)
+                      f"missing:[/] {escape(', '.join(record['missing']))}", markup=True,
+                      highlight=False)

@@ -25,6 +25,7 @@ from pyproj import Transformer
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from crimeplan.csvsafe import write_csv
 from crimeplan.forecast.backtest import HORIZONS, UNITS, backtest_periods, observed_counts
 from crimeplan.forecast.base import ForecastModel, fit_on_past
 from crimeplan.forecast.grid import Grid
@@ -305,7 +306,7 @@ def write_plan(plan: DeploymentPlan, out: Path, outlines: list[shapely.Geometry]
     if suffix == ".geojson":
         out.write_text(json.dumps(to_geojson(plan)) + "\n")
     elif suffix == ".csv":
-        plan.cells.assign(grid_crs=plan.grid.crs).to_csv(out, index=False)
+        write_csv(plan.cells.assign(grid_crs=plan.grid.crs), out)
     else:
         out.write_text(map_page(plan, outlines or [], study_area), encoding="utf-8")
     return out

@@ -41,6 +41,7 @@ from crimeplan.analysis.official import official_benchmark
 from crimeplan.analysis.outcomes import REVISION_NOTE
 from crimeplan.analysis.scope import Scope, month_text, resolve_scope, table_exists
 from crimeplan.analysis.trends import ALL
+from crimeplan.csvsafe import write_csv
 from crimeplan.governance.runs import RunRecorder
 from crimeplan.report.html import (
     Section,
@@ -97,7 +98,7 @@ class AnalysisReport:
         out.mkdir(parents=True, exist_ok=True)
         html_path, csv_path = out / "report.html", out / "indicators.csv"
         html_path.write_text(self.html, encoding="utf-8")
-        self.indicators.to_csv(csv_path, index=False)
+        write_csv(self.indicators, csv_path)
         return html_path, csv_path
 
 
