@@ -24,7 +24,9 @@ from crimeplan.governance.runs import RunRecorder, code_version
 from crimeplan.risk.bands import CostRatio
 from crimeplan.risk.data import parse_list
 from crimeplan.risk.errors import RiskInputError
+from crimeplan.risk.modeldir import load_model
 from crimeplan.risk.monotone import parse_monotone
+from crimeplan.risk.scorecard import render_card
 from crimeplan.risk.synthetic import custody_records
 from crimeplan.risk.workflow import evaluate_csv, fit_csv, predict_csv
 
@@ -51,8 +53,9 @@ def fit(
         "cautious error (forecast high, did not), FN:FP; sets the band thresholds.")] = "2:1",
     model: Annotated[str, typer.Option(
         "--model", help="baseline, logistic, forest, boosting, blend (average of logistic "
-        "and boosting), or auto (best cross-validated AUC of logistic, forest, boosting and "
-        "blend).")] = "auto",
+        "and boosting), scorecard (whole points per band of at most 7 items, a table from "
+        "total points to probability; print it with `risk card`), or auto (best "
+        "cross-validated AUC of logistic, forest, boosting and blend).")] = "auto",
     calibration: Annotated[str, typer.Option(
         "--calibration", help="isotonic, sigmoid or auto (isotonic from 1,000 rows).")] = "auto",
     allow_protected: Annotated[bool, typer.Option(
@@ -110,6 +113,8 @@ def fit(
             if card.monotone:
                 run.set_result("monotone", card.monotone)
                 run.set_result("monotone_check", card.monotone_check)
+            if card.scorecard:
+                run.set_result("scorecard", card.scorecard)
     except RiskInputError as exc:
         fail(str(exc))
     if as_json:
@@ -126,6 +131,11 @@ def fit(
         worst = max(card.monotone_check.values(), default=0.0)
         console.print("monotone: " + ", ".join(f"{c} {s}" for c, s in card.monotone.items())
                       + f" (largest wrong-way change found: {worst:.4f})")
+    if card.scorecard:
+        low, high = card.scorecard["totals"][0]["points"], card.scorecard["totals"][-1]["points"]
+        items = len({row["item"] for row in card.scorecard["items"]})
+        console.print(f"scorecard: {items} item(s), totals {low}–{high}; print it with "
+                      f"crimeplan risk card {out}")
     if card.protected_as_feature:
         console.print(f"[yellow]protected attribute(s) used as features:[/] "
                       f"{escape(', '.join(card.protected_features_used))}", markup=True)
@@ -207,6 +217,37 @@ def evaluate(
                   f"{overall['ece_ci_high']:.3f}; debiased {overall['ece_debiased']:.3f}), "
                   f"FPR {overall['fpr']:.3f}, FNR {overall['fnr']:.3f}")
     console.print(f"wrote {result.metrics_path} and {result.report_path}; run {run.run_id}")
+
+
+@app.command("card")
+def card(
+    model_dir: Annotated[Path, typer.Argument(help="Model folder from `risk fit`.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Print a model's card on one page: for a scorecard, its points per item and the table
+    from total points to probability, to apply by hand."""
+    try:
+        saved = load_model(model_dir)
+    except RiskInputError as exc:
+        fail(str(exc))
+    card = saved.card
+    if as_json:
+        print_json({"model_dir": str(model_dir), "model": card.model, "target": card.target,
+                    "bands": card.bands, "cv_metrics": card.cv_metrics,
+                    "scorecard": card.scorecard})
+        return
+    m = card.cv_metrics
+    note = (f"Cross-validated on {card.training_data['rows']:,} people: AUC {m['auc']:.3f}, "
+            f"ECE {m['ece']:.3f}. Bands: low below {100 * card.bands['moderate_from']:.1f}%, "
+            f"high from {100 * card.bands['high_from']:.1f}% (cost ratio {card.cost_ratio}). "
+            "The estimate supports, never replaces, the officer's judgement.")
+    title = f"{card.model} model of {card.target} ({model_dir})"
+    if not card.scorecard:
+        console.print(f"{title}\nfeatures: {', '.join(card.features)}\n{note}\nNo points "
+                      f"table: a {card.model} model is not a sum of whole points; fit with "
+                      "--model scorecard for a card to apply by hand.")
+        return
+    console.print(render_card(card.scorecard, title=f"Scorecard: {title}", note=note), end="")
 
 
 @app.command("synth")
