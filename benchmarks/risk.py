@@ -199,18 +199,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3,
                         help="5-fold CV repeats, fold seeds 0, 1, ... (default 3)")
+    parser.add_argument("--compas", type=Path, default=COMPAS,
+                        help=f"the COMPAS file (default {COMPAS})")
     parser.add_argument("--core", action="store_true",
                         help="only COMPAS, the baseline, auto with its candidates and the "
                         "scorecards (leaves out blend_cv, logistic_pairs, auto_monotone and "
                         "calibration within race)")
     args = parser.parse_args()
-    if not COMPAS.is_file():
-        print(f"risk benchmark skipped: {COMPAS} not found (shared data is not in a fresh clone)")
+    if not args.compas.is_file():
+        print(f"risk benchmark skipped: {args.compas} not found (shared data is not in a "
+              "fresh clone; give --compas PATH)")
         return 0
     started = time.perf_counter()
-    data = read_risk_table(COMPAS, features=FEATURES, target="two_year_recid",
+    data = read_risk_table(args.compas, features=FEATURES, target="two_year_recid",
                            protected=["race", "sex"])
-    decile = pd.read_csv(COMPAS, usecols=["decile_score"])["decile_score"].to_numpy(float)
+    decile = pd.read_csv(args.compas, usecols=["decile_score"])["decile_score"].to_numpy(float)
     X, y, race = data.features, data.target, data.protected[["race"]]
     print(f"COMPAS: {len(y):,} people, base rate {y.mean():.3f}; features {', '.join(FEATURES)}; "
           f"{args.repeats} × {FOLDS}-fold CV", flush=True)
