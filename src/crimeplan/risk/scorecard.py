@@ -12,10 +12,9 @@ data only:
 2. Each item's band log-odds are shifted so its lowest band is 0, scaled so that the item with
    the widest range gets at most ``max_points`` points, and rounded. Neighbouring bands that
    round to the same points merge into one band; an item left with no points is dropped.
-3. By ``folds``-fold cross-validation on the training data: the penalty ``C`` (from ``Cs``) with
-   the lowest held-out log loss, then the points of the widest item (``point_range``) whose
-   *rounded* card ranks held-out people best (mean AUC), so the rounding too is chosen by
-   cross-validation, not after looking at a test set.
+3. The penalty ``C`` (from ``Cs``) and the points of the widest item (``point_range``) are
+   chosen together by the mean ``folds``-fold cross-validated AUC of the *rounded* score, so the
+   rounding is chosen by cross-validation, not after looking at a test set.
 
 The raw probability is a one-feature logistic regression on total points; like every model it
 is then calibrated (``CalibratedRiskModel``), and the card tabulates the calibrated probability
@@ -35,7 +34,6 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
@@ -184,65 +182,55 @@ class Scorecard(RiskModel):
         """The widest item's points tried by cross-validation."""
         return range(self.min_points, self.max_points + 1)
 
-    def _regression(self, Z: np.ndarray, y: np.ndarray, C: float, items: Sequence[_Item],
-                    slices: Sequence[slice]) -> LogisticRegression | BoundedLogistic:
-        """Ridge logistic regression; a constrained item's steps bounded at zero."""
+    def _regression(self, Z: np.ndarray, y: np.ndarray, C: float,
+                    items: Sequence[_Item], slices: Sequence[slice]) -> np.ndarray:
+        """Ridge logistic coefficients; a constrained item's steps bounded at zero."""
         bounded = tuple(j for item, s in zip(items, slices, strict=True)
                         if (self.monotone or {}).get(item.column) for j in range(s.start, s.stop))
         if bounded:
-            return BoundedLogistic(C=C, nonnegative=bounded).fit(Z, y)
-        return LogisticRegression(C=C, max_iter=2000).fit(Z, y)
+            return BoundedLogistic(C=C, nonnegative=bounded).fit(Z, y).coef_[0]
+        return LogisticRegression(C=C, max_iter=2000).fit(Z, y).coef_[0]
 
     def _card_points(self, X: pd.DataFrame, y: np.ndarray, columns: Sequence[str], C: float,
-                     point_range: Sequence[int]
-                     ) -> tuple[list[_Item], LogisticRegression | BoundedLogistic,
-                                list[list[np.ndarray]]]:
-        """Items laid out on ``X``, the ridge fit, and for each points setting every item's
-        band points."""
+                     point_range: Sequence[int]) -> tuple[list[_Item], list[list[np.ndarray]]]:
+        """Items laid out on ``X`` and, for each points setting, every item's band points."""
         items = _layout(X[list(columns)], check_monotone(self.monotone, X), self.n_bins)
         Z, slices = _design(items, X)
-        fitted = self._regression(Z, y, C, items, slices)
-        values = [item.band_values(fitted.coef_[0][s])
-                  for item, s in zip(items, slices, strict=True)]
-        return items, fitted, [_rounded(values, m) for m in point_range]
+        coef = self._regression(Z, y, C, items, slices)
+        values = [item.band_values(coef[s]) for item, s in zip(items, slices, strict=True)]
+        return items, [_rounded(values, m) for m in point_range]
 
-    def _cross_validate(self, X: pd.DataFrame, y: np.ndarray,
-                        columns: Sequence[str]) -> tuple[float, float, int]:
-        """The choice of ``C`` and points by ``folds``-fold cross-validation on ``X``.
+    def _cv_auc(self, X: pd.DataFrame, y: np.ndarray,
+                columns: Sequence[str]) -> tuple[float, float, int]:
+        """Best mean held-out AUC of the rounded card over (``C``, points), and that choice.
 
-        ``C`` is the penalty whose ridge fit has the lowest held-out log loss (as the
-        penalised logistic chooses its own); the points are then those whose *rounded* card
-        ranks held-out people best (mean AUC: ranking is what calibration cannot repair; ties
-        go to fewer points). Returns that log loss, ``C`` and the points.
+        Ranking is what calibration cannot repair, so the rounding is chosen by it; ties go to
+        the stronger penalty and the fewer points (earlier in ``Cs`` and ``point_range``).
         """
         splitter = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
         points = list(self.point_range)
-        losses = np.zeros(len(self.Cs))
         aucs = np.zeros((len(self.Cs), len(points)))
         for train, test in splitter.split(X, y):
             for i, C in enumerate(self.Cs):
-                items, fitted, cards = self._card_points(X.iloc[train], y[train], columns, C,
-                                                         points)
+                items, cards = self._card_points(X.iloc[train], y[train], columns, C, points)
                 Z, _ = _design(items, X.iloc[test])
-                losses[i] += log_loss(y[test], fitted.predict_proba(Z)[:, 1], labels=[0, 1])
                 for j, card in enumerate(cards):
                     aucs[i, j] += auc_or_nan(y[test], Z @ _increments(items, card))
-        i = int(np.argmin(losses))
-        return float(losses[i]), float(self.Cs[i]), int(points[int(np.argmax(aucs[i]))])
+        i, j = np.unravel_index(int(np.argmax(aucs)), aucs.shape)
+        return float(aucs[i, j] / self.folds), float(self.Cs[i]), int(points[j])
 
     def _select(self, X: pd.DataFrame, y: np.ndarray) -> tuple[list[str], float, int]:
         """Items, ``C`` and points; items by forward selection if there are more features
-        than ``max_items``, each step adding the one that lowers the CV log loss most."""
+        than ``max_items``, each step adding the one that raises the CV AUC most."""
         features = [str(c) for c in X.columns]
         if len(features) <= self.max_items:
-            return features, *self._cross_validate(X, y, features)[1:]
+            return features, *self._cv_auc(X, y, features)[1:]
         chosen: list[str] = []
-        best = (np.inf, self.Cs[0], self.max_points)
+        best = (-np.inf, self.Cs[0], self.max_points)
         while len(chosen) < self.max_items:
-            tried = {c: self._cross_validate(X, y, [*chosen, c])
-                     for c in features if c not in chosen}
-            column = min(tried, key=lambda c: tried[c][0])
-            if tried[column][0] >= best[0]:
+            tried = {c: self._cv_auc(X, y, [*chosen, c]) for c in features if c not in chosen}
+            column = max(tried, key=lambda c: tried[c][0])
+            if tried[column][0] <= best[0]:
                 break
             chosen.append(column)
             best = tried[column]
@@ -254,8 +242,7 @@ class Scorecard(RiskModel):
             raise RiskInputError("a scorecard needs max_items ≥ 1 and 1 ≤ min_points ≤ "
                                  "max_points")
         columns, self.C_, self.max_points_ = self._select(X, y)
-        items, _, (points,) = self._card_points(X, y, columns, self.C_,
-                                                [self.max_points_])
+        items, (points,) = self._card_points(X, y, columns, self.C_, [self.max_points_])
         self.encoded_names_ = [n for item in items for n in item.names()]
         self.items_ = []
         self.cuts_: dict[str, list[float]] = {}
