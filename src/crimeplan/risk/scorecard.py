@@ -22,7 +22,8 @@ of every total (``scorecard_card``). ``monotone`` constraints carry over: a risi
 steps get coefficients bounded at zero, a falling feature is encoded as ``1[x < cut]`` with the
 same bound, so its points can only rise (or only fall) across its bands, and rounding keeps
 the order. With more features than ``max_items``, items are added one at a time, each time the
-one lowering the cross-validated log loss most, while it falls (forward selection).
+one raising the cross-validated AUC of the rounded card most, while it rises (forward
+selection).
 """
 
 from __future__ import annotations
