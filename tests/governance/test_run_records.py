@@ -237,3 +237,37 @@ def test_a_repair_made_before_a_run_is_in_its_record(tmp_path):
     assert "entry 2 (run interrupted)" in run.record["log_repairs"][0]
     assert log.verify().ok and [r["run_id"] for r in log.records()] == [
         "first", "interrupted", run.run_id]
+
+
+@pytest.mark.parametrize(("argv", "kind", "outputs"), [
+    (["risk", "synth", "--rows", "20", "--seed", "3"], "risk.synth", ["synth.csv"]),
+    (["cohort", "synth", "--people", "5", "--years", "1"], "cohort.synth", ["synth.csv"]),
+])
+def test_synthetic_data_commands_record_their_output(tmp_path, argv, kind, outputs):
+    home, out = tmp_path / "home", tmp_path / "synth.csv"
+    result = runner.invoke(app, [*argv, "--out", str(out), "--home", str(home),
+                                 "--purpose", "demo"])
+    assert result.exit_code == 0, result.output
+    (record,) = [r for r in AuditLog(home).records() if r["kind"] == kind]
+    assert record["purpose"] == "demo" and record["status"] == "ok"
+    assert [(Path(o["path"]).name, o["sha256"]) for o in record["outputs"]] == [
+        (name, _sha(tmp_path / name)) for name in outputs]
+
+
+def test_synthetic_data_is_not_kept_when_its_record_cannot_be_written(tmp_path):
+    home, out = tmp_path / "home", tmp_path / "custody.csv"
+    (home / "audit").mkdir(parents=True)
+    _break_log(home)
+    result = runner.invoke(app, ["risk", "synth", "--out", str(out), "--home", str(home)])
+    assert result.exit_code != 0 and not out.exists()
+
+
+def test_schema_export_is_recorded(tmp_path):
+    home, out = tmp_path / "home", tmp_path / "schemas"
+    result = runner.invoke(app, ["standard", "schema", "--out", str(out), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    (record,) = AuditLog(home).records()
+    assert record["kind"] == "standard.schema"
+    written = sorted(out.glob("*.schema.json"))
+    assert written and sorted(o["path"] for o in record["outputs"]) == sorted(map(str, written))
+    assert {o["sha256"] for o in record["outputs"]} == {_sha(p) for p in written}

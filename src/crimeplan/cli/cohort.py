@@ -209,11 +209,14 @@ def synth(out: Annotated[Path, typer.Option("--out", help="CSV of synthetic offe
           people: Annotated[int, typer.Option("--people", min=1, help="People.")] = 2000,
           years: Annotated[int, typer.Option("--years", min=1, help="Years from 2022.")] = 3,
           seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-          home: HomeOption = None) -> None:
+          home: HomeOption = None, purpose: PurposeOption = None) -> None:
     """Write a seeded synthetic offence history (person_id, offence_date, offence_type)."""
-    home_dir(home)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame = offence_histories(people, years=years, seed=seed)
-    write_csv(frame, out)
+    with RunRecorder(home_dir(home), "cohort.synth", purpose=purpose,
+                     parameters={"people": people, "years": years, "seed": seed,
+                                 "out": str(out)}) as rec:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame = offence_histories(people, years=years, seed=seed)
+        write_csv(frame, out)
+        rec.add_output(out)
     console.print(f"{len(frame):,} offences by {frame['person_id'].nunique():,} people "
                   f"written to {out}")

@@ -23,12 +23,14 @@ from rich.table import Table
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
+    PurposeOption,
     console,
     err_console,
     fail,
     home_dir,
     print_json,
 )
+from crimeplan.governance.runs import RunRecorder
 from crimeplan.sources._http import CACHE_SUBDIR, DEFAULT_RATE, FetchError, HttpSession
 from crimeplan.sources.api import API_ENV, PoliceApi, parse_poly, read_boundary
 from crimeplan.sources.archive import (
@@ -80,18 +82,26 @@ def archive(
     no_cache: NoCacheOption = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
 ) -> None:
     """Download the police.uk archive zip of a month (kept in the workspace cache)."""
     if force and not out:
         fail("--force extracts files: give --out DIR too")
-    with _failures_reported(), _session(home, no_cache) as session:
+    parameters = {"month": month, "out": str(out) if out else None, "force": force or [],
+                  "base_url": base_url, "no_cache": no_cache}
+    with _failures_reported(), RunRecorder(home_dir(home), "fetch.archive", purpose=purpose,
+                                           parameters=parameters) as rec, \
+            _session(home, no_cache) as session:
         with Progress(TextColumn(f"archive {month}"), BarColumn(), DownloadColumn(),
                       TransferSpeedColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task("download", total=None)
             download = download_archive(session, month, base_url,
                                         on_progress=lambda done, total: bar.update(
                                             task, completed=done, total=total))
+        rec.add_hashed_output(download.path, download.sha256, from_cache=download.from_cache)
         files = export_archive(download, month, out, force or ()).outputs if out else ()
+        for path in files:
+            rec.add_output(path)
     summary = {"month": month, "zip": str(download.path), "bytes": download.size,
                "sha256": download.sha256, "from_cache": download.from_cache,
                "resumed": download.resumed, "files": [str(p) for p in files]}
@@ -129,17 +139,28 @@ def api(
     no_cache: NoCacheOption = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
 ) -> None:
     """Fetch months of street crime, outcomes or stop and search from the police.uk API."""
+    parameters = {"force": force, "from": start, "to": end, "dataset": dataset,
+                  "category": category, "poly": poly, "out": str(out) if out else None,
+                  "base_url": base_url, "rate": rate, "no_cache": no_cache}
     with _failures_reported():
         if poly and boundary:
             raise ValueError("give --poly or --boundary, not both")
         months = month_range(start, end or start)
         area = parse_poly(poly) if poly else read_boundary(boundary) if boundary else None
         target = out or home_dir(home) / "downloads" / "police-uk"
-        with _session(home, no_cache, rate) as session, _progress(len(months)) as step:
-            result = fetch_from_api(PoliceApi(session, base_url), force, months, dataset, target,
-                                    area=area, category=category, on_step=step)
+        with RunRecorder(home_dir(home), "fetch.api", purpose=purpose,
+                         parameters=parameters) as rec:
+            if boundary:
+                rec.add_input(boundary)
+            with _session(home, no_cache, rate) as session, _progress(len(months)) as step:
+                result = fetch_from_api(PoliceApi(session, base_url), force, months, dataset,
+                                        target, area=area, category=category, on_step=step)
+            for f in result.files:
+                rec.add_output(f.path)
+            rec.set_result("rows", result.rows)
         stats = session.stats
     summary = {"force": result.force, "dataset": result.dataset, "rows": result.rows,
                "files": [{"path": str(f.path), "month": f.month, "rows": f.rows}

@@ -215,9 +215,12 @@ def synth(
     rows: Annotated[int, typer.Option("--rows", min=10, help="People.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     home: HomeOption = None,
+    purpose: PurposeOption = None,
 ) -> None:
     """Write seeded synthetic UK-shaped custody records (for demos and tests)."""
-    home_dir(home)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(custody_records(rows, seed), out)
+    with RunRecorder(home_dir(home), "risk.synth", purpose=purpose,
+                     parameters={"rows": rows, "seed": seed, "out": str(out)}) as rec:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(custody_records(rows, seed), out)
+        rec.add_output(out)
     console.print(f"{rows:,} synthetic custody records written to {out}")

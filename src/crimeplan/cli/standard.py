@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from crimeplan.cli.common import console
+from crimeplan.cli.common import HomeOption, PurposeOption, console, home_dir
+from crimeplan.governance.runs import RunRecorder
 from crimeplan.standard.codes import CRIME_CATEGORIES, OUTCOME_CATEGORIES
 from crimeplan.standard.schema import export_schemas
 
@@ -16,10 +17,15 @@ app = typer.Typer(help="The common data standard: record types, code lists, JSON
 
 
 @app.command("schema")
-def schema(out: Annotated[Path, typer.Option("--out", help="Folder for the .schema.json files.")]
-           ) -> None:
-    """Export JSON Schema for each record type."""
-    for path in export_schemas(out):
+def schema(out: Annotated[Path, typer.Option("--out", help="Folder for the .schema.json files.")],
+           home: HomeOption = None, purpose: PurposeOption = None) -> None:
+    """Export JSON Schema for each record type (the run is recorded in the audit log)."""
+    with RunRecorder(home_dir(home), "standard.schema", purpose=purpose,
+                     parameters={"out": str(out)}) as rec:
+        paths = export_schemas(out)
+        for path in paths:
+            rec.add_output(path)
+    for path in paths:
         console.print(str(path))
 
 

@@ -115,6 +115,13 @@ class RunRecorder:
         """An output file (or folder of files) with its SHA-256."""
         self.record["outputs"].append(_file_entry(Path(path)))
 
+    def add_hashed_output(self, path: Path | str, sha256: str, **extra: Any) -> None:
+        """An output file the caller has already hashed (e.g. a download checked as it
+        arrived), so a large file is not read twice."""
+        path = Path(path)
+        self.record["outputs"].append({"path": str(path), "size": path.stat().st_size,
+                                       "sha256": sha256, **extra})
+
     def set_coverage(self, coverage: Any) -> None:
         """What the input data covers (forces, months, gaps)."""
         self.record["coverage"] = coverage
