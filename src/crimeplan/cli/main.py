@@ -15,6 +15,8 @@ from crimeplan.cli import (
     reference,
     report,
     risk,
+    serve,
+    service,
     simulate,
     standard,
     transparency,
@@ -43,6 +45,8 @@ app.add_typer(risk.app, name="risk")
 app.add_typer(cohort.app, name="cohort")
 app.command("report")(report.report)
 app.add_typer(analysis.app, name="analysis")
+app.command("serve")(serve.serve)
+app.add_typer(service.app, name="service")
 
 
 def _version(value: bool) -> None:
