@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def test_entries_chain_with_the_file_logs_hash(db: Database) -> None:
         rows = list(audit_log.entries(s))
         assert [r.seq for r in rows] == [1, 2, 3]
         assert rows[0].prev == GENESIS
-        for before, after in zip(rows, rows[1:], strict=False):
+        for before, after in pairwise(rows):
             assert after.prev == before.hash
         first = rows[0]
         assert first.hash == entry_hash(1, GENESIS, first.logged_at, first.record)
