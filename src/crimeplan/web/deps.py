@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -58,12 +60,29 @@ def _purpose(request: Request, header: str | None) -> str | None:
     return header or request.query_params.get("purpose") or None
 
 
+@dataclass(frozen=True)
+class SessionView:
+    """What the page shell shows of a session, copied out so that error pages rendered after
+    the database session closed can still show it."""
+
+    signed_in: bool
+    csrf_token: str
+    user_name: str
+    role_label: str
+    agency_name: str
+
+
 def current_session(request: Request, db: DB) -> WebSession | None:
     """The browser session of this request, if its cookie is live."""
     settings = get_settings(request)
     token = request.cookies.get(sessions.cookie_name(settings))
     found = sessions.find(db, token, settings, now())
     request.state.web_session = found
+    if found is not None:
+        user = found.user
+        request.state.session_view = SessionView(
+            found.mfa_passed or not user.needs_mfa, found.csrf_token, user.name,
+            user.role_info.label, user.agency.name)
     return found
 
 
@@ -122,6 +141,26 @@ def authorise(actor: Actor, action: Action, resource: Resource) -> Decision:
     if not decision.allowed:
         raise NotFound(f"no {resource.kind} {resource.id or ''}".strip())
     return decision
+
+
+@dataclass(frozen=True)
+class DeclaredRoute:
+    """A route of the app as mounted: full path, methods and its declared action."""
+
+    path: str
+    methods: frozenset[str]
+    action: Action | None
+
+
+def declared_routes(app: FastAPI) -> list[DeclaredRoute]:
+    """Every endpoint of the app (static mounts aside) with the action it declared."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            found.append(DeclaredRoute(str(context.path), frozenset(context.methods or ()),
+                                       route_action(route.dependant)))
+    return found
 
 
 def route_action(dependant: object) -> Action | None:

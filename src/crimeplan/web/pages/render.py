@@ -16,29 +16,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from crimeplan.cases.accounts import ROLES
 from crimeplan.errors import CrimeplanError, ErrorKind, FieldProblem, Forbidden
+from crimeplan.web.deps import SessionView
 
 templates = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page with the shell's context: the signed-in user, the CSRF token, the nav."""
-    web_session = getattr(request.state, "web_session", None)
-    signed_in = web_session is not None and (web_session.mfa_passed
-                                             or not web_session.user.needs_mfa)
+    view: SessionView | None = getattr(request.state, "session_view", None)
     context.setdefault("errors", [])
     return templates.TemplateResponse(request, template, {
-        "user": web_session.user if signed_in else None,
-        "role_label": ROLES[web_session.user.role].label if signed_in else "",
-        "csrf_token": web_session.csrf_token if web_session else "",
+        "shell": view if view is not None and view.signed_in else None,
+        "csrf_token": view.csrf_token if view else "",
         "service_name": request.app.state.settings.service_name, **context}, status_code=status)
 
 
 def check_csrf(request: Request, sent: str) -> None:
     """A form must carry its session's CSRF token."""
-    web_session = getattr(request.state, "web_session", None)
-    if web_session is None or not hmac.compare_digest(sent, web_session.csrf_token):
+    view: SessionView | None = getattr(request.state, "session_view", None)
+    if view is None or not hmac.compare_digest(sent, view.csrf_token):
         raise Forbidden("the form has expired: go back and try again")
 
 
