@@ -116,3 +116,10 @@ def test_serve_listens_on_loopback_and_answers(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_the_demo_ends_by_seeding_the_service(tmp_path: Path) -> None:
+    from crimeplan.demo import steps
+
+    last = steps(tmp_path, tmp_path / "out")[-1]
+    assert last.args == ("service", "seed-demo", "--home", str(tmp_path))

@@ -17,6 +17,7 @@ from crimeplan.web.api.schemas import (
     ClientCreated,
     ClientIn,
     ClientOut,
+    RecordId,
     UserCreated,
     UserIn,
     UserOut,
@@ -72,7 +73,7 @@ def list_users(db: DB, actor: Annotated[Actor, Depends(Authorise(Action.USER_LIS
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-def read_user(user_id: str, db: DB,
+def read_user(user_id: RecordId, db: DB,
               actor: Annotated[Actor, Depends(Authorise(Action.USER_READ))]) -> UserOut:
     actor = accounts.administering(actor)
     user = db.get(User, user_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 
 from crimeplan.cases.actor import Actor
 from crimeplan.errors import BadInput, FieldProblem, Unauthenticated
-from crimeplan.web.api.schemas import Me, SignedIn, SignIn, Token
+from crimeplan.web.api.schemas import PRINTABLE, Me, SignedIn, SignIn, Token
 from crimeplan.web.deps import DB, Authorise, get_settings, now
 from crimeplan.web.identity import accounts, sessions
 from crimeplan.web.policy import Action
@@ -61,10 +61,10 @@ def sign_out(request: Request, db: DB,
 @router.post("/oauth/token", response_model=Token)
 def token(request: Request, db: DB,
           actor: Annotated[Actor, Depends(Authorise(Action.PUBLIC))],
-          grant_type: Annotated[str, Form(max_length=40)],
-          client_id: Annotated[str, Form(max_length=36)],
-          client_secret: Annotated[str, Form(max_length=200)],
-          scope: Annotated[str | None, Form(max_length=200)] = None) -> Token:
+          grant_type: Annotated[str, Form(max_length=40, pattern=PRINTABLE)],
+          client_id: Annotated[str, Form(max_length=36, pattern=PRINTABLE)],
+          client_secret: Annotated[str, Form(max_length=200, pattern=PRINTABLE)],
+          scope: Annotated[str | None, Form(max_length=200, pattern=PRINTABLE)] = None) -> Token:
     """OAuth2 client credentials grant (RFC 6749 s.4.4): a short-lived signed JWT."""
     if grant_type != "client_credentials":
         raise BadInput("only the client_credentials grant is supported",

@@ -19,6 +19,7 @@ from crimeplan.web.api.schemas import (
     PersonOut,
     PersonSummary,
     Processing,
+    RecordId,
     ShareIn,
 )
 from crimeplan.web.deps import DB, Authorise, authorise
@@ -71,7 +72,7 @@ def _as_created(person: Person) -> dict[str, Any]:
 
 
 @router.get("/people/{person_id}", response_model=PersonOut)
-def read_person(person_id: str, db: DB,
+def read_person(person_id: RecordId, db: DB,
                 actor: Annotated[Actor, Depends(Authorise(Action.PERSON_READ))]
                 ) -> dict[str, Any]:
     """One record, with the fields the caller may not see redacted; logged."""
@@ -80,7 +81,7 @@ def read_person(person_id: str, db: DB,
 
 
 @router.patch("/people/{person_id}", response_model=PersonOut)
-def update_person(person_id: str, body: PersonChanges, db: DB,
+def update_person(person_id: RecordId, body: PersonChanges, db: DB,
                   actor: Annotated[Actor, Depends(Authorise(Action.PERSON_UPDATE))]
                   ) -> dict[str, Any]:
     person, _ = load(db, actor, Action.PERSON_UPDATE, person_id)
@@ -89,7 +90,7 @@ def update_person(person_id: str, body: PersonChanges, db: DB,
 
 
 @router.post("/people/{person_id}/shares", status_code=204)
-def share_person(person_id: str, body: ShareIn, db: DB,
+def share_person(person_id: RecordId, body: ShareIn, db: DB,
                  actor: Annotated[Actor, Depends(Authorise(Action.PERSON_SHARE))]
                  ) -> Response:
     """Disclose the record to another agency (logged with the recipient)."""
@@ -99,7 +100,7 @@ def share_person(person_id: str, body: ShareIn, db: DB,
 
 
 @router.post("/people/{person_id}/links", status_code=204)
-def link_person(person_id: str, body: LinkIn, db: DB,
+def link_person(person_id: RecordId, body: LinkIn, db: DB,
                 actor: Annotated[Actor, Depends(Authorise(Action.PERSON_LINK))]) -> Response:
     """Record that two records are the same person (a combination, logged on both)."""
     person, _ = load(db, actor, Action.PERSON_LINK, person_id)
@@ -109,7 +110,7 @@ def link_person(person_id: str, body: LinkIn, db: DB,
 
 
 @router.delete("/people/{person_id}", status_code=204)
-def erase_person(person_id: str, db: DB,
+def erase_person(person_id: RecordId, db: DB,
                  actor: Annotated[Actor, Depends(Authorise(Action.PERSON_ERASE))]) -> Response:
     """Erase a record (data protection officer; the log keeps that it happened)."""
     person, _ = load(db, actor, Action.PERSON_ERASE, person_id)
@@ -118,7 +119,7 @@ def erase_person(person_id: str, db: DB,
 
 
 @router.get("/people/{person_id}/history", response_model=list[Processing])
-def person_history(person_id: str, db: DB,
+def person_history(person_id: RecordId, db: DB,
                    actor: Annotated[Actor, Depends(Authorise(Action.PERSON_HISTORY))]
                    ) -> list[dict[str, Any]]:
     """Who has looked at or changed this person's record (data protection officer)."""
@@ -127,7 +128,7 @@ def person_history(person_id: str, db: DB,
 
 
 @router.get("/people/{person_id}/subject-access")
-def subject_access(person_id: str, db: DB,
+def subject_access(person_id: RecordId, db: DB,
                    actor: Annotated[Actor, Depends(Authorise(Action.PERSON_EXPORT))]
                    ) -> dict[str, Any]:
     """Everything held about the person and its processing, for a subject access request."""

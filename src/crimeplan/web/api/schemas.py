@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 AgencyKindId = Literal["police-force", "probation", "local-authority", "health",
@@ -14,7 +15,17 @@ RoleId = Literal["system-admin", "agency-admin", "analyst", "case-worker", "dpo"
 ScopeId = Literal["people:read", "people:write", "stats:read"]
 SubjectCategory = Literal["suspect", "convicted", "victim", "witness", "other"]
 Sensitivity = Literal["standard", "restricted"]
-Name = Field(min_length=1, max_length=100)
+#: Printable text only: control characters (NUL above all) are refused at the edge.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+#: An id in a URL path.
+RecordId = Annotated[str, Path(min_length=1, max_length=36, pattern=PRINTABLE)]
+
+
+def text(max_length: int, min_length: int = 0, **kwargs: Any) -> Any:
+    """A text field of printable characters within the given lengths."""
+    return Field(min_length=min_length, max_length=max_length, pattern=PRINTABLE, **kwargs)
 
 
 class Strict(BaseModel):
@@ -22,9 +33,9 @@ class Strict(BaseModel):
 
 
 class SignIn(Strict):
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=200)
-    code: str = Field(default="", max_length=10, description="The 6-digit code from the "
+    email: str = text(254, 3)
+    password: str = text(200, 1)
+    code: str = text(10, default="", description="The 6-digit code from the "
                       "authenticator app (required for roles that see personal data)")
 
 
@@ -49,7 +60,7 @@ class Me(BaseModel):
 
 
 class AgencyIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = text(200, 1)
     kind: AgencyKindId
 
 
@@ -61,9 +72,9 @@ class AgencyOut(BaseModel):
 
 
 class UserIn(Strict):
-    agency_id: str = Field(min_length=1, max_length=36)
-    email: str = Field(min_length=3, max_length=254)
-    name: str = Field(min_length=1, max_length=200)
+    agency_id: str = text(36, 1)
+    email: str = text(254, 3)
+    name: str = text(200, 1)
     role: RoleId
 
 
@@ -81,8 +92,8 @@ class UserCreated(UserOut):
 
 
 class ClientIn(Strict):
-    agency_id: str = Field(min_length=1, max_length=36)
-    name: str = Field(min_length=1, max_length=200)
+    agency_id: str = text(36, 1)
+    name: str = text(200, 1)
     scopes: list[ScopeId] = Field(max_length=3)
 
 
@@ -98,19 +109,19 @@ class ClientCreated(ClientOut):
 
 
 class PersonIn(Strict):
-    given_name: str = Name
-    family_name: str = Name
+    given_name: str = text(100, 1)
+    family_name: str = text(100, 1)
     date_of_birth: dt.date | None = None
-    pnc_id: str | None = Field(default=None, max_length=20)
+    pnc_id: str | None = text(20, default=None)
     category: SubjectCategory = "other"
     sensitivity: Sensitivity = "standard"
 
 
 class PersonChanges(Strict):
-    given_name: str | None = Field(default=None, min_length=1, max_length=100)
-    family_name: str | None = Field(default=None, min_length=1, max_length=100)
+    given_name: str | None = text(100, 1, default=None)
+    family_name: str | None = text(100, 1, default=None)
     date_of_birth: dt.date | None = None
-    pnc_id: str | None = Field(default=None, max_length=20)
+    pnc_id: str | None = text(20, default=None)
     category: SubjectCategory | None = None
     sensitivity: Sensitivity | None = None
 
@@ -133,11 +144,11 @@ class PersonSummary(BaseModel):
 
 
 class ShareIn(Strict):
-    agency_id: str = Field(min_length=1, max_length=36)
+    agency_id: str = text(36, 1)
 
 
 class LinkIn(Strict):
-    other_id: str = Field(min_length=1, max_length=36)
+    other_id: str = text(36, 1)
 
 
 class Processing(BaseModel):

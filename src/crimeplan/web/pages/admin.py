@@ -13,13 +13,14 @@ from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import AGENCY_KINDS, Agency
 from crimeplan.errors import CrimeplanError, ErrorKind
 from crimeplan.web.api.admin import user_resource
+from crimeplan.web.api.schemas import PRINTABLE
 from crimeplan.web.deps import DB, Authorise, authorise
 from crimeplan.web.identity import accounts
 from crimeplan.web.pages.render import check_csrf, field_errors, page
 from crimeplan.web.policy import Action, Resource, may
 
 router = APIRouter(prefix="/admin")
-Text = Annotated[str, Form(max_length=254)]
+Text = Annotated[str, Form(max_length=254, pattern=PRINTABLE)]
 
 
 def _agencies(db: DB, actor: Actor, action: Action) -> list[Agency]:

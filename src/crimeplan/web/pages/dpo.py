@@ -15,6 +15,7 @@ from crimeplan.cases.actor import Actor
 from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.people import Person
 from crimeplan.web.api.people import person_resource
+from crimeplan.web.api.schemas import PRINTABLE, RecordId
 from crimeplan.web.deps import DB, Authorise, authorise
 from crimeplan.web.pages.render import page, redirect
 from crimeplan.web.policy import Action
@@ -36,7 +37,7 @@ def audit_page(request: Request, db: DB,
 @router.get("/people")
 def person_lookup(request: Request,
                   actor: Annotated[Actor, Depends(Authorise(Action.PERSON_HISTORY))],
-                  id: Annotated[str, Query(max_length=36)] = "") -> Response:
+                  id: Annotated[str, Query(max_length=36, pattern=PRINTABLE)] = "") -> Response:
     """Ask for a record id, then show its history."""
     if id:
         return redirect(f"/dpo/people/{quote(id, safe='')}")
@@ -44,7 +45,7 @@ def person_lookup(request: Request,
 
 
 @router.get("/people/{person_id}")
-def person_history(person_id: str, request: Request, db: DB,
+def person_history(person_id: RecordId, request: Request, db: DB,
                    actor: Annotated[Actor, Depends(Authorise(Action.PERSON_HISTORY))]
                    ) -> Response:
     """Who has looked at or changed this person's record."""

@@ -12,6 +12,7 @@ from crimeplan.cases.accounts import WebSession
 from crimeplan.cases.actor import Actor
 from crimeplan.errors import Unauthenticated
 from crimeplan.web.api.auth import set_session_cookie
+from crimeplan.web.api.schemas import PRINTABLE
 from crimeplan.web.deps import DB, Authorise, get_settings, now
 from crimeplan.web.identity import accounts, sessions, totp
 from crimeplan.web.pages.render import check_csrf, page, redirect
@@ -20,7 +21,7 @@ from crimeplan.web.policy import Action, may
 router = APIRouter()
 Public = Annotated[Actor, Depends(Authorise(Action.PUBLIC))]
 SignedIn = Annotated[Actor, Depends(Authorise(Action.SIGNED_IN))]
-Text = Annotated[str, Form(max_length=254)]
+Text = Annotated[str, Form(max_length=254, pattern=PRINTABLE)]
 
 
 def _pending(request: Request) -> WebSession:
