@@ -67,7 +67,7 @@ def test_security_headers_on_every_response(app: FastAPI) -> None:
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
         assert "'unsafe-inline'" not in csp
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         assert "camera=()" in headers["permissions-policy"]
         assert "strict-transport-security" not in headers  # plain HTTP on loopback
 

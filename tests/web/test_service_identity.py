@@ -164,11 +164,20 @@ def test_unsafe_api_calls_from_a_browser_session_need_the_csrf_header(
                        headers={"X-CSRF-Token": token}).status_code == 201
 
 
-def test_cross_site_posts_are_refused(app: FastAPI, world: World) -> None:
-    client = TestClient(app)
-    response = client.post("/sign-in", data={"email": "x", "password": "y"},
-                           headers={"Origin": "https://evil.example"})
-    assert response.status_code == 403
+@pytest.mark.parametrize(("headers", "refused"), [
+    ({"Origin": "https://evil.example"}, True),
+    ({"Origin": "null"}, True),
+    ({"Sec-Fetch-Site": "cross-site", "Origin": "null"}, True),
+    ({"Sec-Fetch-Site": "same-site"}, True),
+    ({"Sec-Fetch-Site": "same-origin", "Origin": "null"}, False),
+    ({"Origin": "http://testserver"}, False),
+    ({}, False),
+])
+def test_cross_site_posts_are_refused(app: FastAPI, world: World, headers: dict[str, str],
+                                      refused: bool) -> None:
+    response = TestClient(app).post("/sign-in", data={"email": "x", "password": "y"},
+                                    headers=headers)
+    assert (response.status_code == 403) is refused
 
 
 def test_client_credentials_give_a_short_lived_signed_token(app: FastAPI,

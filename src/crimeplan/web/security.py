@@ -32,7 +32,7 @@ def security_headers(settings: Settings) -> dict[str, str]:
     headers = {
         "Content-Security-Policy": content_security_policy(settings),
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
         "X-Frame-Options": "DENY",
         "Cross-Origin-Opener-Policy": "same-origin",
@@ -76,10 +76,13 @@ class SecurityMiddleware:
 
 
 def _cross_site(scope: Scope) -> bool:
-    """A browser says the request comes from another site (Fetch metadata or Origin)."""
+    """A browser says the request comes from another site or origin: Fetch metadata when it
+    sends it (the Origin of a form post may be "null" under a strict referrer policy), else
+    the Origin header. Clients that are not browsers send neither."""
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-    if headers.get("sec-fetch-site") == "cross-site":
-        return True
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
     origin = headers.get("origin")
     if origin is None:
         return False
