@@ -92,6 +92,11 @@ def test_admin_creates_a_user_and_sees_the_password_once(app: FastAPI, world: Wo
         "agency_id": world.agencies["housing"], "email": "x@test.crimeplan.test",
         "name": "X", "role": "analyst", "csrf_token": _csrf(page.text)})
     assert other.status_code == 404
+    unchosen = client.post("/admin/users", data={
+        "agency_id": "", "email": "z@test.crimeplan.test", "name": "Z", "role": "",
+        "csrf_token": _csrf(page.text)})
+    assert unchosen.status_code == 400 and 'href="#agency-id">Choose an agency' in unchosen.text
+    assert re.search(r'<option value=""( selected)?>Choose a role</option>', page.text)
     bad = client.post("/admin/users", data={
         "agency_id": world.agencies["police"], "email": "not-an-email", "name": "Y",
         "role": "analyst", "csrf_token": _csrf(page.text)})

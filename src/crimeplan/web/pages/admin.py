@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crimeplan.cases.accounts import ROLES, SCOPES, ApiClient, User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import AGENCY_KINDS, Agency
-from crimeplan.errors import CrimeplanError, ErrorKind
+from crimeplan.errors import CrimeplanError, ErrorKind, FieldProblem
 from crimeplan.web.api.admin import user_resource
 from crimeplan.web.api.schemas import PRINTABLE
 from crimeplan.web.deps import DB, Authorise, authorise
@@ -27,6 +27,15 @@ def _agencies(db: DB, actor: Actor, action: Action) -> list[Agency]:
     """The agencies the caller may act for with ``action``."""
     return [a for a in db.scalars(select(Agency).order_by(Agency.name))
             if may(actor, action, Resource("agency", a.id, a.id))]
+
+
+def _choose(what: str, agencies: list[Agency]) -> list[tuple[str, str]]:
+    """Options of a select, starting with an empty choice (no privileged default)."""
+    return [("", f"Choose {what}"), *((a.id, a.name) for a in agencies)]
+
+
+def _choose_agency() -> list[dict[str, str]]:
+    return field_errors([FieldProblem("agency_id", "required", "Choose an agency")])
 
 
 def _form_failed(exc: CrimeplanError) -> list[dict[str, str]]:
@@ -79,8 +88,8 @@ def _users_view(request: Request, db: DB, actor: Actor, status: int = 200,
              if any(may(actor, Action.USER_CREATE, Resource("agency", a.id, a.id, role=r.id))
                     for a in agencies)]
     return page(request, "admin_users.html", status, title="Users", users=users,
-                agencies=agencies, agency_options=[(a.id, a.name) for a in agencies],
-                role_options=roles, **context)
+                agencies=agencies, agency_options=_choose("an agency", agencies),
+                role_options=[("", "Choose a role"), *roles], **context)
 
 
 @router.post("/users")
@@ -89,13 +98,14 @@ def add_user(request: Request, db: DB,
              agency_id: Text = "", email: Text = "", name: Text = "", role: Text = "",
              csrf_token: Text = "") -> Response:
     check_csrf(request, csrf_token)
+    form = {"agency_id": agency_id, "email": email, "name": name, "role": role}
+    if not agency_id:
+        return _users_view(request, db, actor, 400, errors=_choose_agency(), form=form)
     try:
         authorise(actor, Action.USER_CREATE, Resource("agency", agency_id, agency_id, role=role))
         user, password = accounts.create_user(db, actor, agency_id, email, name, role)
     except CrimeplanError as exc:
-        return _users_view(request, db, actor, 400, errors=_form_failed(exc),
-                           form={"agency_id": agency_id, "email": email, "name": name,
-                                 "role": role})
+        return _users_view(request, db, actor, 400, errors=_form_failed(exc), form=form)
     return _users_view(request, db, actor, 201, created=user, password=password)
 
 
@@ -111,7 +121,7 @@ def _clients_view(request: Request, db: DB, actor: Actor, status: int = 200,
                if may(actor, Action.CLIENT_CREATE, Resource("client", c.id, c.agency_id))]
     agencies = _agencies(db, actor, Action.CLIENT_CREATE)
     return page(request, "admin_clients.html", status, title="API clients", clients=clients,
-                agencies=agencies, agency_options=[(a.id, a.name) for a in agencies],
+                agencies=agencies, agency_options=_choose("an agency", agencies),
                 scopes=SCOPES, **context)
 
 
@@ -122,6 +132,9 @@ def add_client(request: Request, db: DB,
                scopes: Annotated[list[str] | None, Form()] = None,
                csrf_token: Text = "") -> Response:
     check_csrf(request, csrf_token)
+    if not agency_id:
+        return _clients_view(request, db, actor, 400, errors=_choose_agency(),
+                             form={"agency_id": agency_id, "name": name})
     try:
         authorise(actor, Action.CLIENT_CREATE, Resource("agency", agency_id, agency_id))
         client, secret = accounts.create_client(db, actor, agency_id, name,
