@@ -4,11 +4,14 @@ schemas."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.schemas import APIOperation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -47,17 +50,24 @@ def test_api_conforms_for_every_persona(
     personas = sorted(credentials.items())
 
     for operation in operations:
-        @given(case=operation.as_strategy())
-        @settings(max_examples=3, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def check(case: schemathesis.Case, label: str = operation.label) -> None:
-            for n, (name, (headers, cookies)) in enumerate(personas):
-                sent = {**(case.headers or {}), **headers}
-                sent.setdefault("X-Purpose", PURPOSES[n % len(PURPOSES)])
-                response = case.call(headers=sent, cookies=cookies)
-                try:
-                    case.validate_response(response, checks=CHECKS)
-                except Exception as exc:
-                    raise AssertionError(f"{label} as {name}: {exc}") from exc
+        _conformance(operation, personas)()
 
-        check()
+
+def _conformance(operation: APIOperation,
+                 personas: list[tuple[str, tuple[dict[str, str], dict[str, str]]]]
+                 ) -> Callable[[], None]:
+    """A Hypothesis test of one operation, each generated request sent as every persona."""
+    @given(case=operation.as_strategy())
+    @settings(max_examples=3, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def check(case: schemathesis.Case) -> None:
+        for n, (name, (headers, cookies)) in enumerate(personas):
+            sent = {**(case.headers or {}), **headers}
+            sent.setdefault("X-Purpose", PURPOSES[n % len(PURPOSES)])
+            response = case.call(headers=sent, cookies=cookies)
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except Exception as exc:
+                raise AssertionError(f"{operation.label} as {name}: {exc}") from exc
+
+    return check

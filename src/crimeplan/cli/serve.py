@@ -43,8 +43,7 @@ def serve(
 ) -> None:
     """Run the web service (pages and the API under /api/v1) on 127.0.0.1:8000.
 
-    The service database is migrated to the newest revision first. Listens on loopback
-    only unless --host names another address.
+    Migrates the service database first. Listens on loopback unless --host says otherwise.
     """
     import uvicorn
 

@@ -122,7 +122,7 @@ def check_password(db: Session, settings: Settings, email: str, password: str,
     """The user whose password this is, or one unauthenticated error for every failure (wrong
     email, wrong password, locked or disabled), so the answer reveals nothing."""
     user = db.execute(select(User).where(User.email == email.strip().lower())
-                      .with_for_update()).scalar_one_or_none()
+                      .with_for_update(of=User)).scalar_one_or_none()
     if user is None:
         passwords.burn_time(password)
         _security_event(db, "sign-in", "unknown-account", None, request_id)
