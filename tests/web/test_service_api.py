@@ -101,3 +101,16 @@ def test_person_counts_withhold_small_numbers(app: FastAPI, world: World) -> Non
         {"agency_kind": "police-force", "category": "victim", "count": 6,
          "suppressed": False},
     ]
+
+
+def test_patch_cannot_null_a_required_field(app: FastAPI, world: World) -> None:
+    client = client_for(app, world, "police-caseworker")
+    response = client.patch(f"/api/v1/people/{world.people['shared']}",
+                            json={"given_name": None, "date_of_birth": None},
+                            headers={"X-Purpose": "case-management"})
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("given_name", "invalid")]
+    cleared = client.patch(f"/api/v1/people/{world.people['shared']}",
+                           json={"date_of_birth": None}, headers={"X-Purpose": "case-management"})
+    assert cleared.status_code == 200 and cleared.json()["date_of_birth"] is None

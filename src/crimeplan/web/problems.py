@@ -38,7 +38,8 @@ TITLES: dict[int, str] = {
 #: pydantic error types and the field codes they become.
 _CODES = {"missing": "required", "string_too_short": "too-short", "string_too_long": "too-long",
           "string_pattern_mismatch": "invalid", "literal_error": "invalid", "enum": "invalid",
-          "json_invalid": "invalid-json", "extra_forbidden": "unknown-field"}
+          "json_invalid": "invalid-json", "extra_forbidden": "unknown-field",
+          "value_error": "invalid"}
 
 
 class FieldError(BaseModel):

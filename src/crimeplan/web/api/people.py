@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from crimeplan.cases import records
 from crimeplan.cases.actor import Actor
-from crimeplan.cases.people import Person
+from crimeplan.cases.people import PERSON_FIELDS, Person
 from crimeplan.cases.s62 import require_purpose
-from crimeplan.errors import NotFound
 from crimeplan.web.api.schemas import (
     LinkIn,
     PersonChanges,
@@ -37,10 +36,7 @@ def person_resource(person: Person) -> Resource:
 def load(db: DB, actor: Actor, action: Action, person_id: str) -> tuple[Person, Decision]:
     """The person, if the caller may do ``action`` to it; 404 otherwise (or if absent)."""
     require_purpose(actor)
-    try:
-        person = records.get(db, person_id)
-    except NotFound:
-        raise NotFound(f"no person {person_id}") from None
+    person = records.get(db, person_id)
     return person, authorise(actor, action, person_resource(person))
 
 
@@ -68,7 +64,7 @@ def create_person(body: PersonIn, db: DB,
 
 def _as_created(person: Person) -> dict[str, Any]:
     return {"id": person.id, "agency_id": person.agency_id, "redacted": [],
-            **{f: getattr(person, f) for f in records.PERSON_FIELDS}}
+            **{f: getattr(person, f) for f in PERSON_FIELDS}}
 
 
 @router.get("/people/{person_id}", response_model=PersonOut)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AgencyKindId = Literal["police-force", "probation", "local-authority", "health",
                        "housing-provider", "drug-alcohol-treatment", "youth-justice",
@@ -124,6 +124,15 @@ class PersonChanges(Strict):
     pnc_id: str | None = text(20, default=None)
     category: SubjectCategory | None = None
     sensitivity: Sensitivity | None = None
+
+
+    @field_validator("given_name", "family_name", "category", "sensitivity")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """Absent means unchanged; these fields cannot be emptied with null."""
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
 
 
 class PersonOut(BaseModel):

@@ -43,7 +43,10 @@ def create_agency(db: Session, actor: Actor, name: str, kind: str) -> Agency:
                        fields=(FieldProblem("name", "taken", "That name is taken"),))
     agency = Agency(name=name, kind=kind)
     db.add(agency)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError as exc:  # a concurrent create of the same name
+        raise Conflict(f"an agency called {name!r} exists") from exc
     audit_log.append(db, {"kind": "admin", "event": "agency-created", "actor": actor.who(),
                           "subject": {"type": "agency", "id": agency.id}})
     return agency
