@@ -54,6 +54,20 @@ def test_administrators_can_work_without_the_web_pages(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "service.db").stat().st_mode) == 0o600
 
 
+def test_verify_checks_the_service_audit_log(tmp_path: Path) -> None:
+    home = str(tmp_path)
+    _run("service", "create-agency", "Essex Police", "--kind", "police-force", "--home", home)
+    assert "intact: 1 entries" in _run("service", "verify", "--home", home)
+    db = Database(default_url(tmp_path))
+    with db.engine.connect() as con:
+        con.exec_driver_sql("DROP TRIGGER audit_entries_no_update")
+        con.exec_driver_sql("UPDATE audit_entries SET record_json = '{}'")
+        con.commit()
+    db.dispose()
+    result = runner.invoke(app, ["service", "verify", "--home", home])
+    assert result.exit_code == 1 and "entry 1: content does not match" in result.output
+
+
 def test_bad_input_exits_non_zero_naming_the_field(tmp_path: Path) -> None:
     result = runner.invoke(app, ["service", "create-agency", "X", "--kind", "bank",
                                  "--home", str(tmp_path)])
@@ -91,10 +105,12 @@ def _free_port() -> int:
 
 
 def test_serve_listens_on_loopback_and_answers(tmp_path: Path) -> None:
+    """A real server, here as if behind a TLS proxy on this machine (HSTS, Secure cookies)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != TEST_DATABASE_ENV}
     server = subprocess.Popen([sys.executable, "-m", "crimeplan", "serve", "--port", str(port),
-                               "--home", str(tmp_path)], env=env, stdout=subprocess.PIPE,
+                               "--behind-tls-proxy", "--home", str(tmp_path)], env=env,
+                              stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -108,6 +124,7 @@ def test_serve_listens_on_loopback_and_answers(tmp_path: Path) -> None:
                 time.sleep(0.3)
         assert response.json() == {"status": "ok"}
         assert "server" not in response.headers
+        assert response.headers["strict-transport-security"].startswith("max-age=")
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True,
                                    text=True, check=False).stdout
         if listening:  # ss present: the one listening socket is on loopback

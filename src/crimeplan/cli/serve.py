@@ -39,6 +39,10 @@ def serve(
                                                   "serve HTTPS directly.")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Its private key.")
                        ] = None,
+    behind_tls_proxy: Annotated[bool, typer.Option(
+        "--behind-tls-proxy", help="A TLS-terminating proxy on this machine forwards to the "
+        "service: cookies are Secure, HSTS is sent, X-Forwarded-* from 127.0.0.1 trusted.")
+    ] = False,
     home: HomeOption = None,
 ) -> None:
     """Run the web service (pages and the API under /api/v1) on 127.0.0.1:8000.
@@ -48,12 +52,12 @@ def serve(
     import uvicorn
 
     from crimeplan.web.app import create_app
-    from crimeplan.web.settings import Settings
+    from crimeplan.web.settings import Settings  # imported here: --help stays fast
 
     if (tls_cert is None) != (tls_key is None):
         fail("--tls-cert and --tls-key go together")
     settings = Settings(home=home_dir(home).resolve(), database_url=database_url or "",
-                        tls=tls_cert is not None)
+                        tls=tls_cert is not None or behind_tls_proxy)
     app = create_app(settings)
     if not is_loopback(host):
         console.print(f"[yellow]warning:[/] listening on {host}: the service is reachable "
@@ -61,7 +65,8 @@ def serve(
     scheme = "https" if settings.tls else "http"
     console.print(f"crimeplan service on {scheme}://{host}:{port}/ (database "
                   f"{_redacted(settings.database_url)}); Ctrl-C stops it")
-    uvicorn.run(app, host=host, port=port, server_header=False, proxy_headers=False,
+    uvicorn.run(app, host=host, port=port, server_header=False,
+                proxy_headers=behind_tls_proxy, forwarded_allow_ips="127.0.0.1",
                 ssl_certfile=str(tls_cert) if tls_cert else None,
                 ssl_keyfile=str(tls_key) if tls_key else None, log_level="info")
 

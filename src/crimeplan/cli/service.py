@@ -60,6 +60,28 @@ def migrate(database_url: DatabaseUrlOption = None, home: HomeOption = None) -> 
     console.print(f"service database at revision {current(db)}")
 
 
+@app.command("verify")
+def verify(
+    anchor: Annotated[str | None, typer.Option("--anchor", help="A head hash published "
+                                               "earlier: the log must still contain it.")
+                      ] = None,
+    database_url: DatabaseUrlOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Check the service database's audit log (s.62 and security entries); exit 1 if tampered."""
+    from crimeplan.cases import audit_log
+
+    db = _database(home, database_url)
+    with db.session() as s:
+        result = audit_log.verify(s, anchor=anchor)
+        head = audit_log.head(s)
+    if not result.ok:
+        where = f"entry {result.first_bad_line}" if result.first_bad_line else "log"
+        fail(f"service audit log FAILED: {where}: {result.problem}; {result.entries} entries "
+             "before it are intact", 1)
+    console.print(f"service audit log intact: {result.entries} entries; head {head}")
+
+
 @app.command("create-agency")
 def create_agency(
     name: Annotated[str, typer.Argument(help="The agency's name.")],
