@@ -114,3 +114,19 @@ def test_patch_cannot_null_a_required_field(app: FastAPI, world: World) -> None:
     cleared = client.patch(f"/api/v1/people/{world.people['shared']}",
                            json={"date_of_birth": None}, headers={"X-Purpose": "case-management"})
     assert cleared.status_code == 200 and cleared.json()["date_of_birth"] is None
+
+
+def test_schema_code_lists_are_the_domain_code_lists() -> None:
+    """The API's enumerations are written out for OpenAPI; they must not drift."""
+    from typing import get_args
+
+    from crimeplan.cases.accounts import ROLES, SCOPES
+    from crimeplan.cases.agencies import AGENCY_KINDS
+    from crimeplan.cases.people import SENSITIVITIES, SUBJECT_CATEGORIES
+    from crimeplan.web.api import schemas
+
+    assert get_args(schemas.AgencyKindId) == tuple(AGENCY_KINDS)
+    assert get_args(schemas.RoleId) == tuple(ROLES)
+    assert get_args(schemas.ScopeId) == tuple(SCOPES)
+    assert get_args(schemas.SubjectCategory) == SUBJECT_CATEGORIES
+    assert get_args(schemas.Sensitivity) == SENSITIVITIES

@@ -30,12 +30,11 @@ STATIC = Path(__file__).with_name("static")
 API = "/api/v1"
 
 
-def create_app(settings: Settings, migrate: bool = True) -> FastAPI:
+def create_app(settings: Settings) -> FastAPI:
     """The application for one workspace, its database migrated to the newest revision."""
     settings.home.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
-    if migrate:
-        upgrade(db)
+    upgrade(db)
     app = FastAPI(title="crimeplan service", version=__version__,
                   openapi_url=f"{API}/openapi.json", docs_url=None, redoc_url=None,
                   description="Multi-agency crime and case service. Errors are RFC 9457 "

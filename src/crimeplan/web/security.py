@@ -1,8 +1,7 @@
 """Headers every response carries, a request id, and refusal of cross-site form posts.
 
 The Content-Security-Policy allows only this origin's own files: no inline script or style,
-no framing. Map tiles from a configured tile server are the one outside origin allowed, and
-only as images.
+no framing.
 """
 
 from __future__ import annotations
@@ -18,19 +17,15 @@ from crimeplan.web.settings import Settings
 UNSAFE = frozenset({b"POST", b"PUT", b"PATCH", b"DELETE"})
 
 
-def content_security_policy(settings: Settings) -> str:
-    img = "'self' data:"
-    if settings.tile_url:
-        parts = urlsplit(settings.tile_url.replace("{s}", "a"))
-        img += f" {parts.scheme}://{parts.netloc}"
-    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
-            f"img-src {img}; font-src 'self'; connect-src 'self'; object-src 'none'; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'")
 
 
 def security_headers(settings: Settings) -> dict[str, str]:
     headers = {
-        "Content-Security-Policy": content_security_policy(settings),
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",

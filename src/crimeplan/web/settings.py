@@ -27,8 +27,6 @@ class Settings:
     lockout_threshold: int = 5
     lockout_base: dt.timedelta = dt.timedelta(minutes=1)
     lockout_max: dt.timedelta = dt.timedelta(hours=1)
-    #: A tile server the map may use (``{z}/{x}/{y}`` template); none by default (offline).
-    tile_url: str | None = None
     service_name: str = "crimeplan"
     issuer: str = field(default="crimeplan")
 

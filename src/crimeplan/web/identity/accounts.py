@@ -20,7 +20,7 @@ from crimeplan.cases import audit_log, s62
 from crimeplan.cases.accounts import ROLES, SCOPES, ApiClient, User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import AGENCY_KINDS, Agency
-from crimeplan.errors import BadInput, Conflict, FieldProblem, NotFound, Unauthenticated
+from crimeplan.errors import BadInput, Conflict, FieldProblem, Unauthenticated
 from crimeplan.web.identity import lockout, passwords, totp
 from crimeplan.web.identity.tokens import IssuedToken, issue
 from crimeplan.web.settings import Settings
@@ -199,12 +199,6 @@ def client_token(db: Session, settings: Settings, key: Ed25519PrivateKey, client
                           "scopes": sorted(scopes)})
     return issue(client, scopes, key, settings.issuer, settings.token_lifetime, now)
 
-
-def get_user(db: Session, user_id: str) -> User:
-    user = db.get(User, user_id)
-    if user is None:
-        raise NotFound("no such user")
-    return user
 
 
 def log_user_consultation(db: Session, actor: Actor, user: User) -> None:

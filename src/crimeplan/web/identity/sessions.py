@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from crimeplan.cases.accounts import User, WebSession
@@ -61,11 +61,3 @@ def end(db: Session, token: str | None) -> None:
     if token:
         db.execute(delete(WebSession).where(WebSession.token_digest == digest(token)))
 
-
-def end_all(db: Session, user_id: str) -> None:
-    """Sign a user out everywhere (their password or role changed)."""
-    db.execute(delete(WebSession).where(WebSession.user_id == user_id))
-
-
-def sessions_of(db: Session, user_id: str) -> list[WebSession]:
-    return list(db.execute(select(WebSession).where(WebSession.user_id == user_id)).scalars())
