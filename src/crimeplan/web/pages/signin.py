@@ -74,7 +74,7 @@ def code(request: Request, db: DB, actor: Public, code: Text = "",
 
 
 @router.get("/sign-in/enrol")
-def enrol_page(request: Request, db: DB, actor: Public) -> Response:
+def enrol_page(request: Request, actor: Public) -> Response:
     web_session = _pending(request)
     user = web_session.user
     secret = accounts.begin_enrolment(user)
