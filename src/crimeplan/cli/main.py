@@ -76,6 +76,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "Crime analysis indicators: trends, rates, rises, outcomes, stop and search, "
                "concentration, deprivation, cost of crime, peer groups and the official "
                "recorded crime series."),
+    Subcommand("serve", "crimeplan.cli.serve", "serve",
+               "Run the web service (pages and the API under /api/v1) on 127.0.0.1:8000."),
+    Subcommand("service", "crimeplan.cli.service", "app",
+               "Administer the web service: migrate its database, add agencies, users and API "
+               "clients, seed the demo."),
 )
 
 

@@ -94,8 +94,9 @@ class VerifyResult:
 
 
 @dataclass
-class _Chain:
-    """How far a walk along the chain has got: entries so far, last hash, last time."""
+class Chain:
+    """How far a walk along the chain has got: entries so far, last hash, last time. Both back
+    ends of the log (this file log and the service database's) check links with it."""
 
     count: int = 0
     hash: str = GENESIS
@@ -233,7 +234,7 @@ class AuditLog:
         last line cut short (no newline, not an entry) is moved to ``torn/``; anything else
         that disagrees with the head raises AuditLogDamaged."""
         head = self._read_head()
-        chain = _Chain(head["count"], head["hash"], str(head.get("logged_at", "")))
+        chain = Chain(head["count"], head["hash"], str(head.get("logged_at", "")))
         last, partial = _tail(self.path)
         whole = _parse(partial)[0] if partial else None  # an entry lacking only its newline
         final = whole if whole is not None else _parse(last)[0] if last is not None else None
@@ -258,7 +259,7 @@ class AuditLog:
             logger.warning("audit log %s repaired: %s", self.path, note)
         return repairs
 
-    def _mismatch(self, chain: _Chain, what: str) -> AuditLogDamaged:
+    def _mismatch(self, chain: Chain, what: str) -> AuditLogDamaged:
         return AuditLogDamaged(
             f"{self.path}: {what} does not match {self.head_path} ({chain.count} entries, "
             f"last hash {chain.hash[:12]}…); nothing more is appended until it is looked at: "
@@ -326,7 +327,7 @@ class AuditLog:
         not an entry and is left out."""
         if not self.path.exists():
             return
-        chain = _Chain()
+        chain = Chain()
         try:
             fh = open(self.path, "rb")  # noqa: SIM115 (closed below, also on a break)
         except OSError as exc:
