@@ -1,9 +1,9 @@
-"""A minimal person record: enough to exercise the policy and the s.62 log end to end.
+"""People: one agency's record of a person, with identifiers, aliases, addresses and family.
 
-The case-management work adds programmes and events; what is here already carries what the
-access policy needs: the owning agency, the category of data subject (DPA 2018 s.38), a
-sensitivity, the workers allocated to the person, the agencies it is shared with, and links
-between records of one person held by different agencies.
+A record carries what the access policy needs: the owning agency, the category of data
+subject (DPA 2018 s.38), a sensitivity, the workers allocated to the person and the agencies it
+is shared with. Records of one person held by different agencies stay separate: a confirmed
+match is a ``Link`` between them (a combination under s.62), never a merge.
 """
 
 from __future__ import annotations
@@ -22,9 +22,13 @@ SUBJECT_CATEGORIES = ("suspect", "convicted", "victim", "witness", "other")
 #: How closely a record is held: restricted records are seen only by allocated workers.
 SENSITIVITIES = ("standard", "restricted")
 
+#: The identifier columns of a person record (``standard.pole.IDENTIFIER_TYPES``).
+IDENTIFIER_FIELDS = ("pnc_id", "cro_number", "probation_crn", "nhs_number", "prison_number",
+                     "local_reference")
+
 #: The fields of a person record that carry personal data, in display order.
-PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "pnc_id", "category",
-                 "sensitivity")
+PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", *IDENTIFIER_FIELDS,
+                 "category", "sensitivity")
 
 
 class Person(Base):
@@ -37,7 +41,13 @@ class Person(Base):
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date, default=None)
-    pnc_id: Mapped[str | None] = mapped_column(String(20), default=None)
+    sex: Mapped[str | None] = mapped_column(String(20), default=None)
+    pnc_id: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
+    cro_number: Mapped[str | None] = mapped_column(String(20), default=None)
+    probation_crn: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), default=None)
+    prison_number: Mapped[str | None] = mapped_column(String(20), default=None)
+    local_reference: Mapped[str | None] = mapped_column(String(40), default=None)
     category: Mapped[str] = mapped_column(String(20), default="other")
     sensitivity: Mapped[str] = mapped_column(String(20), default="standard")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -46,6 +56,9 @@ class Person(Base):
     allocations: Mapped[list[Allocation]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
     shares: Mapped[list[Share]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    aliases: Mapped[list[Alias]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    addresses: Mapped[list[Address]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Address.from_date")
 
 
 class Allocation(Base):
@@ -85,3 +98,43 @@ class Link(Base):
     other_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
                                           index=True)
     linked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Alias(Base):
+    """Another name the person is or was known by."""
+
+    __tablename__ = "person_aliases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+
+
+class Address(Base):
+    """Where the person lived, from one date to another (``to_date`` None: still there)."""
+
+    __tablename__ = "person_addresses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), index=True)
+    from_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    to_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+
+
+class Relation(Base):
+    """Family or household: ``person`` is ``kind`` of ``other`` (``standard.pole.
+    RELATION_KINDS``), as one agency records it. Both directions are stored."""
+
+    __tablename__ = "person_relations"
+    __table_args__ = (UniqueConstraint("person_id", "other_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    other_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                          index=True)
+    kind: Mapped[str] = mapped_column(String(30))
