@@ -34,6 +34,12 @@ def _month_rule(col: str) -> str:
             f"OR TRY_CAST({col} || '-01' AS DATE) IS NULL")
 
 
+#: A row whose Month is not the month its file is named for: loaded, it would replace the
+#: partition of another month with that one row.
+FILE_MONTH_RULE = ("fm.month IS NOT NULL AND s.month <> fm.month",
+                   "month differs from the file name", "'Month'")
+
+
 def _coordinate_rules(lon: str, lat: str) -> list[tuple[str, str, str]]:
     """(condition, reason, field) for a pair of published WGS84 coordinates."""
     lon_t, lat_t = _text(lon), _text(lat)
@@ -68,6 +74,7 @@ def reason_columns(rules: list[tuple[str, str, str]], fields: dict[str, str]) ->
 def street_rules() -> list[tuple[str, str, str]]:
     return [
         (_month_rule("s.month"), "unparsable month", "'Month'"),
+        FILE_MONTH_RULE,
         ("cl.slug IS NULL", "unknown crime type", "'Crime type'"),
         *_coordinate_rules("s.longitude", "s.latitude"),
     ]
@@ -80,6 +87,7 @@ STREET_FIELDS = {"Month": "s.month", "Crime type": "s.crime_type", "Longitude": 
 def outcome_rules() -> list[tuple[str, str, str]]:
     return [
         (_month_rule("s.month"), "unparsable month", "'Month'"),
+        FILE_MONTH_RULE,
         (f"{_text('s.outcome_type')} IS NULL", "missing outcome type", "'Outcome type'"),
         *_coordinate_rules("s.longitude", "s.latitude"),
     ]
