@@ -29,10 +29,10 @@ from crimeplan.store.ingest import (
     Progress,
     read_header,
     run_ingest,
-    scan_file,
     staged_rows,
 )
 from crimeplan.store.spatial import reproject
+from crimeplan.store.staging import scan_file
 from crimeplan.store.warehouse import Warehouse, register_frame
 
 
@@ -148,7 +148,7 @@ def ingest_points(home: Path, path: Path, spec: PointsSpec, progress: Progress |
     scan = scan_file(disk)
     report.sha256 = scan.sha256
     prepared = PreparedFile(SourceFile(disk, str(path), None), report,
-                            tuple(mapping.values()), spec.name, None, 0, lines=scan.lines)
+                            tuple(mapping.values()), spec.name, None, 0, scan)
     con = Warehouse(home).connect()
     try:
         run_ingest(con, [prepared], {"points": _builder(spec, mapping)},

@@ -11,13 +11,19 @@ from __future__ import annotations
 UK_LON = (-8.7, 2.1)
 UK_LAT = (49.8, 61.0)
 
+#: Why a line is not a row at all (the CSV reader's reasons).
+WRONG_COLUMN_COUNT = "wrong column count"
+UNDECODABLE = "undecodable bytes"
+MALFORMED_QUOTING = "malformed quoting"
+STRAY_CARRIAGE_RETURN = "stray carriage return"
+
 #: DuckDB CSV reader error types and the quarantine reason each becomes.
 PARSER_REASONS: dict[str, str] = {
-    "MISSING COLUMNS": "wrong column count",
-    "TOO MANY COLUMNS": "wrong column count",
-    "INVALID ENCODING": "undecodable bytes",
-    "INVALID UNICODE": "undecodable bytes",
-    "UNQUOTED VALUE": "malformed quoting",
+    "MISSING COLUMNS": WRONG_COLUMN_COUNT,
+    "TOO MANY COLUMNS": WRONG_COLUMN_COUNT,
+    "INVALID ENCODING": UNDECODABLE,
+    "INVALID UNICODE": UNDECODABLE,
+    "UNQUOTED VALUE": MALFORMED_QUOTING,
     "LINE SIZE OVER MAXIMUM": "line too long",
     "CAST": "unparsable value",
 }
