@@ -7,6 +7,7 @@ Fixtures are laid out as police.uk publishes files: an LF header line and CRLF d
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from crimeplan.cli.main import app
 from crimeplan.store import Warehouse
 from crimeplan.store.ingest import ingest_paths
 from crimeplan.store.points import PointsSpec, ingest_points
@@ -264,3 +267,43 @@ def test_point_data_with_a_stray_quote_keeps_every_other_row(tmp_path: Path) -> 
     assert [(p.month, p.rows, p.action) for p in f.partitions] == [("2020-03", 19, "replaced")]
     assert query(home, "SELECT line, reason FROM quarantine") == [(6, "malformed quoting")]
     assert query(home, "SELECT count(*), min(line), max(line) FROM points") == [(19, 2, 21)]
+
+
+# ------------------------------------------------------------------------------------------
+# Item 4: exact duplicate rows inside one file are reported
+
+
+def asb_row(location: str = "On or near Pine Close") -> str:
+    return (f",2018-01,Essex Police,Essex Police,1.066131,51.964058,{location},E01029872,"
+            "Babergh 010B,Anti-social behaviour,,")
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_repeated_rows_are_loaded_and_counted(tmp_path: Path, broken: bool) -> None:
+    rows = [asb_row(), asb_row(), asb_row("On or near Elm Road"), street_row("d1"),
+            street_row("d1"), street_row("d1"), street_row("d2")]
+    if broken:  # a stray quote: the file is read by the recovering reader, same count
+        rows.insert(2, street_row("d3", location='"On or near Mill Lane'))
+    path = police_uk_file(tmp_path / "2018-01" / "2018-01-essex-street.csv", rows)
+    home = tmp_path / "h"
+    result = CliRunner().invoke(app, ["ingest", str(path), "--home", str(home), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["totals"]["rows_duplicate"] == 3
+    (f,) = out["files"]
+    assert (f["rows_duplicate"], f["rows_loaded"], f["rows_quarantined"]) == (3, 7, int(broken))
+    assert query(home, "SELECT count(*) FROM street WHERE crime_id IS NULL") == [(3,)]
+    assert query(home, "SELECT line, detail FROM quarantine") == (
+        [(4, "a quote opened on this line is never closed")] if broken else [])
+    shown = CliRunner().invoke(app, ["ingest", str(path), "--home", str(tmp_path / "h2")])
+    assert "3 rows repeat an earlier row of their file exactly" in " ".join(shown.stdout.split())
+
+
+def test_duplicate_counts_of_the_real_sample(tmp_path: Path) -> None:
+    report = ingest_paths(tmp_path / "h", [SAMPLE])
+    with zipfile.ZipFile(SAMPLE) as zf:
+        for member in zf.namelist():
+            rows = zf.read(member).decode().splitlines()[1:]
+            (f,) = [f for f in report.files if f.path.endswith(member)]
+            assert f.rows_duplicate == len(rows) - len(set(rows)), member
+    assert report.totals()["rows_duplicate"] > 1_000  # anti-social behaviour and searches

@@ -67,7 +67,10 @@ class PartitionWrite:
 @dataclass
 class FileReport:
     """What happened to one source file. For a file that was read,
-    ``rows_read == rows_loaded + rows_quarantined + rows_skipped``."""
+    ``rows_read == rows_loaded + rows_quarantined + rows_skipped``. ``rows_duplicate`` counts
+    rows identical to an earlier row of the same file: police.uk publishes such rows for
+    separate events (anti-social behaviour has no crime ID; people searched together), so
+    they are loaded, and counted so that no repeat goes unreported."""
 
     path: str
     status: str  # loaded | unchanged | superseded | older-release | error
@@ -81,6 +84,7 @@ class FileReport:
     rows_quarantined: int = 0
     rows_skipped: int = 0
     rows_unmapped: int = 0
+    rows_duplicate: int = 0  # rows identical to an earlier row of the file: loaded all the same
     partitions: list[PartitionWrite] = field(default_factory=list)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
@@ -102,7 +106,8 @@ class IngestReport:
         return not self.errors
 
     def totals(self) -> dict[str, int]:
-        keys = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "rows_unmapped")
+        keys = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "rows_unmapped",
+                "rows_duplicate")
         out = {k: sum(getattr(f, k) for f in self.files) for k in keys}
         out["files"] = len(self.files)
         out["partitions_written"] = sum(len(f.partitions) for f in self.files)

@@ -229,6 +229,7 @@ class _Census:
     rows: int = 0
     values: int = 0  # bytes of staged values, less quotes and line breaks
     breaks: int = 0  # line breaks inside staged values
+    repeats: int = 0  # rows identical to an earlier row (by a 64-bit hash of the row)
     rejects: list[int] = field(default_factory=list)
 
 
@@ -236,9 +237,12 @@ def _censuses(con: duckdb.DuckDBPyConnection, g: int, names: list[str],
               files: list[PreparedFile]) -> dict[str, _Census]:
     out = {str(p.src.disk_path): _Census() for p in files}
     sums = ", ".join(f"sum(strlen({n}))" for n in names)
-    for path, rows, *lengths in con.execute(
-            f"SELECT filename, count(*), {sums} FROM stage_{g} GROUP BY filename").fetchall():
-        out[path].rows, out[path].values = int(rows), sum(int(n or 0) for n in lengths)
+    for path, rows, distinct, *lengths in con.execute(
+            f"SELECT filename, count(*), count(DISTINCT hash({', '.join(names)})), {sums} "
+            f"FROM stage_{g} GROUP BY filename").fetchall():
+        census = out[path]
+        census.rows, census.repeats = int(rows), int(rows) - int(distinct)
+        census.values = sum(int(n or 0) for n in lengths)
     strip = "'\"' || chr(13) || chr(10)"
     content = " + ".join(f"coalesce(strlen(translate({n}, {strip}, '')), 0)" for n in names)
     breaks = " + ".join(f"coalesce(strlen({n}) - strlen(replace({n}, chr(10), '')), 0)"
@@ -298,8 +302,11 @@ def stage_files(con: duckdb.DuckDBPyConnection, g: int, names: list[str],
         lines = None
         if census.rejects or p.scan.lines != 1 + census.rows:
             lines = line_maps[path] = _Lines(p.src.disk_path)
-        if not _adds_up(p, census, len(names), lines):
-            recovered[path] = recover(p.src.disk_path, len(names))
+        if _adds_up(p, census, len(names), lines):
+            p.report.rows_duplicate = census.repeats
+        else:
+            rec = recovered[path] = recover(p.src.disk_path, len(names))
+            p.report.rows_duplicate = len(rec.rows) - len(set(map(tuple, rec.rows)))
     _replace(con, g, names, recovered)
     exact, rejects = _exact_lines(con, g, files, line_maps, recovered)
     con.execute(f"DROP TABLE rejected_{g}")
