@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 from crimeplan.governance.audit import AuditLogError
 from crimeplan.settings import resolve_home
+from crimeplan.workspace import WarehouseBusy
 
 #: Wide enough for tables when output goes to a file or pipe (Rich assumes 80 there).
 _WIDTH = None if sys.stdout.isatty() else 120
@@ -80,6 +81,23 @@ class AuditLogErrors(TyperGroup):
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
                               highlight=False, soft_wrap=True)
             raise typer.Exit(1) from exc
+
+
+#: Exit code of a command that found the workspace in use by another process (EX_TEMPFAIL:
+#: try again later).
+BUSY_EXIT = 75
+
+
+class WorkspaceErrors(AuditLogErrors):
+    """The top-level command group: a warehouse another process holds (an ingest writing it,
+    or a writer that waited too long) ends any command with a one-line message naming that
+    process and exit code 75, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WarehouseBusy as exc:
+            fail(str(exc), code=BUSY_EXIT)
 
 
 class StepBar:

@@ -128,6 +128,9 @@ def ingest(
     audit log (every file with its SHA-256, status, counts and partitions) before the warehouse
     commits; if it cannot be, nothing is loaded. Exits 1 if any file could not be read at all
     (the others are still loaded).
+
+    One command writes a workspace at a time: another one writing it is waited for, up to
+    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 75.
     """
     root = home_dir(home)
     many = len(paths) > PROGRESS_MIN_FILES or any(p.is_dir() or p.suffix == ".zip"
@@ -161,7 +164,11 @@ def ingest_points_command(
     home: HomeOption = None,
 ) -> None:
     """Ingest timestamped point events from any CSV (a force's export, other open data),
-    recorded in the audit log before the warehouse commits."""
+    recorded in the audit log before the warehouse commits.
+
+    One command writes a workspace at a time: another one writing it is waited for, up to
+    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 75.
+    """
     spec = PointsSpec(name=name, time=time, x=x, y=y, crs=crs, category=category,
                       time_format=time_format)
     root = home_dir(home)

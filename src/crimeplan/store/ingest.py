@@ -23,7 +23,7 @@ import csv
 import datetime as dt
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from crimeplan.settings import UNPACK_DIR
 from crimeplan.sources.police_uk import (
     COLUMNS,
     HeaderError,
@@ -200,16 +201,23 @@ def ingest_paths(home: Path, paths: Sequence[Path], *, force: str | None = None,
     ``before_commit`` gets the filled-in report just before the COMMIT (e.g. to append the run
     record); if it raises, the transaction is rolled back."""
     home = Path(home)
-    unpack = home / "tmp" / f"ingest-{uuid.uuid4().hex[:8]}"
+    with Warehouse(home).writing("ingest") as con, unpack_folder(home, "ingest") as unpack:
+        return _ingest(con, discover(paths, unpack), force, progress, before_commit)
+
+
+@contextlib.contextmanager
+def unpack_folder(home: Path, kind: str) -> Iterator[Path]:
+    """A new folder for the files a run unpacks, removed after it. Call it holding the
+    workspace lock: no other run is going, so the folders a crashed run left are removed
+    first."""
+    root = home / UNPACK_DIR
+    for stale in (*root.glob("ingest-*"), *root.glob("points-*")):
+        shutil.rmtree(stale, ignore_errors=True)
+    folder = root / f"{kind}-{uuid.uuid4().hex[:8]}"
     try:
-        sources = discover(paths, unpack)
-        con = Warehouse(home).connect()
-        try:
-            return _ingest(con, sources, force, progress, before_commit)
-        finally:
-            con.close()
+        yield folder
     finally:
-        shutil.rmtree(unpack, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], force: str | None,
