@@ -67,7 +67,8 @@ def scan_file(path: Path) -> FileScan:
             quotes += int(np.count_nonzero(a == _QUOTE))
             size += len(block)
             if header is None:
-                header = _content(block.split(b"\n", 1)[0])
+                end = block.find(b"\n")
+                header = _content(block[:end] if end >= 0 else block)
             last = block[-1:]
     return FileScan(h.hexdigest(), breaks + (last != b"\n"), size - breaks - crs - quotes,
                     quotes, header or 0)
