@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
-from crimeplan.store import Warehouse
+from crimeplan.store import Warehouse, staging
 from crimeplan.store.ingest import ingest_paths
 from crimeplan.store.points import PointsSpec, ingest_points
 
@@ -307,3 +307,48 @@ def test_duplicate_counts_of_the_real_sample(tmp_path: Path) -> None:
             (f,) = [f for f in report.files if f.path.endswith(member)]
             assert f.rows_duplicate == len(rows) - len(set(rows)), member
     assert report.totals()["rows_duplicate"] > 1_000  # anti-social behaviour and searches
+
+
+def test_point_data_rows_with_wrong_field_counts_and_repeats(tmp_path: Path) -> None:
+    """Items 3 and 4 for point data, which shares the reader."""
+    rows = ["2020-03-01 10:00,-87.6,41.8,assault", "2020-03-01 10:00,-87.6,41.8,assault",
+            "2020-03-02 10:00,-87.6,41.8,assault,spare", "2020-03-03 10:00,-87.6",
+            "2020-03-04 10:00,-87.5,41.7,robbery"]
+    path = tmp_path / "p.csv"
+    path.write_bytes(("time,x,y,kind\n" + "".join(r + "\r\n" for r in rows)).encode())
+    home = tmp_path / "h"
+    (f,) = ingest_points(home, path, PointsSpec("export", "time", "x", "y", "EPSG:4326",
+                                                "kind")).files
+    assert (f.rows_read, f.rows_loaded, f.rows_quarantined, f.rows_duplicate) == (5, 3, 2, 1)
+    assert query(home, "SELECT line, reason FROM quarantine ORDER BY line") == [
+        (4, "wrong column count"), (5, "wrong column count")]
+    assert query(home, "SELECT line, category FROM points ORDER BY line") == [
+        (2, "assault"), (3, "assault"), (6, "robbery")]
+
+
+@pytest.mark.parametrize("rows, eol, recovered", [
+    ([street_row("k1"), street_row("k2")], "\r\n", False),
+    ([street_row("k1"), street_row("k2", location='"On or near ""The Lanes"", Colchester"')],
+     "\r\n", False),
+    ([street_row("k1"), "", street_row("k2"), "a,2018-01"], "\r\r\n", False),  # blank, short
+    ([street_row("k1", context="Reported online"), street_row("k2") + ",spare"], "\r\n", True),
+    ([street_row("k1"), street_row("k2", location='"On or near Mill Lane" East')], "\n", True),
+    ([street_row("k1", location='"Flat 1\r\nHigh St"'), street_row("k2")], "\r\n", True),
+])
+def test_duckdb_reads_what_adds_up_and_only_the_rest_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[str], eol: str,
+        recovered: bool) -> None:
+    """The census keeps DuckDB's fast read for every well-formed file (quoted values, blank
+    lines, rows DuckDB itself rejects) and sends exactly the others to the recovering reader."""
+    calls: list[Path] = []
+
+    def spy(path: Path, width: int) -> staging.Recovered:
+        calls.append(path)
+        return real(path, width)
+
+    real = staging.recover
+    monkeypatch.setattr(staging, "recover", spy)
+    path = police_uk_file(tmp_path / "2018-01" / "2018-01-essex-street.csv", rows, eol)
+    (f,) = ingest_paths(tmp_path / "h", [path]).files
+    assert f.rows_read == sum(1 for r in rows if r)
+    assert calls == ([path] if recovered else [])

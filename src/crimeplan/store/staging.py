@@ -248,12 +248,13 @@ def _censuses(con: duckdb.DuckDBPyConnection, g: int, names: list[str],
     content = " + ".join(f"coalesce(strlen(translate({n}, {strip}, '')), 0)" for n in names)
     breaks = " + ".join(f"coalesce(strlen({n}) - strlen(replace({n}, chr(10), '')), 0)"
                         for n in names)
-    for p in files:  # quotes: values may hold quotes and line breaks, left out of the census
-        if p.scan.quotes:
-            census = out[str(p.src.disk_path)]
-            census.values, census.breaks = (int(n or 0) for n in con.execute(
-                f"SELECT sum({content}), sum({breaks}) FROM stage_{g} WHERE filename = ?",
-                [str(p.src.disk_path)]).fetchall()[0])
+    quoted = [str(p.src.disk_path) for p in files if p.scan.quotes]
+    if quoted:  # values may hold quotes and line breaks, which the census leaves out
+        for path, values, inside in con.execute(
+                f"SELECT filename, sum({content}), sum({breaks}) FROM stage_{g} "
+                "WHERE list_contains($quoted, filename) GROUP BY filename",
+                {"quoted": quoted}).fetchall():
+            out[path].values, out[path].breaks = int(values), int(inside)
     for path, pos in con.execute(f"SELECT DISTINCT path, pos FROM rejected_{g}").fetchall():
         out[path].rejects.append(int(pos))
     return out
