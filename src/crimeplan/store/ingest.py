@@ -197,9 +197,10 @@ def _release_key(release: str | None) -> str:
 def ingest_paths(home: Path, paths: Sequence[Path], *, force: str | None = None,
                  progress: Progress | None = None,
                  before_commit: Callable[[IngestReport], None] | None = None) -> IngestReport:
-    """Ingest police.uk archives, folders or CSV files into the workspace's warehouse.
-    ``before_commit`` gets the filled-in report just before the COMMIT (e.g. to append the run
-    record); if it raises, the transaction is rolled back."""
+    """Ingest police.uk archives, folders or CSV files into the workspace's warehouse, as its
+    one writer (``Warehouse.writing``: another writer is waited for). ``before_commit`` gets
+    the filled-in report just before the COMMIT (e.g. to append the run record); if it
+    raises, the transaction is rolled back."""
     home = Path(home)
     with Warehouse(home).writing("ingest") as con, unpack_folder(home, "ingest") as unpack:
         return _ingest(con, discover(paths, unpack), force, progress, before_commit)

@@ -119,9 +119,9 @@ def _reproject(spec: PointsSpec):  # type: ignore[no-untyped-def]
 
 def ingest_points(home: Path, path: Path, spec: PointsSpec, progress: Progress | None = None,
                   before_commit: Callable[[IngestReport], None] | None = None) -> IngestReport:
-    """Load one CSV (or gzip-compressed CSV) of point events as data set ``spec.name``.
-    ``before_commit`` gets the filled-in report just before the COMMIT, which it stops by
-    raising."""
+    """Load one CSV (or gzip-compressed CSV) of point events as data set ``spec.name``, as
+    the workspace's one writer (``Warehouse.writing``). ``before_commit`` gets the filled-in
+    report just before the COMMIT, which it stops by raising."""
     _check_spec(spec)
     path = Path(path)
     report = FileReport(path=str(path), status="error", dataset="points", force=spec.name)
