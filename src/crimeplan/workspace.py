@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from crimeplan.errors import Conflict
 from crimeplan.settings import LOCK_FILE
 
 #: Told, once, that a writer is waiting and for whom.
@@ -25,7 +26,7 @@ WaitNotice = Callable[[str], None]
 POLL_SECONDS = 0.2
 
 
-class WarehouseBusy(RuntimeError):
+class WarehouseBusy(Conflict):
     """Another process holds the warehouse (or the workspace lock) and did not let go in
     time. The message is one line: which workspace, which process, what to do; ``holder``
     names the process."""

@@ -120,7 +120,7 @@ def test_writers_wait_or_fail_in_one_line_and_readers_say_why(tmp_path: Path) ->
         "coverage", "quarantine", "summary", f"report --out {tmp_path / 'report'}")}
     for name, proc in writers.items():
         done = finished(proc)
-        assert done.returncode == 75, (name, done.stderr)
+        assert done.returncode == 5, (name, done.stderr)
         lines = done.stderr.strip().splitlines()
         assert lines[0] == (f"waiting for another crimeplan process (pid {pid}, ingest, since "
                             f"{lines[0].split('since ')[1]}"), name
@@ -130,7 +130,7 @@ def test_writers_wait_or_fail_in_one_line_and_readers_say_why(tmp_path: Path) ->
         assert "after 1 s of waiting; try again when it has finished" in lines[1]
     for name, proc in readers.items():
         done = finished(proc)
-        assert done.returncode == 75, (name, done.stderr)
+        assert done.returncode == 5, (name, done.stderr)
         (line,) = done.stderr.strip().splitlines()
         assert line.startswith(f"error: {Path(home) / 'warehouse.duckdb'}: cannot "), name
         assert f"the warehouse: another crimeplan process (pid {pid}, ingest" in line

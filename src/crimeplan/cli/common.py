@@ -83,21 +83,16 @@ class AuditLogErrors(TyperGroup):
             raise typer.Exit(1) from exc
 
 
-#: Exit code of a command that found the workspace in use by another process (EX_TEMPFAIL:
-#: try again later).
-BUSY_EXIT = 75
-
-
 class WorkspaceErrors(AuditLogErrors):
     """The top-level command group: a warehouse another process holds (an ingest writing it,
     or a writer that waited too long) ends any command with a one-line message naming that
-    process and exit code 75, not a traceback."""
+    process and the exit code of a conflict (5), not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except WarehouseBusy as exc:
-            fail(str(exc), code=BUSY_EXIT)
+            fail(str(exc), code=exc.exit_code)
 
 
 class StepBar:

@@ -130,7 +130,7 @@ def ingest(
     (the others are still loaded).
 
     One command writes a workspace at a time: another one writing it is waited for, up to
-    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 75.
+    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 5.
     """
     root = home_dir(home)
     many = len(paths) > PROGRESS_MIN_FILES or any(p.is_dir() or p.suffix == ".zip"
@@ -167,7 +167,7 @@ def ingest_points_command(
     recorded in the audit log before the warehouse commits.
 
     One command writes a workspace at a time: another one writing it is waited for, up to
-    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 75.
+    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 5.
     """
     spec = PointsSpec(name=name, time=time, x=x, y=y, crs=crs, category=category,
                       time_format=time_format)
