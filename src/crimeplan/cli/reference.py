@@ -58,10 +58,10 @@ def load(
     """Load reference files, replacing any loaded before (all in one transaction), recorded in
     the audit log with each file's SHA-256 before the warehouse commits."""
     workspace = home_dir(home)
-    con = Warehouse(workspace).connect()
     try:
-        with RunRecorder(workspace, "reference.load", purpose=purpose,
-                         parameters={"folder": str(folder)}) as run, \
+        with Warehouse(workspace).writing("reference load") as con, \
+                RunRecorder(workspace, "reference.load", purpose=purpose,
+                            parameters={"folder": str(folder)}) as run, \
                 console.status("Loading reference data…", spinner="dots"):
 
             def record(sources: list[LoadedSource]) -> None:
@@ -73,8 +73,6 @@ def load(
             loaded = load_reference(con, folder, before_commit=record)
     except ReferenceDataError as exc:
         fail(str(exc))
-    finally:
-        con.close()
     if as_json:
         print_json(loaded.to_dict())
     else:
