@@ -25,20 +25,16 @@ def load(actor: Actor, home: Path, folder: Path) -> ReferenceLoad:
     with each file's SHA-256 before the warehouse commits."""
     from crimeplan.sources.reference import ReferenceDataError
 
-    con = Warehouse(home).connect()
-    try:
-        with bad_input(ReferenceDataError), RunRecorder(
-                home, "reference.load", actor, parameters={"folder": str(folder)}) as run:
+    with Warehouse(home).writing("reference load") as con, bad_input(ReferenceDataError), \
+            RunRecorder(home, "reference.load", actor, parameters={"folder": str(folder)}) as run:
 
-            def record(sources: list[LoadedSource]) -> None:
-                for source in sources:
-                    run.add_hashed_input(source.source_path, source.sha256, role=source.name,
-                                         rows=source.rows)
-                run.append_now()
+        def record(sources: list[LoadedSource]) -> None:
+            for source in sources:
+                run.add_hashed_input(source.source_path, source.sha256, role=source.name,
+                                     rows=source.rows)
+            run.append_now()
 
-            return load_reference(con, folder, before_commit=record)
-    finally:
-        con.close()
+        return load_reference(con, folder, before_commit=record)
 
 
 @use_case("reference.status", run_kind="reference.status")

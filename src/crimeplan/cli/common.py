@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from crimeplan.errors import CrimeplanError
 from crimeplan.provenance.chain import AuditLogError
 from crimeplan.settings import resolve_home
+from crimeplan.workspace import WarehouseBusy
 
 if TYPE_CHECKING:
     from crimeplan.cases.actor import Actor
@@ -104,6 +105,18 @@ class AuditLogErrors(TyperGroup):
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
                               highlight=False, soft_wrap=True)
             raise typer.Exit(1) from exc
+
+
+class WorkspaceErrors(AuditLogErrors):
+    """The top-level command group: a warehouse another process holds (an ingest writing it,
+    or a writer that waited too long) ends any command with a one-line message naming that
+    process and the exit code of a conflict (5), not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WarehouseBusy as exc:
+            fail(str(exc), code=exc.exit_code)
 
 
 class StepBar:

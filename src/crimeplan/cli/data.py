@@ -60,18 +60,21 @@ def _show(report: IngestReport, as_json: bool) -> None:
         return
     table = Table(title="Ingest", show_lines=False)
     for col in ("file", "status", "dataset", "force", "read", "loaded", "quarantined",
-                "unmapped", "partitions"):
+                "unmapped", "duplicates", "partitions"):
         table.add_column(col, justify="right" if col in (
-            "read", "loaded", "quarantined", "unmapped", "partitions") else "left")
+            "read", "loaded", "quarantined", "unmapped", "duplicates", "partitions") else "left")
     for f in report.files:
         table.add_row(Path(f.path.split("!")[-1]).name, f.status, f.dataset or "",
                       f.force or "", f"{f.rows_read:,}", f"{f.rows_loaded:,}",
-                      f"{f.rows_quarantined:,}", f"{f.rows_unmapped:,}", str(len(f.partitions)))
+                      f"{f.rows_quarantined:,}", f"{f.rows_unmapped:,}",
+                      f"{f.rows_duplicate:,}", str(len(f.partitions)))
     console.print(table)
     t = report.totals()
     console.print(f"{t['files']} file(s): {t['rows_read']:,} rows read = {t['rows_loaded']:,} "
                   f"loaded + {t['rows_quarantined']:,} quarantined + {t['rows_skipped']:,} "
                   f"skipped; {t['rows_unmapped']:,} loaded rows have no location; "
+                  f"{t['rows_duplicate']:,} rows repeat an earlier row of their file exactly "
+                  f"(loaded: police.uk publishes identical records of separate events); "
                   f"{t['partitions_written']} partition(s) written.")
     for f in report.files:
         if f.quarantine_reasons:
@@ -97,6 +100,9 @@ def ingest(
     audit log (every file with its SHA-256, status, counts and partitions) before the warehouse
     commits; if it cannot be, nothing is loaded. Exits 1 if any file could not be read at all
     (the others are still loaded).
+
+    One command writes a workspace at a time: another one writing it is waited for, up to
+    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 5.
     """
     root = home_dir(home)
     many = len(paths) > PROGRESS_MIN_FILES or any(p.is_dir() or p.suffix == ".zip"
@@ -124,7 +130,11 @@ def ingest_points_command(
     home: HomeOption = None,
 ) -> None:
     """Ingest timestamped point events from any CSV (a force's export, other open data),
-    recorded in the audit log before the warehouse commits."""
+    recorded in the audit log before the warehouse commits.
+
+    One command writes a workspace at a time: another one writing it is waited for, up to
+    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 5.
+    """
     spec = PointsSpec(name=name, time=time, x=x, y=y, crs=crs, category=category,
                       time_format=time_format)
     with reported():
