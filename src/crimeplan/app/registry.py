@@ -47,9 +47,14 @@ def use_case(name: str, *, run_kind: str | None,
         @functools.wraps(function)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             calls = _trace.get()
-            if calls is not None:
-                calls.append(name)
-            return function(*args, **kwargs)
+            if calls is None:
+                return function(*args, **kwargs)
+            calls.append(name)
+            token = _trace.set(None)  # the shell's call is traced, not the ones it makes
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _trace.reset(token)
 
         USE_CASES[name] = UseCase(name, run, run_kind, no_run_because)
         return run
@@ -59,7 +64,8 @@ def use_case(name: str, *, run_kind: str | None,
 
 @contextmanager
 def traced() -> Iterator[list[str]]:
-    """The names of the use cases called inside the block (in this thread), in order."""
+    """The names of the use cases called inside the block (in this thread), in order: the
+    outermost calls only, as a shell makes them."""
     calls: list[str] = []
     token = _trace.set(calls)
     try:
