@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from crimeplan import __version__
-from crimeplan.cli.common import GLOBAL_HOME, AuditLogErrors
+from crimeplan.cli.common import GLOBAL_HOME, WorkspaceErrors
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "Crime analysis indicators: trends, rates, rises, outcomes, stop and search, "
                "concentration, deprivation, cost of crime, peer groups and the official "
                "recorded crime series."),
+    Subcommand("serve", "crimeplan.cli.serve", "serve",
+               "Run the web service (pages and the API under /api/v1) on 127.0.0.1:8000."),
+    Subcommand("service", "crimeplan.cli.service", "app",
+               "Administer the web service: migrate its database, add agencies, users and API "
+               "clients, seed the demo."),
 )
 
 
@@ -109,7 +114,7 @@ class LazySubcommand(TyperCommand):
         return self.command.make_context(info_name, args, parent=parent, **extra)
 
 
-class LazyGroup(AuditLogErrors):
+class LazyGroup(WorkspaceErrors):
     """The top-level group: every subcommand starts as a `LazySubcommand`."""
 
     def __init__(self, **attrs: Any) -> None:

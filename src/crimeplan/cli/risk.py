@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
@@ -20,7 +21,7 @@ from crimeplan.cli.common import (
     print_json,
 )
 from crimeplan.csvsafe import write_csv
-from crimeplan.governance.runs import RunRecorder, code_version
+from crimeplan.provenance.runs import RunRecorder, code_version
 from crimeplan.risk.bands import CostRatio
 from crimeplan.risk.data import parse_list
 from crimeplan.risk.errors import RiskInputError
@@ -88,7 +89,7 @@ def fit(
                   "monotone": monotone, "folds": folds, "seed": seed, "out": str(out)}
     try:
         constraints = parse_monotone(monotone)
-        with RunRecorder(home_dir(home), kind="risk.fit", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.fit", cli_actor(purpose),
                          parameters=parameters) as run:
             run.add_input(train)
             with StepBar("risk fit", enabled=not as_json) as bar:
@@ -159,7 +160,7 @@ def predict(
 ) -> None:
     """Estimate each person's probability and band, with the top reasons in plain words."""
     try:
-        with RunRecorder(home_dir(home), kind="risk.predict", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.predict", cli_actor(purpose),
                          parameters={"model_dir": str(model_dir), "top": top,
                                      "out": str(out)}) as run:
             run.add_input(model_dir, role="model")
@@ -192,7 +193,7 @@ def evaluate(
 ) -> None:
     """Measure accuracy, calibration and error balance, overall and by protected group."""
     try:
-        with RunRecorder(home_dir(home), kind="risk.evaluate", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.evaluate", cli_actor(purpose),
                          parameters={"model_dir": str(model_dir), "target": target,
                                      "protected": parse_list(protected),
                                      "out": str(out)}) as run:
@@ -256,9 +257,12 @@ def synth(
     rows: Annotated[int, typer.Option("--rows", min=10, help="People.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     home: HomeOption = None,
+    purpose: PurposeOption = None,
 ) -> None:
     """Write seeded synthetic UK-shaped custody records (for demos and tests)."""
-    home_dir(home)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_csv(custody_records(rows, seed), out)
+    with RunRecorder(home_dir(home), "risk.synth", cli_actor(purpose),
+                     parameters={"rows": rows, "seed": seed, "out": str(out)}) as rec:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(custody_records(rows, seed), out)
+        rec.add_output(out)
     console.print(f"{rows:,} synthetic custody records written to {out}")
