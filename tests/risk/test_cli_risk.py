@@ -230,6 +230,18 @@ def test_bad_fit_input_exits_non_zero_with_a_clear_message(tmp_path, custody_csv
     assert message in " ".join(result.output.split())
 
 
+def test_a_missing_file_is_named_and_its_run_recorded_as_failed(fitted, tmp_path):
+    home, model = fitted
+    absent = tmp_path / "absent.csv"
+    result = runner.invoke(app, ["risk", "predict", str(model), str(absent), "--out",
+                                 str(tmp_path / "p.csv"), "--home", str(home)])
+    assert result.exit_code == 2
+    assert str(absent) in result.output
+    record = AuditLog(home).records()[-1]
+    assert record["kind"] == "risk.predict" and record["status"] == "failed"
+    assert "absent.csv" in record["error"]
+
+
 def test_one_class_training_file_is_refused(tmp_path, custody):
     path = tmp_path / "one.csv"
     custody.assign(reoffended_2y=0).to_csv(path, index=False)
@@ -317,8 +329,13 @@ def test_scorecard_is_fitted_recorded_and_printed_by_risk_card(tmp_path, custody
     for item, step in (("age", -1), ("prior_arrests", 1)):
         points = [r["points"] for r in scorecard["items"] if r["item"] == item]
         assert all(step * d > 0 for d in np.diff(points))
-    printed = runner.invoke(app, ["risk", "card", str(model)])
+    printed = runner.invoke(app, ["risk", "card", str(model), "--home", str(home),
+                                  "--purpose", "custody suite card"])
     assert printed.exit_code == 0, printed.output
+    read = AuditLog(home).records()[-1]
+    assert read["kind"] == "risk.card" and read["purpose"] == "custody suite card"
+    assert read["inputs"][0]["path"] == str(model) and read["inputs"][0]["role"] == "model"
+    assert read["results"] == {"model": "scorecard", "points_table": True}
     lines = printed.output.splitlines()
     assert lines[0] == f"Scorecard: scorecard model of reoffended_2y ({model})"
     first = next(r for r in scorecard["items"])
@@ -326,8 +343,9 @@ def test_scorecard_is_fitted_recorded_and_printed_by_risk_card(tmp_path, custody
                for line in lines)
     top = scorecard["totals"][-1]
     assert f"{100 * top['probability']:.1f}%  {top['band']}" in printed.output
-    as_json = runner.invoke(app, ["risk", "card", str(model), "--json"])
+    as_json = runner.invoke(app, ["risk", "card", str(model), "--json", "--home", str(home)])
     assert json.loads(as_json.output)["scorecard"] == scorecard
+    assert json.loads(as_json.output)["run_id"] == AuditLog(home).records()[-1]["run_id"]
     # the transparency record of the fit carries both tables
     out = tmp_path / "record"
     made = runner.invoke(app, ["transparency", record["run_id"], "--owner-file",
@@ -341,9 +359,12 @@ def test_scorecard_is_fitted_recorded_and_printed_by_risk_card(tmp_path, custody
 
 
 def test_risk_card_of_another_model_says_it_has_no_points(fitted, tmp_path):
-    _, model = fitted
-    result = runner.invoke(app, ["risk", "card", str(model)])
+    home, model = fitted
+    result = runner.invoke(app, ["risk", "card", str(model), "--home", str(home)])
     assert result.exit_code == 0, result.output
     assert "No points table: a logistic model is not a sum of whole points" in result.output
-    missing = runner.invoke(app, ["risk", "card", str(tmp_path / "nowhere")])
+    missing = runner.invoke(app, ["risk", "card", str(tmp_path / "nowhere"), "--home",
+                                  str(home)])
     assert missing.exit_code == 2 and "not a crimeplan risk model folder" in missing.output
+    failed = AuditLog(home).records()[-1]
+    assert failed["kind"] == "risk.card" and failed["status"] == "failed"
