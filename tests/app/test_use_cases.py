@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 import crimeplan.app as app_package
 from crimeplan.app import cohorts
+from crimeplan.app import risk as risk_use
 from crimeplan.app.actors import cli_actor
 from crimeplan.app.registry import USE_CASES, load_all, traced
 from crimeplan.cases.actor import Actor
@@ -39,7 +40,7 @@ EXEMPT = {
                "service's own chain (crimeplan.web.identity.accounts)",
 }
 #: Groups converted when issue #15's forecaster and scorecard land (see the report).
-PENDING = {"forecast", "risk"}
+PENDING = {"forecast"}
 runner = CliRunner()
 
 
@@ -140,6 +141,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(home, toy, tmp, files, fake, forecast_run, run.run_id, any_run, history)
 
 
+def _custody(w: World) -> Path:
+    """200 synthetic custody records (written once, recorded in a scratch workspace)."""
+    path = w.tmp / "custody.csv"
+    if not path.exists():
+        risk_use.synth(cli_actor(), w.tmp / "scratch", path, rows=200, seed=2)
+    return path
+
+
+def _risk_model(w: World) -> str:
+    """A baseline risk model of the custody records (fitted once, in a scratch workspace)."""
+    folder = w.tmp / "risk-model"
+    if not folder.exists():
+        risk_use.fit(cli_actor(), w.tmp / "scratch", _custody(w), folder, risk_use.FitSpec(
+            "reoffended_2y", ["age", "prior_arrests"], model="baseline", folds=2))
+    return str(folder)
+
+
 def _history(w: World) -> list[str]:
     return [str(w.history), "--person", "person_id", "--date", "offence_date", "--offence",
             "offence_type"]
@@ -205,6 +223,17 @@ COMMANDS: dict[str, tuple[str, Callable[[World], list[str]], str]] = {
                                                   str(w.tmp / "cohort")], "home"),
     "cohort synth": ("cohort.synth", lambda w: ["--out", str(w.tmp / "synth.csv"),
                                                 "--people", "5"], "home"),
+    "risk synth": ("risk.synth", lambda w: ["--out", str(w.tmp / "custody-synth.csv"),
+                                            "--rows", "10"], "home"),
+    "risk fit": ("risk.fit", lambda w: [
+        str(_custody(w)), "--target", "reoffended_2y", "--features", "age,prior_arrests",
+        "--model", "baseline", "--folds", "2", "--out", str(w.tmp / "risk-fit")], "home"),
+    "risk predict": ("risk.predict", lambda w: [_risk_model(w), str(_custody(w)), "--out",
+                                                str(w.tmp / "risk-scores.csv")], "home"),
+    "risk evaluate": ("risk.evaluate", lambda w: [
+        _risk_model(w), str(_custody(w)), "--target", "reoffended_2y", "--out",
+        str(w.tmp / "risk-evaluation")], "home"),
+    "risk card": ("risk.card", lambda w: [_risk_model(w)], "home"),
 }
 
 

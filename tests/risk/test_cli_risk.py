@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -16,6 +18,7 @@ from crimeplan.risk.modeldir import load_model
 from crimeplan.risk.synthetic import CUSTODY_FEATURES
 
 runner = CliRunner()
+EXAMPLE_OWNER = Path(__file__).resolve().parents[2] / "docs" / "owner-example.yaml"
 FEATURES = ",".join(CUSTODY_FEATURES)
 
 
@@ -227,6 +230,18 @@ def test_bad_fit_input_exits_non_zero_with_a_clear_message(tmp_path, custody_csv
     assert message in " ".join(result.output.split())
 
 
+def test_a_missing_file_is_named_and_its_run_recorded_as_failed(fitted, tmp_path):
+    home, model = fitted
+    absent = tmp_path / "absent.csv"
+    result = runner.invoke(app, ["risk", "predict", str(model), str(absent), "--out",
+                                 str(tmp_path / "p.csv"), "--home", str(home)])
+    assert result.exit_code == 2
+    assert str(absent) in result.output
+    record = AuditLog(home).records()[-1]
+    assert record["kind"] == "risk.predict" and record["status"] == "failed"
+    assert "absent.csv" in record["error"]
+
+
 def test_one_class_training_file_is_refused(tmp_path, custody):
     path = tmp_path / "one.csv"
     custody.assign(reoffended_2y=0).to_csv(path, index=False)
@@ -295,3 +310,61 @@ def test_calibration_within_a_protected_group_is_opt_in_and_recorded(tmp_path, c
     assert {g["attribute"] for g in metrics["groups"]} == {"sex"}
     assert "used in calibration by explicit choice: ethnicity" in \
         (tmp_path / "e" / "report.html").read_text()
+
+
+def test_scorecard_is_fitted_recorded_and_printed_by_risk_card(tmp_path, custody_csvs):
+    home, model = tmp_path / "home", tmp_path / "card"
+    result = runner.invoke(app, ["risk", "fit", str(custody_csvs[0]), "--target",
+                                 "reoffended_2y", "--features", FEATURES, "--id", "custody_id",
+                                 "--model", "scorecard", "--monotone", "prior_arrests:+,age:-",
+                                 "--folds", "3", "--out", str(model), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "print it with crimeplan risk card" in " ".join(result.output.split())
+    card = json.loads((model / "model.json").read_text())
+    scorecard = card["scorecard"]
+    record = [r for r in AuditLog(home).records() if r["kind"] == "risk.fit"][-1]
+    assert record["results"]["model"] == "scorecard"
+    assert record["results"]["scorecard"] == scorecard
+    # the age points only fall, the prior arrests points only rise, band after band
+    for item, step in (("age", -1), ("prior_arrests", 1)):
+        points = [r["points"] for r in scorecard["items"] if r["item"] == item]
+        assert all(step * d > 0 for d in np.diff(points))
+    printed = runner.invoke(app, ["risk", "card", str(model), "--home", str(home),
+                                  "--purpose", "custody suite card"])
+    assert printed.exit_code == 0, printed.output
+    read = AuditLog(home).records()[-1]
+    assert read["kind"] == "risk.card" and read["purpose"] == "custody suite card"
+    assert read["inputs"][0]["path"] == str(model) and read["inputs"][0]["role"] == "model"
+    assert read["results"] == {"model": "scorecard", "points_table": True}
+    lines = printed.output.splitlines()
+    assert lines[0] == f"Scorecard: scorecard model of reoffended_2y ({model})"
+    first = next(r for r in scorecard["items"])
+    assert any(line.startswith(first["item"]) and line.endswith(f" {first['points']}")
+               for line in lines)
+    top = scorecard["totals"][-1]
+    assert f"{100 * top['probability']:.1f}%  {top['band']}" in printed.output
+    as_json = runner.invoke(app, ["risk", "card", str(model), "--json", "--home", str(home)])
+    assert json.loads(as_json.output)["scorecard"] == scorecard
+    assert json.loads(as_json.output)["run_id"] == AuditLog(home).records()[-1]["run_id"]
+    # the transparency record of the fit carries both tables
+    out = tmp_path / "record"
+    made = runner.invoke(app, ["transparency", record["run_id"], "--owner-file",
+                               str(EXAMPLE_OWNER), "--out", str(out), "--home", str(home)])
+    assert made.exit_code == 0, made.output
+    transparency = json.loads((out / "record.json").read_text())
+    assert transparency["model_card"]["quantitative_results"]["scorecard"] == scorecard
+    page = (out / "record.html").read_text()
+    assert "Scorecard: points for each item" in page
+    assert "Scorecard: total points to estimated probability" in page
+
+
+def test_risk_card_of_another_model_says_it_has_no_points(fitted, tmp_path):
+    home, model = fitted
+    result = runner.invoke(app, ["risk", "card", str(model), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "No points table: a logistic model is not a sum of whole points" in result.output
+    missing = runner.invoke(app, ["risk", "card", str(tmp_path / "nowhere"), "--home",
+                                  str(home)])
+    assert missing.exit_code == 2 and "not a crimeplan risk model folder" in missing.output
+    failed = AuditLog(home).records()[-1]
+    assert failed["kind"] == "risk.card" and failed["status"] == "failed"

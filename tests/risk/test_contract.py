@@ -20,6 +20,7 @@ from crimeplan.risk.models import (
     LogisticBaseline,
     PenalisedLogistic,
 )
+from crimeplan.risk.scorecard import Scorecard
 from crimeplan.risk.synthetic import CUSTODY_FEATURES
 
 FEATURES = list(CUSTODY_FEATURES)
@@ -31,6 +32,8 @@ def _small(model: RiskModel) -> RiskModel:
         return model.set_params(n_estimators=30)
     if isinstance(model, PenalisedLogistic):
         return model.set_params(folds=3)
+    if isinstance(model, Scorecard):
+        return model.set_params(folds=3, Cs=(0.1, 1.0))
     return model
 
 
@@ -49,6 +52,11 @@ ALL_MODELS = [
                  id="logistic-monotone"),
     pytest.param(lambda: _small(CostSensitiveForest(monotone={"prior_arrests": 1})),
                  id="forest-monotone"),
+    pytest.param(lambda: _small(Scorecard()), id="scorecard"),
+    pytest.param(lambda: _small(Scorecard(monotone={"prior_arrests": 1, "age": -1})),
+                 id="scorecard-monotone"),
+    pytest.param(lambda: CalibratedRiskModel(_small(Scorecard()), folds=3),
+                 id="calibrated-scorecard"),
     pytest.param(lambda: CalibratedRiskModel(_small(GradientBoosting()), folds=3),
                  id="calibrated-boosting"),
     pytest.param(lambda: CalibratedRiskModel(
@@ -65,7 +73,7 @@ def xy(custody):
 
 
 def test_every_named_model_is_in_the_suite():
-    assert set(MODELS) == {"baseline", "logistic", "forest", "boosting", "blend"}
+    assert set(MODELS) == {"baseline", "logistic", "forest", "boosting", "blend", "scorecard"}
 
 
 @pytest.mark.parametrize("make", ALL_MODELS)

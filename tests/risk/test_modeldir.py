@@ -25,6 +25,7 @@ from crimeplan.risk.models import (
     LogisticBaseline,
     PenalisedLogistic,
 )
+from crimeplan.risk.scorecard import Scorecard
 from crimeplan.risk.synthetic import CUSTODY_FEATURES
 from crimeplan.risk.workflow import fit_csv
 
@@ -100,8 +101,11 @@ SMALL_LOGISTIC = {"knot_counts": (4,), "Cs": (1.0,), "folds": 2}
     GradientBoosting(n_estimators=30, monotone={"prior_arrests": 1}),
     BlendedRiskModel(members=(PenalisedLogistic(**SMALL_LOGISTIC),
                               GradientBoosting(n_estimators=30))),
+    Scorecard(Cs=(1.0,), folds=2),
+    Scorecard(Cs=(1.0,), folds=2, monotone={"prior_arrests": 1, "age": -1}),
 ], ids=["baseline", "logistic", "logistic-pairs", "logistic-monotone", "forest",
-        "forest-monotone", "boosting", "boosting-monotone", "blend"])
+        "forest-monotone", "boosting", "boosting-monotone", "blend", "scorecard",
+        "scorecard-monotone"])
 def test_every_model_type_round_trips_exactly(estimator, custody, tmp_path):
     X, y = custody[FEATURES], custody["reoffended_2y"].to_numpy()
     method = "isotonic" if isinstance(estimator, GradientBoosting) else "sigmoid"

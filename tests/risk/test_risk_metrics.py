@@ -18,6 +18,7 @@ from crimeplan.risk.evaluation import (
     debiased_ece,
     ece_bootstrap_intervals,
     ece_noise_floor,
+    ece_verdict,
     evaluate,
     expected_calibration_error,
     group_metrics,
@@ -197,3 +198,17 @@ def test_calibration_in_the_large_by_hand():
     m = group_metrics(np.array([0, 1, 1]), np.array([0.2, 0.4, 0.6]), EVEN)
     assert m.calibration_in_the_large == pytest.approx(difference)
     assert m.ece_ci_low <= m.ece_ci_high and m.ece_debiased_ci_low <= m.ece_debiased_ci_high
+
+
+def test_ece_verdict_judges_only_groups_of_at_least_1000_people():
+    thresholds = BandThresholds.from_cost_ratio(CostRatio(1, 1))
+    y = np.r_[np.ones(300), np.zeros(700)].astype(int)
+    # one bin: |0.31 − 0.30| = 0.01 and |0.35 − 0.30| = 0.05
+    assert ece_verdict(group_metrics(y, np.full(1000, 0.31), thresholds)) == "met: 0.010 < 0.03"
+    assert ece_verdict(group_metrics(y, np.full(1000, 0.35), thresholds)) == \
+        "not met: 0.050 ≥ 0.03"
+    small = group_metrics(y[1:], np.full(999, 0.31), thresholds)
+    assert ece_verdict(small) == (f"no verdict: 999 people (< 1,000); noise floor "
+                                  f"{small.ece_noise_floor:.3f}")
+    # one bin: E|observed − 0.31| ≈ √(0.31·0.69/999)·√(2/π) ≈ 0.0117
+    assert small.ece_noise_floor == pytest.approx(0.0117, abs=0.002)

@@ -9,25 +9,20 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from crimeplan.app.actors import cli_actor
+from crimeplan.app import risk as use
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
     StepBar,
+    actor,
     console,
-    fail,
     home_dir,
     print_json,
+    reported,
 )
-from crimeplan.csvsafe import write_csv
-from crimeplan.provenance.runs import RunRecorder, code_version
-from crimeplan.risk.bands import CostRatio
 from crimeplan.risk.data import parse_list
-from crimeplan.risk.errors import RiskInputError
-from crimeplan.risk.monotone import parse_monotone
-from crimeplan.risk.synthetic import custody_records
-from crimeplan.risk.workflow import evaluate_csv, fit_csv, predict_csv
+from crimeplan.risk.scorecard import render_card
 
 app = typer.Typer(help="Individual risk triage: fit, predict and evaluate calibrated models.",
                   no_args_is_help=True)
@@ -52,8 +47,9 @@ def fit(
         "cautious error (forecast high, did not), FN:FP; sets the band thresholds.")] = "2:1",
     model: Annotated[str, typer.Option(
         "--model", help="baseline, logistic, forest, boosting, blend (average of logistic "
-        "and boosting), or auto (best cross-validated AUC of logistic, forest, boosting and "
-        "blend).")] = "auto",
+        "and boosting), scorecard (whole points per band of at most 7 items, a table from "
+        "total points to probability; print it with `risk card`), or auto (best "
+        "cross-validated AUC of logistic, forest, boosting and blend).")] = "auto",
     calibration: Annotated[str, typer.Option(
         "--calibration", help="isotonic, sigmoid or auto (isotonic from 1,000 rows).")] = "auto",
     allow_protected: Annotated[bool, typer.Option(
@@ -78,43 +74,17 @@ def fit(
     as_json: JsonOption = False,
 ) -> None:
     """Fit a calibrated risk model and save it with its model card."""
-    parameters = {"target": target, "features": parse_list(features), "id": id_column,
-                  "protected": parse_list(protected), "cost_ratio": cost_ratio, "model": model,
-                  "calibration": calibration, "allow_protected_as_feature": allow_protected,
-                  "calibrate_within": calibrate_within,
-                  "allow_protected_in_calibration": allow_in_calibration,
-                  "monotone": monotone, "folds": folds, "seed": seed, "out": str(out)}
-    try:
-        constraints = parse_monotone(monotone)
-        with RunRecorder(home_dir(home), "risk.fit", cli_actor(purpose),
-                         parameters=parameters) as run:
-            run.add_input(train)
-            with StepBar("risk fit", enabled=not as_json) as bar:
-                result = fit_csv(train, out, target=target, features=parse_list(features),
-                                 protected=parse_list(protected), id_column=id_column,
-                                 cost=CostRatio.parse(cost_ratio), model=model,
-                                 calibration=calibration,
-                                 allow_protected_as_feature=allow_protected,
-                                 calibrate_within=calibrate_within,
-                                 allow_protected_in_calibration=allow_in_calibration,
-                                 folds=folds, seed=seed, code_version=code_version(),
-                                 monotone=constraints, progress=bar)
-            card = result.card
-            for path in result.files:
-                run.add_output(path)
-            run.set_result("model", card.model)
-            run.set_result("protected_as_feature", card.protected_as_feature)
-            run.set_result("protected_features_used", card.protected_features_used)
-            run.set_result("protected_used_in_calibration", card.protected_used_in_calibration)
-            run.set_result("cv_metrics", card.cv_metrics)
-            run.set_result("bands", card.bands)
-            if card.monotone:
-                run.set_result("monotone", card.monotone)
-                run.set_result("monotone_check", card.monotone_check)
-    except RiskInputError as exc:
-        fail(str(exc))
+    spec = use.FitSpec(
+        target=target, features=parse_list(features), id_column=id_column,
+        protected=parse_list(protected), cost_ratio=cost_ratio, model=model,
+        calibration=calibration, allow_protected_as_feature=allow_protected,
+        calibrate_within=calibrate_within, allow_protected_in_calibration=allow_in_calibration,
+        monotone=monotone, folds=folds, seed=seed)
+    with reported(), StepBar("risk fit", enabled=not as_json) as bar:
+        done = use.fit(actor(purpose), home_dir(home), train, out, spec, progress=bar)
+    card = done.result.card
     if as_json:
-        print_json({"run_id": run.run_id, "model_dir": str(out), **asdict(card)})
+        print_json({"run_id": done.run_id, "model_dir": str(out), **asdict(card)})
         return
     m = card.cv_metrics
     console.print(f"[bold]{escape(card.model)}[/] model (calibrated, "
@@ -127,6 +97,11 @@ def fit(
         worst = max(card.monotone_check.values(), default=0.0)
         console.print("monotone: " + ", ".join(f"{c} {s}" for c, s in card.monotone.items())
                       + f" (largest wrong-way change found: {worst:.4f})")
+    if card.scorecard:
+        low, high = card.scorecard["totals"][0]["points"], card.scorecard["totals"][-1]["points"]
+        items = len({row["item"] for row in card.scorecard["items"]})
+        console.print(f"scorecard: {items} item(s), totals {low}–{high}; print it with "
+                      f"crimeplan risk card {out}")
     if card.protected_as_feature:
         console.print(f"[yellow]protected attribute(s) used as features:[/] "
                       f"{escape(', '.join(card.protected_features_used))}", markup=True)
@@ -134,7 +109,7 @@ def fit(
         console.print(f"[yellow]protected attribute used in calibration (scores depend on "
                       f"it):[/] {escape(', '.join(card.protected_used_in_calibration))}",
                       markup=True)
-    console.print(f"run {run.run_id} recorded in the audit log")
+    console.print(f"run {done.run_id} recorded in the audit log")
 
 
 @app.command("predict")
@@ -149,25 +124,16 @@ def predict(
     as_json: JsonOption = False,
 ) -> None:
     """Estimate each person's probability and band, with the top reasons in plain words."""
-    try:
-        with RunRecorder(home_dir(home), "risk.predict", cli_actor(purpose),
-                         parameters={"model_dir": str(model_dir), "top": top,
-                                     "out": str(out)}) as run:
-            run.add_input(model_dir, role="model")
-            run.add_input(data, role="people")
-            with StepBar("risk predict", enabled=not as_json) as bar:
-                result = predict_csv(model_dir, data, out, top=top, progress=bar)
-            run.add_output(result.out)
-            run.set_result("rows", result.rows)
-            run.set_result("band_counts", result.band_counts)
-    except RiskInputError as exc:
-        fail(str(exc))
+    with reported(), StepBar("risk predict", enabled=not as_json) as bar:
+        done = use.predict(actor(purpose), home_dir(home), model_dir, data, out, top=top,
+                           progress=bar)
+    result = done.result
     if as_json:
-        print_json({"run_id": run.run_id, "out": str(result.out), "rows": result.rows,
+        print_json({"run_id": done.run_id, "out": str(result.out), "rows": result.rows,
                     "band_counts": result.band_counts})
         return
     counts = ", ".join(f"{b} {n:,}" for b, n in result.band_counts.items())
-    console.print(f"{result.rows:,} people scored to {result.out} ({counts}); run {run.run_id}")
+    console.print(f"{result.rows:,} people scored to {result.out} ({counts}); run {done.run_id}")
 
 
 @app.command("evaluate")
@@ -182,32 +148,52 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Measure accuracy, calibration and error balance, overall and by protected group."""
-    try:
-        with RunRecorder(home_dir(home), "risk.evaluate", cli_actor(purpose),
-                         parameters={"model_dir": str(model_dir), "target": target,
-                                     "protected": parse_list(protected),
-                                     "out": str(out)}) as run:
-            run.add_input(model_dir, role="model")
-            run.add_input(data, role="people")
-            with StepBar("risk evaluate", enabled=not as_json) as bar:
-                result = evaluate_csv(model_dir, data, out, target=target,
-                                      protected=parse_list(protected), progress=bar)
-            run.add_output(result.metrics_path)
-            run.add_output(result.report_path)
-            run.set_result("overall", result.metrics["overall"])
-            run.set_result("protected_attributes", result.metrics["protected_attributes"])
-    except RiskInputError as exc:
-        fail(str(exc))
+    with reported(), StepBar("risk evaluate", enabled=not as_json) as bar:
+        done = use.evaluate(actor(purpose), home_dir(home), model_dir, data, out,
+                            target=target, protected=parse_list(protected), progress=bar)
+    result = done.result
     overall = result.metrics["overall"]
     if as_json:
-        print_json({"run_id": run.run_id, "metrics": str(result.metrics_path),
+        print_json({"run_id": done.run_id, "metrics": str(result.metrics_path),
                     "report": str(result.report_path), "overall": overall})
         return
     console.print(f"AUC {overall['auc']:.3f}, Brier {overall['brier']:.3f}, ECE "
                   f"{overall['ece']:.3f} (95% {overall['ece_ci_low']:.3f}–"
                   f"{overall['ece_ci_high']:.3f}; debiased {overall['ece_debiased']:.3f}), "
                   f"FPR {overall['fpr']:.3f}, FNR {overall['fnr']:.3f}")
-    console.print(f"wrote {result.metrics_path} and {result.report_path}; run {run.run_id}")
+    console.print(f"wrote {result.metrics_path} and {result.report_path}; run {done.run_id}")
+
+
+@app.command("card")
+def card(
+    model_dir: Annotated[Path, typer.Argument(help="Model folder from `risk fit`.")],
+    home: HomeOption = None,
+    purpose: PurposeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print a model's card on one page: for a scorecard, its points per item and the table
+    from total points to probability, to apply by hand (the reading is recorded with the
+    model folder's SHA-256)."""
+    with reported():
+        done = use.card(actor(purpose), home_dir(home), model_dir)
+    card = done.card
+    if as_json:
+        print_json({"run_id": done.run_id, "model_dir": str(model_dir), "model": card.model,
+                    "target": card.target, "bands": card.bands, "cv_metrics": card.cv_metrics,
+                    "scorecard": card.scorecard})
+        return
+    m = card.cv_metrics
+    note = (f"Cross-validated on {card.training_data['rows']:,} people: AUC {m['auc']:.3f}, "
+            f"ECE {m['ece']:.3f}. Bands: low below {100 * card.bands['moderate_from']:.1f}%, "
+            f"high from {100 * card.bands['high_from']:.1f}% (cost ratio {card.cost_ratio}). "
+            "The estimate supports, never replaces, the officer's judgement.")
+    title = f"{card.model} model of {card.target} ({model_dir})"
+    if not card.scorecard:
+        console.print(f"{title}\nfeatures: {', '.join(card.features)}\n{note}\nNo points "
+                      f"table: a {card.model} model is not a sum of whole points; fit with "
+                      "--model scorecard for a card to apply by hand.")
+        return
+    console.print(render_card(card.scorecard, title=f"Scorecard: {title}", note=note), end="")
 
 
 @app.command("synth")
@@ -219,9 +205,5 @@ def synth(
     purpose: PurposeOption = None,
 ) -> None:
     """Write seeded synthetic UK-shaped custody records (for demos and tests)."""
-    with RunRecorder(home_dir(home), "risk.synth", cli_actor(purpose),
-                     parameters={"rows": rows, "seed": seed, "out": str(out)}) as rec:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_csv(custody_records(rows, seed), out)
-        rec.add_output(out)
+    use.synth(actor(purpose), home_dir(home), out, rows=rows, seed=seed)
     console.print(f"{rows:,} synthetic custody records written to {out}")

@@ -191,6 +191,8 @@ def dataset_cards(run: dict[str, Any]) -> list[dict[str, Any]]:
 def model_card(run: dict[str, Any]) -> dict[str, Any]:
     """What was run and its quantitative results, from the record and its output files."""
     results: dict[str, Any] = {"recorded": run.get("results", {})}
+    if results["recorded"].get("scorecard"):  # a risk scorecard: its points and totals tables
+        results["scorecard"] = results["recorded"]["scorecard"]
     for path in output_files(run):
         if path.name == "scores.csv" and path.exists():
             results["forecast_scores"] = forecast_scores(path)

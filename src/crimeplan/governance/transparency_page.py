@@ -119,8 +119,16 @@ def _model_card(record: dict[str, Any]) -> html.Section:
     if results.get("by_group"):
         section.add(html.table(pd.DataFrame(results["by_group"]), float_format="{:.3f}",
                                caption="Risk model metrics by protected group"))
+    recorded = dict(results.get("recorded", {}))
+    if results.get("scorecard"):
+        card_tables = results["scorecard"]
+        recorded.pop("scorecard", None)
+        section.add(html.table(pd.DataFrame(card_tables["items"])[["item", "band", "points"]],
+                               caption="Scorecard: points for each item's band or level"))
+        section.add(html.table(pd.DataFrame(card_tables["totals"]), float_format="{:.3f}",
+                               caption="Scorecard: total points to estimated probability"))
     section.add(html.paragraph("Results recorded with the run:"))
-    section.add(json_tables(results.get("recorded", {})))
+    section.add(json_tables(recorded))
     return section
 
 

@@ -49,6 +49,9 @@ class RiskModel(ClassifierMixin, BaseEstimator):
 
     #: Short name used by the CLI (``--model``) and the model card.
     name: str = ""
+    #: The calibration method ``auto`` gives this model (None: isotonic from 1,000 rows,
+    #: sigmoid below).
+    auto_calibration: str | None = None
 
     @abstractmethod
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> RiskModel:

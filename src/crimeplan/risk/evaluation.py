@@ -27,6 +27,10 @@ from crimeplan.risk.bands import BANDS, BandThresholds
 ECE_BINS = 10
 NOISE_DRAWS = 200
 ECE_BOOTSTRAP_DRAWS = 1000
+#: Smallest group given a verdict on an ECE target: a perfectly calibrated model shows a
+#: plug-in ECE of about 1/√n on n people (0.03 needs more than about 1,100), so a smaller
+#: group gets its noise floor instead.
+ECE_VERDICT_MIN_PEOPLE = 1000
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,18 @@ def group_metrics(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> G
         dangerous_error_rate=_rate(bands == "low", positive),
         cautious_error_rate=_rate(bands == "high", negative),
     )
+
+
+def ece_verdict(metrics: GroupMetrics, target: float = 0.03,
+                min_people: int = ECE_VERDICT_MIN_PEOPLE) -> str:
+    """Whether the plug-in ECE is under ``target``; for fewer than ``min_people`` people, no
+    verdict but the noise floor (what perfect calibration would show on that many people)."""
+    if metrics.n < min_people:
+        return (f"no verdict: {metrics.n:,} people (< {min_people:,}); noise floor "
+                f"{metrics.ece_noise_floor:.3f}")
+    if metrics.ece < target:
+        return f"met: {metrics.ece:.3f} < {target:g}"
+    return f"not met: {metrics.ece:.3f} ≥ {target:g}"
 
 
 def band_confusion(y: np.ndarray, p: np.ndarray, thresholds: BandThresholds) -> pd.DataFrame:

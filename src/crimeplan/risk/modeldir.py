@@ -48,6 +48,7 @@ from crimeplan.risk.models import (
     _Sigmoid,
 )
 from crimeplan.risk.monotone import BoundedLogistic, Ramps
+from crimeplan.risk.scorecard import Scorecard
 
 FORMAT = "crimeplan-risk-model"
 FORMAT_VERSION = 3
@@ -63,7 +64,7 @@ TRUSTED_TYPES: list[str] = [
     *(f"{t.__module__}.{t.__qualname__}" for t in (
         CalibratedRiskModel, LogisticBaseline, PenalisedLogistic, CostSensitiveForest,
         GradientBoosting, BlendedRiskModel, PairProducts, _CalibrationMap, _Sigmoid,
-        BoundedLogistic, Ramps, lgb.LGBMClassifier, lgb.Booster, Tree, OrderedDict)),
+        BoundedLogistic, Ramps, Scorecard, lgb.LGBMClassifier, lgb.Booster, Tree, OrderedDict)),
     "scipy.interpolate._bsplines.BSpline",
     "scipy._lib.array_api_compat.numpy._aliases.asarray",
 ]
@@ -106,6 +107,9 @@ class ModelCard:
     #: Per constrained column, the largest wrong-way change in probability found when the
     #: fitted model was checked over the column's range for a sample of people (0: none).
     monotone_check: dict[str, float] = field(default_factory=dict)
+    #: A scorecard's points table and total points → probability table
+    #: (``crimeplan.risk.scorecard.scorecard_card``); empty for other models.
+    scorecard: dict[str, Any] = field(default_factory=dict)
 
     @property
     def thresholds(self) -> BandThresholds:

@@ -1,6 +1,7 @@
 """The risk models: a plain logistic baseline, penalised spline logistic regression, a random
 forest with asymmetric error costs (as Durham's HART), gradient boosting, a weighted blend of
-models, and cross-fitted probability calibration around any of them.
+models, a points scorecard (``crimeplan.risk.scorecard``), and cross-fitted probability
+calibration around any of them.
 
 Defaults were chosen before looking at any test split: penalised logistic picks its knot count
 and penalty by internal cross-validation; forest and boosting use conservative, widely used
@@ -37,6 +38,7 @@ from crimeplan.risk.base import (
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.monotone import BoundedLogistic, Ramps, check_monotone, tree_constraints
 from crimeplan.risk.progress import Progress
+from crimeplan.risk.scorecard import Scorecard
 
 
 class LogisticBaseline(PipelineRiskModel):
@@ -356,7 +358,8 @@ class CalibratedRiskModel(RiskModel):
     (``oof_score_``); a calibrator (isotonic, or Platt's sigmoid) learns to map those
     out-of-fold scores to observed rates, and is then applied to the model refitted on
     everyone. ``method="auto"`` picks isotonic from 1,000 rows and sigmoid below, as isotonic
-    overfits small samples. ``oof_probability_`` holds honest cross-validated probabilities for
+    overfits small samples, unless the model names its own (``auto_calibration``: sigmoid for
+    a scorecard). ``oof_probability_`` holds honest cross-validated probabilities for
     the training people: each fold's scores calibrated by calibrators fitted on the other folds.
 
     ``within`` (opt-in, off by default) names a column of ``X`` — in practice a protected
@@ -383,7 +386,8 @@ class CalibratedRiskModel(RiskModel):
 
     def _method_for(self, n: int) -> str:
         if self.method == "auto":
-            return "isotonic" if n >= 1000 else "sigmoid"
+            return getattr(self.estimator, "auto_calibration", None) or (
+                "isotonic" if n >= 1000 else "sigmoid")
         return self.method
 
     def _calibrator(self, scores: np.ndarray, y: np.ndarray) -> IsotonicRegression | _Sigmoid:
@@ -506,7 +510,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 #: Model names accepted by ``--model`` (``auto`` picks one of them by cross-validation).
 MODELS: dict[str, type[RiskModel]] = {
     m.name: m for m in (LogisticBaseline, PenalisedLogistic, CostSensitiveForest,
-                        GradientBoosting, BlendedRiskModel)
+                        GradientBoosting, BlendedRiskModel, Scorecard)
 }
 
 

@@ -17,6 +17,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from crimeplan.risk.bands import BandThresholds, CostRatio
 from crimeplan.risk.base import RiskModel
+from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.evaluation import GroupMetrics, auc_or_nan, group_metrics
 from crimeplan.risk.explain import Importance, contributions, global_importance, reference_values
 from crimeplan.risk.models import CalibratedRiskModel, make_model
@@ -95,6 +96,10 @@ def fit_risk_model(X: pd.DataFrame, y: np.ndarray, *, model: str = "auto",
     cost = cost or CostRatio(2.0, 1.0)
     y = np.asarray(y).astype(int)
     monotone = check_monotone(monotone, X)
+    if model == "scorecard" and calibrate_within is not None:
+        raise RiskInputError("a scorecard has one table from total points to probability, "
+                             "read by hand; it cannot also depend on a protected group, so "
+                             "--calibrate-within is not available with --model scorecard")
     choosing = len(AUTO_CANDIDATES) * folds if model == "auto" else 0
     total = choosing + folds + 2
     if model == "auto":

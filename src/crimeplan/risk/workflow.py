@@ -28,6 +28,7 @@ from crimeplan.risk.modeldir import ModelCard, SavedModel, load_model, save_mode
 from crimeplan.risk.monotone import shown
 from crimeplan.risk.progress import Progress, Steps
 from crimeplan.risk.report import evaluation_report
+from crimeplan.risk.scorecard import scorecard_card
 from crimeplan.risk.training import fit_risk_model
 
 METRICS_FORMAT = "crimeplan-risk-metrics"
@@ -90,6 +91,7 @@ def fit_csv(train: Path, out: Path, *, target: str, features: Sequence[str],
         global_importance=[asdict(i) for i in fitted.importance],
         blend_weights=getattr(calibrated.estimator_, "member_weights", {}),
         monotone=shown(fitted.monotone), monotone_check=fitted.monotone_check,
+        scorecard=scorecard_card(calibrated, fitted.thresholds),
     )
     if code_version:
         card.code_version = code_version
