@@ -96,7 +96,7 @@ def _people(s: Any, by_email: dict[str, User], agencies: dict[str, Agency]) -> N
                   purpose="offender-management", justification="demo data")
     shared = records.create(s, actor, {"given_name": "Jo", "family_name": "Example",
                                        "date_of_birth": dt.date(1990, 1, 1),
-                                       "pnc_id": "90/123456X", "category": "convicted"},
+                                       "pnc_id": "1990/0123456K", "category": "convicted"},
                             worker.agency_id)
     records.share(s, replace(actor, purpose="information-sharing"), shared,
                   agencies["probation"].id)
