@@ -48,7 +48,7 @@ def linked(db: Session, person_id: str) -> set[str]:
     seen, frontier = {person_id}, {person_id}
     while frontier:
         rows = db.execute(select(Link.person_id, Link.other_id).where(
-            or_(Link.person_id.in_(frontier), Link.other_id.in_(frontier)))).tuples().all()
+            or_(Link.person_id.in_(frontier), Link.other_id.in_(frontier)))).all()
         found = {x for pair in rows for x in pair} - seen
         seen |= found
         frontier = found
@@ -59,7 +59,7 @@ def timeline(db: Session, actor: Actor, person: Person,
              may_see_person: Callable[[Person], bool], may_see_event: Callable[[Event], bool],
              may_see_case: Callable[[Case], bool]) -> list[Entry]:
     """The entries of ``person`` and the linked records the viewer may see, newest first."""
-    agencies = dict(db.execute(select(Agency.id, Agency.name)).tuples().all())
+    agencies = dict(db.execute(select(Agency.id, Agency.name)).all())
     people = [p for p in (db.get(Person, pid) for pid in sorted(linked(db, person.id)))
               if p is not None and (p.id == person.id or may_see_person(p))]
     entries: list[Entry] = []
@@ -92,7 +92,7 @@ def _events(db: Session, person: Person, agencies: dict[str, str],
             may_see: Callable[[Event], bool]) -> list[Entry]:
     rows = db.execute(select(Event, Participant.role).join(
         Participant, Participant.event_id == Event.id).where(
-        Participant.person_id == person.id)).tuples().all()
+        Participant.person_id == person.id)).all()
     out = []
     for event, role in rows:
         if not may_see(event):

@@ -52,7 +52,7 @@ def row(unique_id: str, agency_id: str, given: str | None, family: str | None,
 
 def from_database(db: Session) -> list[dict[str, Any]]:
     """Every person record of the service as a row (the caller logs the reads)."""
-    postcodes = dict(db.execute(select(Location.id, Location.postcode)).tuples().all())
+    postcodes = dict(db.execute(select(Location.id, Location.postcode)).all())
     rows = []
     for person in db.scalars(select(Person).order_by(Person.id)):
         history = sorted(person.addresses, key=lambda a: (a.to_date is None,

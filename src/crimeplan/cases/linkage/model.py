@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
+from splink.internals.exceptions import EMTrainingException
 
 #: The model's version, recorded on every proposal it makes.
 MODEL_VERSION = "pole-linkage-1"
 #: The match probability above which a pair is proposed, chosen on a generated training
 #: sample (benchmarks/linkage.py --choose) and measured on a separate one.
 THRESHOLD = 0.99
+#: Below this many records the model is not trained (too few pairs to learn from): it
+#: scores with its prior m and u probabilities.
+MIN_TRAINING_RECORDS = 100
 #: DuckDB threads for a run (the service's machine is shared).
 THREADS = 2
 
@@ -150,19 +155,36 @@ def predict(rows: list[dict[str, Any]], threshold: float = THRESHOLD, seed: int 
         db_api = DuckDBAPI(con)
         table = db_api.register(rows, table_name="people")
         linker = Linker(table, settings(), log_level=logging.ERROR)
-        training = linker.training
-        training.estimate_probability_two_random_records_match(
-            [block_on("given", "family", "dob")], recall=0.7)
-        training.estimate_u_using_random_sampling(max_pairs=min(2e6, len(rows) ** 2),
-                                                  seed=seed)
-        training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-        training.estimate_parameters_using_expectation_maximisation(
-            block_on("given", "family"))
+        if len(rows) >= MIN_TRAINING_RECORDS:
+            _train(linker, rows, seed)
         scored = linker.inference.predict(threshold_match_probability=threshold,
                                           warning_mode="never")
         return [_match(r) for r in scored.as_record_list()]
     finally:
         con.close()
+
+
+def _train(linker: Linker, rows: list[dict[str, Any]], seed: int) -> None:
+    """u by random sampling, the prior from exact agreement, m by expectation maximisation
+    on two blocks (a block too small to learn from keeps its priors)."""
+    training = linker.training
+    if _agreeing_pairs(rows, ("given", "family", "dob")):
+        training.estimate_probability_two_random_records_match(
+            [block_on("given", "family", "dob")], recall=0.7)
+    training.estimate_u_using_random_sampling(max_pairs=min(2e6, len(rows) ** 2), seed=seed)
+    for block in (block_on("dob"), block_on("given", "family")):
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                block, fix_probability_two_random_records_match=True)
+        except EMTrainingException:
+            continue
+
+
+def _agreeing_pairs(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> int:
+    """How many pairs of rows agree on every column (none of them missing)."""
+    counts = Counter(tuple(r[c] for c in columns) for r in rows
+                     if all(r[c] is not None for c in columns))
+    return sum(n * (n - 1) // 2 for n in counts.values())
 
 
 def _match(record: dict[str, Any]) -> Match:

@@ -42,8 +42,8 @@ def run(db: Session, actor: Actor, threshold: float = model.THRESHOLD, seed: int
         s62.log(db, actor, s62.Category.CONSULTATION, s62.Subject("person", r["unique_id"]),
                 frame.FIELDS_READ)
     matches = model.predict(rows, threshold, seed)
-    known = set(db.execute(select(LinkProposal.person_id, LinkProposal.other_id)).tuples())
-    known |= set(db.execute(select(Link.person_id, Link.other_id)).tuples())
+    known = set(db.execute(select(LinkProposal.person_id, LinkProposal.other_id)).all())
+    known |= set(db.execute(select(Link.person_id, Link.other_id)).all())
     proposed = 0
     for m in matches:
         if (m.left, m.right) in known:

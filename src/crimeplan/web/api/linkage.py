@@ -68,7 +68,7 @@ def load(db: DB, actor: Actor, proposal_id: str) -> LinkProposal:
 def view(db: DB, actor: Actor, proposal: LinkProposal) -> dict[str, Any]:
     """The proposal with both records side by side, each as the caller may see it (a record
     they may not read shows only its agency); the records shown are logged."""
-    agencies = dict(db.execute(select(Agency.id, Agency.name)).tuples().all())
+    agencies = dict(db.execute(select(Agency.id, Agency.name)).all())
     sides = []
     for pid in (proposal.person_id, proposal.other_id):
         person = records.get(db, pid)
