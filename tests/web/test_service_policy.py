@@ -424,12 +424,15 @@ def test_authorisation_matrix(app: FastAPI, world: World) -> None:
 
 PAGES = {"/": Action.SIGNED_IN, "/admin/agencies": Action.AGENCY_CREATE,
          "/admin/users": Action.USER_LIST, "/admin/clients": Action.CLIENT_LIST,
-         "/dpo/audit": Action.AUDIT_VERIFY, "/dpo/people": Action.PERSON_HISTORY}
+         "/dpo/audit": Action.AUDIT_VERIFY, "/dpo/people": Action.PERSON_HISTORY,
+         "/cases": Action.CASE_LIST, "/linkage/proposals": Action.LINK_PROPOSAL_LIST,
+         "/retention": Action.RETENTION_LIST}
 
 
 def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: World) -> None:
     page_routes = {r.path: r.action for r in declared_routes(app) if "GET" in r.methods
-                   and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/"))}
+                   and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/"))
+                   and "{" not in r.path}
     assert page_routes == PAGES
     failures = []
     for name, persona in world.personas.items():
@@ -443,5 +446,35 @@ def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: Wo
             else:
                 want, where = (200 if decide(persona.actor, action).allowed else 404), None
             if got.status_code != want or (where and got.headers["location"] != where):
+                failures.append(f"{name} {path}: {got.status_code} != {want}")
+    assert failures == []
+
+
+#: Pages of one record: (path template, how to make the record, action, purpose of reads).
+RECORD_PAGES = {
+    "/cases/{case_id}": (_case_call(), Action.CASE_READ),
+    "/people/{person_id}/timeline": (_person_call(), Action.PERSON_TIMELINE),
+    "/linkage/proposals/{proposal_id}": (_proposal_call(), Action.LINK_PROPOSAL_DECIDE),
+}
+
+
+def test_record_pages_follow_the_policy(app: FastAPI, world: World) -> None:
+    """Each record page answers 200 exactly when the policy allows the caller the record
+    (reads on pages are for case management), 404 otherwise."""
+    templated = {r.path for r in declared_routes(app) if "GET" in r.methods
+                 and "{" in r.path and not r.path.startswith(("/api/", "/dpo/"))}
+    assert templated == set(RECORD_PAGES)
+    failures = []
+    for template, (make, action) in RECORD_PAGES.items():
+        for name, persona in world.personas.items():
+            if persona.actor.client_id or persona.actor.anonymous:
+                continue
+            call = make(app, world)
+            path = template.split("{")[0] + call.path.split("/")[4]
+            path += template.split("}")[1]
+            actor = replace(persona.actor, purpose="case-management")
+            want = 200 if decide(actor, action, call.resource).allowed else 404
+            got = client_for(app, world, name).get(path)
+            if got.status_code != want:
                 failures.append(f"{name} {path}: {got.status_code} != {want}")
     assert failures == []

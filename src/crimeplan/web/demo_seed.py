@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from crimeplan.cases.accounts import User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
 from crimeplan.cases.db import Database
+from crimeplan.cases.demo import seed_demo
 from crimeplan.web.identity import accounts, totp
 
 ACCOUNTS_FILE = "demo-accounts.json"
@@ -80,6 +82,7 @@ def seed(db: Database, home: Path) -> dict[str, Any]:
                                                 "Probation case system (demo)",
                                                 frozenset({"people:read"}))
         _people(s, by_email, agencies)
+        seed_demo(s, agencies, random.Random(13))
     credentials = {"users": users, "clients": [{"name": client.name, "id": client.id,
                                                 "secret": secret,
                                                 "scopes": client.scopes}]}

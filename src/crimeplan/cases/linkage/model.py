@@ -30,6 +30,9 @@ THRESHOLD = 0.99
 #: Below this many records the model is not trained (too few pairs to learn from): it
 #: scores with its prior m and u probabilities.
 MIN_TRAINING_RECORDS = 100
+#: Random pairs sampled to estimate the u probabilities (more cost time, not accuracy, at
+#: the sizes of a partnership's caseload: see docs/benchmarks.md).
+U_PAIRS = 1e5
 #: DuckDB threads for a run (the service's machine is shared).
 THREADS = 2
 
@@ -171,7 +174,7 @@ def _train(linker: Linker, rows: list[dict[str, Any]], seed: int) -> None:
     if _agreeing_pairs(rows, ("given", "family", "dob")):
         training.estimate_probability_two_random_records_match(
             [block_on("given", "family", "dob")], recall=0.7)
-    training.estimate_u_using_random_sampling(max_pairs=min(2e6, len(rows) ** 2), seed=seed)
+    training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
     for block in (block_on("dob"), block_on("given", "family")):
         try:
             training.estimate_parameters_using_expectation_maximisation(

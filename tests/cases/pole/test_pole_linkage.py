@@ -1,0 +1,107 @@
+"""Record linkage: the generator's truth, the model's precision and recall on a small
+generated set, and proposals in the service database (confirm links, reject remembers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from crimeplan.cases import records
+from crimeplan.cases.actor import Actor
+from crimeplan.cases.agencies import Agency
+from crimeplan.cases.audit_log import AuditEntry
+from crimeplan.cases.db import Database
+from crimeplan.cases.linkage import evaluate, frame, generator, model, proposals
+from crimeplan.cases.linkage.models import LinkProposal
+from crimeplan.cases.people import Link
+from crimeplan.standard.identifiers import CANONICAL
+
+
+def test_generated_records_carry_valid_identifiers_and_known_truth() -> None:
+    recs = generator.generate(seed=3, people=200)
+    again = generator.generate(seed=3, people=200)
+    assert recs == again                                    # seeded
+    for r in recs:
+        for field, value in r.identifiers.items():
+            assert CANONICAL[field](value) == value         # check characters valid
+    truths = {r.truth for r in recs}
+    assert len(truths) == 200 and len(recs) > 250           # some held by several agencies
+    assert evaluate.true_pairs(recs) == {
+        tuple(sorted((f"r{i}", f"r{j}"))) for i, a in enumerate(recs)
+        for j, b in enumerate(recs) if i < j and a.truth == b.truth}
+
+
+def test_name_and_date_comparisons_see_the_usual_imperfections() -> None:
+    a = frame.row("a", "x", "Elizabeth", "Smith", dt.date(1990, 3, 7),
+                  postcodes=["CM1 1AA"])
+    b = frame.row("b", "y", "Liz", "Jones", dt.date(1990, 7, 3),
+                  aliases=[("Elizabeth", "Smith")], postcodes=["SS1 2BB", "CM1 1AA"])
+    assert "elizabeth" in set(a["given_variants"]) & set(b["given_variants"])
+    assert "smith" in b["family_variants"]
+    assert (a["dob_y"], a["dob_m"], a["dob_d"]) == (b["dob_y"], b["dob_d"], b["dob_m"])
+    assert model.level_label("dob", 2) == "day and month swapped"
+    assert model.level_label("dob", -1) == "missing"
+    assert model.level_label("pnc_id", 1) == "same"
+
+
+def test_precision_and_recall_on_a_small_generated_set() -> None:
+    """A small version of benchmarks/linkage.py: the targets hold at the threshold."""
+    recs = generator.generate(seed=11, people=300)
+    [result] = evaluate.sweep(recs, [model.THRESHOLD])
+    assert result.true_pairs > 100
+    assert result.precision >= 0.99
+    assert result.recall >= 0.95
+
+
+def _agencies(db: Database) -> dict[str, str]:
+    with db.session() as s:
+        out = {}
+        for kind in ("police-force", "health", "probation", "housing-provider"):
+            agency = Agency(name=f"{kind} (test)", kind=kind)
+            s.add(agency)
+            s.flush()
+            out[kind] = agency.id
+        return out
+
+
+def test_proposals_are_made_confirmed_and_rejected_never_merged(db: Database) -> None:
+    agencies = _agencies(db)
+    recs = generator.generate(seed=5, people=120, kinds=tuple(agencies))
+    actor = Actor(user_id=None, client_id="seed", agency_id=None, purpose="case-management")
+    with db.session() as s:
+        for r in recs:
+            records.create(s, replace(actor, agency_id=agencies[r.agency_kind]),
+                           {"given_name": r.given.title(), "family_name": r.family.title(),
+                            "date_of_birth": r.dob, "sex": r.sex, **r.identifiers},
+                           agencies[r.agency_kind],
+                           [{"given_name": g.title(), "family_name": f.title()}
+                            for g, f in r.aliases])
+    dpo = Actor(user_id="dpo", role="dpo", purpose="data-protection")
+    with db.session() as s:
+        before = s.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
+        result = proposals.run(s, dpo)
+        consulted = s.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
+        assert result.records == len(recs) and result.proposed == result.matches > 20
+        assert len(consulted) == len(recs)
+        assert {e.category for e in consulted} == {"consultation"}
+        assert s.scalars(select(Link)).all() == []           # nothing merged or linked
+    with db.session() as s:
+        pending = s.scalars(select(LinkProposal).order_by(LinkProposal.id)).all()
+        assert {p.status for p in pending} == {"pending"}
+        assert {e["comparison"] for e in pending[0].evidence} == set(model.COMPARISONS)
+        worker = Actor(user_id=None, agency_id=None, role="case-worker",
+                       purpose="case-management")
+        proposals.confirm(s, worker, pending[0], "same NHS number and date of birth")
+        proposals.reject(s, worker, pending[1], "different fathers named on the file")
+        confirmed_pair = (pending[0].person_id, pending[0].other_id)
+        rejected_id = pending[1].id
+    with db.session() as s:
+        [link] = s.scalars(select(Link)).all()
+        assert (link.person_id, link.other_id) == confirmed_pair
+        combined = s.scalars(select(AuditEntry).where(AuditEntry.category == "combination"))
+        assert {e.subject_id for e in combined} == set(confirmed_pair)
+        again = proposals.run(s, dpo)
+        assert again.proposed == 0                           # decided pairs are remembered
+        assert s.get(LinkProposal, rejected_id).status == "rejected"
