@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from service_world import World, client_for
 from sqlalchemy import select
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.casework import Case
 from crimeplan.cases.people import Link, Person
+from crimeplan.provenance.dblog import AuditEntry
 
 CARE = {"X-Purpose": "case-management"}
 

@@ -11,9 +11,9 @@ from service_world import World, client_for
 from sqlalchemy import select
 
 from crimeplan.cases import subject_access
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.casework import Case
 from crimeplan.cases.retention import add_years
+from crimeplan.provenance.dblog import AuditEntry
 
 CARE = {"X-Purpose": "case-management"}
 

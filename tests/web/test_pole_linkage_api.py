@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from service_world import World, client_for
 from sqlalchemy import select
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.linkage.models import LinkProposal
 from crimeplan.cases.people import Link, Person
+from crimeplan.provenance.dblog import AuditEntry
 
 CARE = {"X-Purpose": "case-management"}
 EVIDENCE = [{"comparison": "dob", "description": "Date of birth", "level": "exact",

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from crimeplan.cases import records
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.db import Database
 from crimeplan.cases.linkage import evaluate, frame, generator, model, proposals
 from crimeplan.cases.linkage.models import LinkProposal
 from crimeplan.cases.people import Link
+from crimeplan.provenance.dblog import AuditEntry
 from crimeplan.standard.identifiers import CANONICAL
 
 
