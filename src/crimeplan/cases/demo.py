@@ -3,8 +3,9 @@ in the LSOAs of the bundled sample, families and households, events and cases.
 
 People come from the linkage generator, so some are held by several agencies with the
 imperfections real records have (typos, nicknames, married names, swapped day and month,
-missing identifiers, moves): the record linkage queue has true work to show. Every record is
-created through the use cases, so every collection is logged under s.62 like real work.
+missing identifiers, moves), and the linkage model is run once at the end, so the queue of
+possible matches has true work to show. Every record is created through the use cases, so
+every collection (and the linkage run's reads) is logged under s.62 like real work.
 Deterministic (seeded) and idempotent: a second run finds the demo people and does nothing.
 """
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 from crimeplan.cases import case_records, event_records, place_records, records
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
-from crimeplan.cases.linkage import generator
+from crimeplan.cases.linkage import generator, proposals
 from crimeplan.cases.people import Person
 
 #: The bundled IMD file names every LSOA of the sample with its district.
@@ -70,8 +71,9 @@ def lsoas_by_district() -> dict[str, list[str]]:
 
 def seed_demo(db: Session, agencies: dict[str, Agency], rng: random.Random,
               people: int = 700) -> int:
-    """Create the demo caseload (about 1.6 records per true person); return how many person
-    records were created (0 when the demo is already there)."""
+    """Create the demo caseload (about 1.6 records per true person) and propose its possible
+    matches; return how many person records were created (0 when the demo is already
+    there)."""
     if db.scalar(select(Person.id).where(Person.local_reference.like(f"{PREFIX}%")).limit(1)):
         return 0
     lsoas = lsoas_by_district()
@@ -106,6 +108,8 @@ def seed_demo(db: Session, agencies: dict[str, Agency], rng: random.Random,
         if rng.random() < 0.25:
             _case(db, actor, agency, person, agencies, rng)
     _families(db, by_household, agencies, rng)
+    proposals.run(db, Actor(client_id="demo-seed", role="dpo", purpose="data-protection",
+                            justification="demo data: propose possible matches"))
     return created
 
 

@@ -105,3 +105,38 @@ def test_proposals_are_made_confirmed_and_rejected_never_merged(db: Database) ->
         again = proposals.run(s, dpo)
         assert again.proposed == 0                           # decided pairs are remembered
         assert s.get(LinkProposal, rejected_id).status == "rejected"
+
+
+def test_the_generator_makes_relatives_who_are_different_people() -> None:
+    recs = generator.generate(seed=3, people=400)
+    twins = {(a.truth, b.truth) for a in recs for b in recs
+             if a.truth < b.truth and a.family == b.family and a.dob == b.dob
+             and a.postcodes[-1:] == b.postcodes[-1:] and a.given != b.given}
+    namesakes = {(a.truth, b.truth) for a in recs for b in recs
+                 if a.truth < b.truth and (a.given, a.family) == (b.given, b.family)
+                 and a.dob and b.dob and abs(a.dob.year - b.dob.year) >= 19}
+    assert twins and namesakes
+
+
+def _evidence(**levels: str) -> list[dict[str, object]]:
+    base = {c: "missing" for c in model.COMPARISONS}
+    return [{"comparison": c, "level": lv} for c, lv in {**base, **levels}.items()]
+
+
+def test_pairs_that_look_like_relatives_need_an_agreeing_identifier() -> None:
+    twins = _evidence(given="different", family="exact", dob="exact")
+    namesakes = _evidence(given="exact", family="exact", dob="different")
+    assert model.relatives(twins) and model.relatives(namesakes)
+    assert not model.relatives(_evidence(given="different", family="exact", dob="exact",
+                                         nhs_number="same"))
+    assert not model.relatives(_evidence(given="alias or nickname", family="exact",
+                                         dob="exact"))           # Liz and Elizabeth
+    assert not model.relatives(_evidence(given="exact", family="different", dob="exact"))
+
+
+def test_twins_at_one_address_are_not_proposed_but_one_person_is() -> None:
+    born = dt.date(2001, 4, 17)
+    rows = [frame.row("a", "x", "Amy", "Hollis", born, "female", postcodes=["SS1 2AB"]),
+            frame.row("b", "y", "Ella", "Hollis", born, "female", postcodes=["SS1 2AB"]),
+            frame.row("c", "z", "Amy", "Hollis", born, "female", postcodes=["SS1 2AB"])]
+    assert [(m.left, m.right) for m in model.predict(rows)] == [("a", "c")]

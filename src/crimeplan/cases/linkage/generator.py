@@ -6,7 +6,9 @@ identifiers with valid check characters. Most are held by one agency; some by tw
 each copy possibly with a typing error in a name, a nickname, a family name changed on
 marriage (with or without the old one kept as an alias), the day and month of birth swapped
 or a digit mistyped, identifiers the agency does not hold left out, and a newer or older
-address. Seeded: the same seed gives the same people.
+address. One true person in ten is a relative of the one before (a twin, a sibling, or a
+parent or child of the same name, at the same addresses): distinct people whose records look
+alike, the hard case for precision. Seeded: the same seed gives the same people.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ HELD = {"police-force": ("pnc_id", "cro_number"), "probation": ("pnc_id", "proba
 #: Chances of each imperfection in a copy held by a further agency.
 RATES = {"typo": 0.12, "nickname": 0.10, "married": 0.35, "married_alias": 0.5,
          "swap": 0.06, "dob_typo": 0.05, "dob_missing": 0.03, "moved": 0.25,
-         "id_missing": 0.25}
+         "id_missing": 0.25, "relative": 0.1}
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,39 @@ def crn(rng: random.Random) -> str:
     return f"{rng.choice(string.ascii_uppercase)}{rng.randint(0, 999_999):06d}"
 
 
+def _identifiers(rng: random.Random, dob: dt.date, today: dt.date) -> dict[str, str]:
+    first_noticed = min(today.year, dob.year + rng.randint(14, 40))
+    return {"pnc_id": pnc_id(rng, first_noticed), "cro_number": cro_number(rng, first_noticed),
+            "probation_crn": crn(rng), "nhs_number": nhs_number(rng)}
+
+
+def _given(sex: str) -> tuple[str, ...]:
+    return names().female if sex == "female" else names().male
+
+
 def true_person(rng: random.Random, n: int, today: dt.date) -> TruePerson:
     sex = rng.choice(("female", "male"))
-    pool = names().female if sex == "female" else names().male
     dob = today - dt.timedelta(days=rng.randint(10 * 365, 75 * 365))
-    first_noticed = min(today.year, dob.year + rng.randint(14, 40))
-    ids = {"pnc_id": pnc_id(rng, first_noticed), "cro_number": cro_number(rng, first_noticed),
-           "probation_crn": crn(rng), "nhs_number": nhs_number(rng)}
-    return TruePerson(f"T{n:06d}", rng.choice(pool), rng.choice(names().surnames), sex, dob,
-                      tuple(postcode(rng) for _ in range(rng.randint(1, 3))), ids)
+    return TruePerson(f"T{n:06d}", rng.choice(_given(sex)), rng.choice(names().surnames), sex,
+                      dob, tuple(postcode(rng) for _ in range(rng.randint(1, 3))),
+                      _identifiers(rng, dob, today))
+
+
+def relative(rng: random.Random, of: TruePerson, n: int, today: dt.date) -> TruePerson:
+    """Another person of ``of``'s household, the hard case for linkage: a twin (same date of
+    birth, another given name), a sibling (born 1 to 6 years apart) or a parent or child of
+    the same name (born 20 to 35 years apart); same family name and addresses."""
+    kind = rng.choices(("twin", "sibling", "namesake"), (0.2, 0.5, 0.3))[0]
+    sex = of.sex if kind == "namesake" else rng.choice(("female", "male"))
+    given = of.given if kind == "namesake" else rng.choice(
+        [g for g in _given(sex) if g != of.given])
+    years = {"twin": 0, "sibling": rng.randint(1, 6), "namesake": rng.randint(20, 35)}[kind]
+    dob = of.dob + dt.timedelta(days=rng.choice((-1, 1)) * (365 * years + rng.randint(
+        0, 300) if years else 0))
+    if dob > today - dt.timedelta(days=10 * 365):    # a child under 10 is not on file
+        dob = of.dob - (dob - of.dob)
+    return TruePerson(f"T{n:06d}", given, of.family, sex, dob, of.postcodes,
+                      _identifiers(rng, dob, today))
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -174,8 +200,12 @@ def generate(seed: int, people: int, kinds: tuple[str, ...] = tuple(HELD),
     """Records of ``people`` true people across agencies of ``kinds``, shuffled."""
     rng = random.Random(seed)
     out = []
+    person: TruePerson | None = None
     for n in range(people):
-        person = true_person(rng, n, today)
+        if person is not None and rng.random() < RATES["relative"]:
+            person = relative(rng, person, n, today)
+        else:
+            person = true_person(rng, n, today)
         holders = rng.choices([h for h, _ in HOLDERS], [w for _, w in HOLDERS])[0]
         for i, kind in enumerate(rng.sample(kinds, min(holders, len(kinds)))):
             out.append(copy(rng, person, kind, first=i == 0))

@@ -7,6 +7,12 @@ district) and identifiers compared exactly. The u probabilities are estimated by
 sampling and the m probabilities by expectation maximisation on two blocks (same date of
 birth; same names), so no labelled pairs are needed; a prediction's evidence is the level of
 each comparison and its match weight (log2 of its Bayes factor): never the values.
+
+The model treats comparisons as independent, which relatives at one address are not: twins
+share a family name, date of birth and addresses, a parent and child of one name share
+everything but the date of birth. So a pair that looks like relatives (``relatives``) is not
+proposed unless an identifier agrees, and the m probabilities that training would learn
+from such pairs are fixed (a wholly different date of birth or given name).
 """
 
 from __future__ import annotations
@@ -44,17 +50,22 @@ class Level:
     null: bool = False
     #: A prior m probability, for levels rarely seen in training (identifiers).
     m: float | None = None
+    #: Keep ``m`` through training: for levels that expectation maximisation gets wrong
+    #: because relatives (twins, a parent and child of one name) share a household.
+    fixed: bool = False
 
 
 def _comparison(name: str, description: str, levels: list[Level]) -> dict[str, Any]:
     return {"output_column_name": name, "comparison_description": description,
             "comparison_levels": [{"sql_condition": lv.sql, "label_for_charts": lv.label,
                                    **({"is_null_level": True} if lv.null else {}),
-                                   **({"m_probability": lv.m} if lv.m is not None else {})}
+                                   **({"m_probability": lv.m} if lv.m is not None else {}),
+                                   **({"fix_m_probability": True} if lv.fixed else {})}
                                   for lv in levels]}
 
 
-def _name(column: str, variants: str, what: str) -> tuple[str, list[Level]]:
+def _name(column: str, variants: str, what: str, m_different: float | None = None
+          ) -> tuple[str, list[Level]]:
     return what, [
         Level("missing", f'"{column}_l" IS NULL OR "{column}_r" IS NULL', null=True),
         Level("exact", f'"{column}_l" = "{column}_r"'),
@@ -63,23 +74,30 @@ def _name(column: str, variants: str, what: str) -> tuple[str, list[Level]]:
               f'jaro_winkler_similarity("{column}_l", "{column}_r") >= 0.92'),
         Level("similar (Jaro-Winkler ≥ 0.80)",
               f'jaro_winkler_similarity("{column}_l", "{column}_r") >= 0.80'),
-        Level("different", "ELSE"),
+        Level("different", "ELSE", m=m_different, fixed=m_different is not None),
     ]
 
 
 def _exact(column: str, m_same: float | None = None) -> list[Level]:
     return [Level("missing", f'"{column}_l" IS NULL OR "{column}_r" IS NULL', null=True),
-            Level("same", f'"{column}_l" = "{column}_r"', m=m_same),
-            Level("different", "ELSE", m=None if m_same is None else 1 - m_same)]
+            Level("same", f'"{column}_l" = "{column}_r"', m=m_same, fixed=m_same is not None),
+            Level("different", "ELSE", m=None if m_same is None else 1 - m_same,
+                  fixed=m_same is not None)]
 
 
 #: The chance that two records of one person carry the same identifier when both carry it
 #: (copying errors aside): a prior, kept when training sees too few pairs to estimate it.
-IDENTIFIER_M = 0.97
+IDENTIFIER_M = 0.99
+#: The chance that two records of one person carry wholly different dates of birth (neither
+#: swapped nor one keystroke apart), and wholly different given names (neither an alias, a
+#: nickname nor similar): rare, and fixed, because training cannot tell one person's records
+#: from a parent and child of the same name or from twins at the same address.
+DOB_DIFFERENT_M = 0.005
+GIVEN_DIFFERENT_M = 0.01
 
 #: name: (description, levels, most discriminating first within each comparison).
 COMPARISONS: dict[str, tuple[str, list[Level]]] = {
-    "given": _name("given", "given_variants", "Given name"),
+    "given": _name("given", "given_variants", "Given name", GIVEN_DIFFERENT_M),
     "family": _name("family", "family_variants", "Family name"),
     "dob": ("Date of birth", [
         Level("missing", '"dob_l" IS NULL OR "dob_r" IS NULL', null=True),
@@ -87,7 +105,7 @@ COMPARISONS: dict[str, tuple[str, list[Level]]] = {
         Level("day and month swapped",
               "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r"),
         Level("one character apart", "damerau_levenshtein(dob_l, dob_r) <= 1"),
-        Level("different", "ELSE"),
+        Level("different", "ELSE", m=DOB_DIFFERENT_M, fixed=True),
     ]),
     "postcode": ("Postcode", [
         Level("missing", "len(postcodes_l) = 0 OR len(postcodes_r) = 0", null=True),
@@ -162,7 +180,8 @@ def predict(rows: list[dict[str, Any]], threshold: float = THRESHOLD, seed: int 
             _train(linker, rows, seed)
         scored = linker.inference.predict(threshold_match_probability=threshold,
                                           warning_mode="never")
-        return [_match(r) for r in scored.as_record_list()]
+        matches = (_match(r) for r in scored.as_record_list())
+        return [m for m in matches if not relatives(m.evidence)]
     finally:
         con.close()
 
@@ -188,6 +207,25 @@ def _agreeing_pairs(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> int
     counts = Counter(tuple(r[c] for c in columns) for r in rows
                      if all(r[c] is not None for c in columns))
     return sum(n * (n - 1) // 2 for n in counts.values())
+
+
+#: The identifier comparisons: one agreeing outweighs the look of relatives.
+IDENTIFIER_COMPARISONS = ("pnc_id", "nhs_number", "cro_number", "probation_crn")
+
+
+def relatives(evidence: list[dict[str, Any]]) -> bool:
+    """Whether a pair looks like two relatives rather than one person: the same family name
+    with the same date of birth but different given names (twins), or the same names with
+    wholly different dates of birth (a parent and child named alike); unless an identifier
+    agrees."""
+    level = {e["comparison"]: e["level"] for e in evidence}
+    if any(level[c] == "same" for c in IDENTIFIER_COMPARISONS):
+        return False
+    twins = level["family"] == "exact" and level["dob"] == "exact" \
+        and level["given"] == "different"
+    namesakes = level["given"] == "exact" and level["family"] == "exact" \
+        and level["dob"] == "different"
+    return twins or namesakes
 
 
 def _match(record: dict[str, Any]) -> Match:
