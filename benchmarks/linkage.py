@@ -54,7 +54,7 @@ def _figures(e: evaluate.Evaluation) -> dict[str, float | int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=2000, help="true people per sample")
+    parser.add_argument("--people", type=int, default=10_000, help="true people per sample")
     parser.add_argument("--train-seed", type=int, default=101)
     parser.add_argument("--test-seed", type=int, default=202)
     args = parser.parse_args()

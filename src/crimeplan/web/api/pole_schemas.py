@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from crimeplan.cases.linkage import model
 from crimeplan.web.api.schemas import Strict, text
 
 SubjectCategory = Literal["suspect", "convicted", "victim", "witness", "other"]
@@ -298,7 +299,7 @@ class ReviewOut(BaseModel):
 
 
 class LinkageRunIn(Strict):
-    threshold: float = Field(default=0.99, ge=0.5, lt=1.0)
+    threshold: float = Field(default=model.THRESHOLD, ge=0.5, lt=1.0)
 
 
 class LinkageRunOut(BaseModel):
