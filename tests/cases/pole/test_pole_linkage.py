@@ -47,10 +47,11 @@ def test_name_and_date_comparisons_see_the_usual_imperfections() -> None:
 
 
 def test_precision_and_recall_on_a_small_generated_set() -> None:
-    """A small version of benchmarks/linkage.py: the targets hold at the threshold."""
-    recs = generator.generate(seed=11, people=300)
+    """A small version of benchmarks/linkage.py: the targets hold at the threshold (from
+    about a thousand people up: smaller sets train the model less well)."""
+    recs = generator.generate(seed=11, people=1000)
     [result] = evaluate.sweep(recs, [model.THRESHOLD])
-    assert result.true_pairs > 100
+    assert result.true_pairs > 700
     assert result.precision >= 0.99
     assert result.recall >= 0.95
 
