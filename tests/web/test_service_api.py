@@ -123,10 +123,15 @@ def test_schema_code_lists_are_the_domain_code_lists() -> None:
     from crimeplan.cases.accounts import ROLES, SCOPES
     from crimeplan.cases.agencies import AGENCY_KINDS
     from crimeplan.cases.people import SENSITIVITIES, SUBJECT_CATEGORIES
-    from crimeplan.web.api import schemas
+    from crimeplan.standard import pole
+    from crimeplan.web.api import pole_schemas, schemas
 
     assert get_args(schemas.AgencyKindId) == tuple(AGENCY_KINDS)
     assert get_args(schemas.RoleId) == tuple(ROLES)
     assert get_args(schemas.ScopeId) == tuple(SCOPES)
-    assert get_args(schemas.SubjectCategory) == SUBJECT_CATEGORIES
-    assert get_args(schemas.Sensitivity) == SENSITIVITIES
+    assert get_args(pole_schemas.SubjectCategory) == SUBJECT_CATEGORIES
+    assert get_args(pole_schemas.Sensitivity) == SENSITIVITIES
+    assert get_args(pole_schemas.Sex) == tuple(pole.SEXES)
+    assert get_args(pole_schemas.RelationKind) == tuple(pole.RELATION_KINDS)
+    assert get_args(pole_schemas.Programme) == tuple(pole.PROGRAMMES)
+    assert get_args(pole_schemas.ParticipantRole) == tuple(pole.PARTICIPANT_ROLES)

@@ -4,6 +4,7 @@ persona, in the allowed and the denied direction."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,8 +15,17 @@ from fastapi import FastAPI
 from service_world import World, client_for
 
 from crimeplan.cases.actor import Actor
+from crimeplan.cases.casework import Case, CaseShare, Task
+from crimeplan.cases.events import Event, Participant
+from crimeplan.cases.linkage.models import LinkProposal
 from crimeplan.cases.people import Person
-from crimeplan.web.api.people import person_resource
+from crimeplan.cases.places import Location
+from crimeplan.web.api.resources import (
+    case_resource,
+    event_resource,
+    location_resource,
+    person_resource,
+)
 from crimeplan.web.deps import declared_routes
 from crimeplan.web.policy import Action, Resource, decide
 
@@ -172,8 +182,119 @@ def _new_person_for_agency(app: FastAPI, world: World) -> Call:
     return Call("/api/v1/people", {"given_name": "New", "family_name": "Person"})
 
 
-def _create_resource(actor: Actor) -> Resource:
-    return Resource("person", None, actor.agency_id)
+# --- POLE services, case work and record linkage (issue #13, core) ---------------------
+
+def _location(app: FastAPI, world: World) -> Location:
+    with app.state.db.session() as s:
+        location = Location(agency_id=world.agencies["police"], address="1 High Street",
+                            postcode="CM1 1AA")
+        s.add(location)
+    return location
+
+
+def _address(app: FastAPI, world: World) -> Call:
+    person = _new_person(app, world, allocated_to="police-caseworker", shared="probation")
+    return Call(f"/api/v1/people/{person.id}/addresses",
+                {"location_id": _location(app, world).id}, person_resource(person))
+
+
+def _relation(app: FastAPI, world: World) -> Call:
+    a = _new_person(app, world, allocated_to="police-caseworker", shared="probation")
+    b = _new_person(app, world, allocated_to="police-caseworker")
+    return Call(f"/api/v1/people/{a.id}/relations", {"other_id": b.id, "kind": "sibling"},
+                person_resource(a))
+
+
+def _location_call(body: dict[str, Any] | None = None) -> Callable[[FastAPI, World], Call]:
+    def make(app: FastAPI, world: World) -> Call:
+        location = _location(app, world)
+        return Call(f"/api/v1/locations/{location.id}", body, location_resource(location))
+    return make
+
+
+def _new_location(app: FastAPI, world: World) -> Call:
+    return Call("/api/v1/locations", {"address": "2 Low Road", "postcode": "ss1 1aa"})
+
+
+def _event(app: FastAPI, world: World) -> tuple[Event, Resource]:
+    person = _new_person(app, world, allocated_to="police-caseworker", shared="probation")
+    with app.state.db.session() as s:
+        event = Event(agency_id=world.agencies["police"], kind="arrest",
+                      occurred_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC))
+        event.participants.append(Participant(person_id=person.id, role="suspect"))
+        s.add(event)
+        s.flush()
+        return event, event_resource(s, event)
+
+
+def _event_call(suffix: str = "", body: dict[str, Any] | None = None
+                ) -> Callable[[FastAPI, World], Call]:
+    def make(app: FastAPI, world: World) -> Call:
+        event, resource = _event(app, world)
+        if suffix:
+            other = _new_person(app, world, allocated_to="police-caseworker")
+            body_ = {"person_id": other.id, "role": "witness"}
+            return Call(f"/api/v1/events/{event.id}{suffix}", body_, resource)
+        return Call(f"/api/v1/events/{event.id}", body, resource)
+    return make
+
+
+def _new_event(app: FastAPI, world: World) -> Call:
+    return Call("/api/v1/events", {"kind": "contact", "occurred_at": "2026-03-02T10:00:00Z"})
+
+
+def _case(app: FastAPI, world: World, group: str | None = None) -> tuple[Case, Resource, str]:
+    person = _new_person(app, world, allocated_to="police-caseworker", shared="probation")
+    with app.state.db.session() as s:
+        case = Case(agency_id=world.agencies["police"], programme="general",
+                    title="Matrix case", person_id=person.id, retention_group=group,
+                    review_on=dt.date(2020, 1, 1) if group else None)
+        case.shares.append(CaseShare(agency_id=world.agencies["probation"]))
+        s.add(case)
+        s.flush()
+        task = Task(case_id=case.id, title="Visit", owner_agency_id=case.agency_id)
+        s.add(task)
+        s.flush()
+        return case, case_resource(s, case), task.id
+
+
+def _case_call(suffix: str = "", body: dict[str, Any] | None = None, group: str | None = None
+               ) -> Callable[[FastAPI, World], Call]:
+    def make(app: FastAPI, world: World) -> Call:
+        case, resource, task_id = _case(app, world, group)
+        path = f"/api/v1/cases/{case.id}{suffix}".replace("{task_id}", task_id)
+        json = body(world) if callable(body) else body
+        return Call(path, json, resource)
+    return make
+
+
+def _new_case(app: FastAPI, world: World) -> Call:
+    return Call("/api/v1/cases", {"programme": "general", "title": "A new case"})
+
+
+def _proposal(app: FastAPI, world: World) -> tuple[str, Resource]:
+    a = _new_person(app, world, allocated_to="police-caseworker", shared="probation")
+    b = _new_person(app, world)
+    with app.state.db.session() as s:
+        proposal = LinkProposal(person_id=min(a.id, b.id), other_id=max(a.id, b.id),
+                                match_probability=0.995, match_weight=9.0, evidence=[],
+                                model_version="test")
+        s.add(proposal)
+        s.flush()
+        return proposal.id, person_resource(a)
+
+
+def _proposal_call(suffix: str = "", body: dict[str, Any] | None = None
+                   ) -> Callable[[FastAPI, World], Call]:
+    def make(app: FastAPI, world: World) -> Call:
+        proposal_id, resource = _proposal(app, world)
+        return Call(f"/api/v1/link-proposals/{proposal_id}{suffix}", body, resource)
+    return make
+
+
+#: Routes that create a record for the caller's own agency: the resource is the agency.
+CREATES = {("POST", "/api/v1/people"): "person", ("POST", "/api/v1/locations"): "location",
+           ("POST", "/api/v1/events"): "event", ("POST", "/api/v1/cases"): "case"}
 
 
 #: (method, path template): (how to make one call, purpose sent, success status).
@@ -204,6 +325,55 @@ CASES: dict[tuple[str, str], tuple[Callable[[FastAPI, World], Call], str, int]] 
                                                            "subject-access", 200),
     ("GET", "/api/v1/audit/verify"): (_fixed("/api/v1/audit/verify"), "", 200),
     ("GET", "/api/v1/stats/people"): (_fixed("/api/v1/stats/people"), "", 200),
+    # --- POLE services, case work and record linkage (issue #13, core) ---
+    ("POST", "/api/v1/people/{person_id}/addresses"): (_address, "case-management", 201),
+    ("POST", "/api/v1/people/{person_id}/relations"): (_relation, "case-management", 201),
+    ("GET", "/api/v1/people/{person_id}/timeline"): (_person_call("/timeline"),
+                                                     "case-management", 200),
+    ("POST", "/api/v1/locations"): (_new_location, "case-management", 201),
+    ("GET", "/api/v1/locations/{location_id}"): (_location_call(), "case-management", 200),
+    ("PATCH", "/api/v1/locations/{location_id}"): (_location_call({"uprn": "100091234567"}),
+                                                   "case-management", 200),
+    ("POST", "/api/v1/events"): (_new_event, "case-management", 201),
+    ("GET", "/api/v1/events/{event_id}"): (_event_call(), "case-management", 200),
+    ("PATCH", "/api/v1/events/{event_id}"): (_event_call("", {"reference": "42/1234/26"}),
+                                             "case-management", 200),
+    ("POST", "/api/v1/events/{event_id}/participants"): (_event_call("/participants"),
+                                                         "case-management", 201),
+    ("GET", "/api/v1/event-kinds"): (_fixed("/api/v1/event-kinds"), "", 200),
+    ("GET", "/api/v1/participant-roles"): (_fixed("/api/v1/participant-roles"), "", 200),
+    ("GET", "/api/v1/relation-kinds"): (_fixed("/api/v1/relation-kinds"), "", 200),
+    ("GET", "/api/v1/retention-groups"): (_fixed("/api/v1/retention-groups"), "", 200),
+    ("GET", "/api/v1/cases"): (_fixed("/api/v1/cases"), "case-management", 200),
+    ("POST", "/api/v1/cases"): (_new_case, "case-management", 201),
+    ("GET", "/api/v1/cases/{case_id}"): (_case_call(), "case-management", 200),
+    ("POST", "/api/v1/cases/{case_id}/shares"): (
+        _case_call("/shares", lambda w: {"agency_id": w.agencies["housing"]}),
+        "information-sharing", 204),
+    ("POST", "/api/v1/cases/{case_id}/close"): (_case_call("/close", {"reason": "Done"}),
+                                                "case-management", 200),
+    ("POST", "/api/v1/cases/{case_id}/tasks"): (
+        _case_call("/tasks", lambda w: {"title": "Call", "owner_agency_id": w.agencies[
+            "police"], "due_on": "2026-04-01"}), "case-management", 201),
+    ("POST", "/api/v1/cases/{case_id}/tasks/{task_id}/complete"): (
+        _case_call("/tasks/{task_id}/complete"), "case-management", 200),
+    ("POST", "/api/v1/cases/{case_id}/notes"): (
+        _case_call("/notes", {"text": "Seen at home", "basis": "fact"}), "case-management",
+        201),
+    ("GET", "/api/v1/retention/reviews-due"): (_fixed("/api/v1/retention/reviews-due"),
+                                               "data-protection", 200),
+    ("POST", "/api/v1/cases/{case_id}/retention-reviews"): (
+        _case_call("/retention-reviews", {"decision": "retain", "reason": "Still needed"},
+                   group="group-3"), "data-protection", 201),
+    ("POST", "/api/v1/linkage/runs"): (_fixed("/api/v1/linkage/runs", {"threshold": 0.99}),
+                                       "data-protection", 201),
+    ("GET", "/api/v1/link-proposals"): (_fixed("/api/v1/link-proposals"), "case-management",
+                                        200),
+    ("GET", "/api/v1/link-proposals/{proposal_id}"): (_proposal_call(), "case-management",
+                                                      200),
+    ("POST", "/api/v1/link-proposals/{proposal_id}/decision"): (
+        _proposal_call("/decision", {"decision": "reject", "reason": "Different people"}),
+        "case-management", 200),
 }
 #: Routes outside the matrix, with the test that covers them.
 ELSEWHERE = {("POST", "/api/v1/auth/sign-in"): "test_service_identity",
@@ -238,8 +408,8 @@ def test_authorisation_matrix(app: FastAPI, world: World) -> None:
             call = make(app, world)
             actor = replace(persona.actor, purpose=purpose or None)
             resource = call.resource
-            if (method, template) == ("POST", "/api/v1/people"):
-                resource = _create_resource(actor)
+            if (method, template) in CREATES:
+                resource = Resource(CREATES[(method, template)], None, actor.agency_id)
             want = expected_status(actor, action, resource, success)
             headers = {"X-Purpose": purpose} if purpose else {}
             got = clients[name].request(method, call.path, json=call.json, headers=headers)
@@ -254,12 +424,15 @@ def test_authorisation_matrix(app: FastAPI, world: World) -> None:
 
 PAGES = {"/": Action.SIGNED_IN, "/admin/agencies": Action.AGENCY_CREATE,
          "/admin/users": Action.USER_LIST, "/admin/clients": Action.CLIENT_LIST,
-         "/dpo/audit": Action.AUDIT_VERIFY, "/dpo/people": Action.PERSON_HISTORY}
+         "/dpo/audit": Action.AUDIT_VERIFY, "/dpo/people": Action.PERSON_HISTORY,
+         "/cases": Action.CASE_LIST, "/linkage/proposals": Action.LINK_PROPOSAL_LIST,
+         "/retention": Action.RETENTION_LIST}
 
 
 def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: World) -> None:
     page_routes = {r.path: r.action for r in declared_routes(app) if "GET" in r.methods
-                   and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/"))}
+                   and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/"))
+                   and "{" not in r.path}
     assert page_routes == PAGES
     failures = []
     for name, persona in world.personas.items():
@@ -273,5 +446,35 @@ def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: Wo
             else:
                 want, where = (200 if decide(persona.actor, action).allowed else 404), None
             if got.status_code != want or (where and got.headers["location"] != where):
+                failures.append(f"{name} {path}: {got.status_code} != {want}")
+    assert failures == []
+
+
+#: Pages of one record: (path template, how to make the record, action, purpose of reads).
+RECORD_PAGES = {
+    "/cases/{case_id}": (_case_call(), Action.CASE_READ),
+    "/people/{person_id}/timeline": (_person_call(), Action.PERSON_TIMELINE),
+    "/linkage/proposals/{proposal_id}": (_proposal_call(), Action.LINK_PROPOSAL_DECIDE),
+}
+
+
+def test_record_pages_follow_the_policy(app: FastAPI, world: World) -> None:
+    """Each record page answers 200 exactly when the policy allows the caller the record
+    (reads on pages are for case management), 404 otherwise."""
+    templated = {r.path for r in declared_routes(app) if "GET" in r.methods
+                 and "{" in r.path and not r.path.startswith(("/api/", "/dpo/"))}
+    assert templated == set(RECORD_PAGES)
+    failures = []
+    for template, (make, action) in RECORD_PAGES.items():
+        for name, persona in world.personas.items():
+            if persona.actor.client_id or persona.actor.anonymous:
+                continue
+            call = make(app, world)
+            path = template.split("{")[0] + call.path.split("/")[4]
+            path += template.split("}")[1]
+            actor = replace(persona.actor, purpose="case-management")
+            want = 200 if decide(actor, action, call.resource).allowed else 404
+            got = client_for(app, world, name).get(path)
+            if got.status_code != want:
                 failures.append(f"{name} {path}: {got.status_code} != {want}")
     assert failures == []

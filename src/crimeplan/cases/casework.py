@@ -94,3 +94,19 @@ class CaseNote(Base):
     #: Whether the note records a fact or a professional's assessment (DPA 2018 s.38(2)).
     basis: Mapped[str] = mapped_column(String(20), default="fact")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RetentionReview(Base):
+    """A review of a case under MoPI: the decision (retain or dispose), why, and the next
+    review date it set."""
+
+    __tablename__ = "retention_reviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    reviewed_by_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"),
+                                                            default=None)
+    reviewed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decision: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    next_review_on: Mapped[dt.date | None] = mapped_column(Date, default=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from crimeplan.cases.accounts import User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
 from crimeplan.cases.db import Database
+from crimeplan.cases.demo import seed_demo
 from crimeplan.web.identity import accounts, totp
 
 ACCOUNTS_FILE = "demo-accounts.json"
@@ -80,6 +82,7 @@ def seed(db: Database, home: Path) -> dict[str, Any]:
                                                 "Probation case system (demo)",
                                                 frozenset({"people:read"}))
         _people(s, by_email, agencies)
+        seed_demo(s, agencies, random.Random(13))
     credentials = {"users": users, "clients": [{"name": client.name, "id": client.id,
                                                 "secret": secret,
                                                 "scopes": client.scopes}]}
@@ -96,7 +99,7 @@ def _people(s: Any, by_email: dict[str, User], agencies: dict[str, Agency]) -> N
                   purpose="offender-management", justification="demo data")
     shared = records.create(s, actor, {"given_name": "Jo", "family_name": "Example",
                                        "date_of_birth": dt.date(1990, 1, 1),
-                                       "pnc_id": "90/123456X", "category": "convicted"},
+                                       "pnc_id": "1990/0123456K", "category": "convicted"},
                             worker.agency_id)
     records.share(s, replace(actor, purpose="information-sharing"), shared,
                   agencies["probation"].id)

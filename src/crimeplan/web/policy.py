@@ -41,6 +41,25 @@ class Action(StrEnum):
     PERSON_EXPORT = "person.export"
     AUDIT_VERIFY = "audit.verify"
     STATS_READ = "stats.read"
+    # --- POLE services, record linkage and case work (issue #13, core) ---
+    PERSON_RELATE = "person.relate"
+    PERSON_TIMELINE = "person.timeline"
+    LOCATION_CREATE = "location.create"
+    LOCATION_READ = "location.read"
+    LOCATION_UPDATE = "location.update"
+    EVENT_CREATE = "event.create"
+    EVENT_READ = "event.read"
+    EVENT_UPDATE = "event.update"
+    CASE_LIST = "case.list"
+    CASE_CREATE = "case.create"
+    CASE_READ = "case.read"
+    CASE_UPDATE = "case.update"
+    CASE_SHARE = "case.share"
+    RETENTION_LIST = "retention.list"
+    RETENTION_REVIEW = "retention.review"
+    LINKAGE_RUN = "linkage.run"
+    LINK_PROPOSAL_LIST = "link-proposal.list"
+    LINK_PROPOSAL_DECIDE = "link-proposal.decide"
 
 
 class Relationship(StrEnum):
@@ -143,6 +162,60 @@ RULES: dict[Action, tuple[Grant, ...]] = {
     Action.AUDIT_VERIFY: (_g(roles="system-admin dpo"),),
     Action.STATS_READ: (_g(roles="analyst pcc-viewer system-admin"),
                         _g(scopes="stats:read")),
+    # --- POLE services, record linkage and case work (issue #13, core) ---
+    # Relations change both records: the caller must be allowed to update each one.
+    Action.PERSON_RELATE: (
+        _g(roles="case-worker", rel="allocated", purposes=CARE),
+        _g(roles="case-worker", rel="agency", sens="standard", purposes=CARE),
+    ),
+    # A timeline starts from a record the caller may read; each entry is checked again.
+    Action.PERSON_TIMELINE: (
+        _g(roles="case-worker", rel="allocated", purposes=CARE),
+        _g(roles="case-worker", rel="agency shared", sens="standard", purposes=CARE),
+        _g(scopes="people:read", rel="agency shared", sens="standard", purposes=CARE),
+    ),
+    Action.LOCATION_CREATE: (_g(roles="case-worker", rel="agency", purposes=CARE),
+                             _g(scopes="people:write", rel="agency", purposes=CARE)),
+    Action.LOCATION_READ: (_g(roles="case-worker", rel="agency", purposes=CARE),
+                           _g(scopes="people:read", rel="agency", purposes=CARE)),
+    Action.LOCATION_UPDATE: (_g(roles="case-worker", rel="agency", purposes=CARE),),
+    # Events: the recording agency, and agencies a participant's record is shared with.
+    Action.EVENT_CREATE: (_g(roles="case-worker", rel="agency", purposes=CARE),
+                          _g(scopes="people:write", rel="agency", purposes=CARE)),
+    Action.EVENT_READ: (
+        _g(roles="case-worker", rel="allocated", purposes=CARE),
+        _g(roles="case-worker", rel="agency shared", sens="standard", purposes=CARE),
+        _g(scopes="people:read", rel="agency shared", sens="standard", purposes=CARE),
+    ),
+    Action.EVENT_UPDATE: (_g(roles="case-worker", rel="allocated agency", purposes=CARE),),
+    # Cases: the owning agency and the agencies it is shared with.
+    Action.CASE_LIST: (_g(roles="case-worker"),),
+    Action.CASE_CREATE: (_g(roles="case-worker", rel="agency", purposes=CARE),),
+    Action.CASE_READ: (
+        _g(roles="case-worker", rel="allocated", purposes=CARE),
+        _g(roles="case-worker", rel="agency shared", sens="standard", purposes=CARE),
+        _g(roles="dpo", rel="agency", purposes=OVERSIGHT),
+    ),
+    Action.CASE_UPDATE: (
+        _g(roles="case-worker", rel="allocated", purposes=CARE),
+        _g(roles="case-worker", rel="agency shared", sens="standard", purposes=CARE),
+    ),
+    Action.CASE_SHARE: (
+        _g(roles="case-worker", rel="allocated agency",
+           purposes="information-sharing safeguarding"),
+    ),
+    # MoPI retention review: the owning agency's data protection officer.
+    Action.RETENTION_LIST: (_g(roles="dpo"),),
+    Action.RETENTION_REVIEW: (_g(roles="dpo", rel="agency", purposes="data-protection"),),
+    # Record linkage: a run compares every record (run by the data protection officer);
+    # a proposal is decided by a case worker who may link at least one of its records.
+    Action.LINKAGE_RUN: (_g(roles="dpo", purposes="data-protection"),),
+    Action.LINK_PROPOSAL_LIST: (_g(roles="case-worker"),),
+    Action.LINK_PROPOSAL_DECIDE: (
+        _g(roles="case-worker", rel="allocated agency shared", sens="standard",
+           purposes=CARE),
+        _g(roles="case-worker", rel="allocated", purposes=CARE),
+    ),
 }
 
 

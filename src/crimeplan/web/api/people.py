@@ -7,30 +7,33 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select
 
-from crimeplan.cases import records
+from crimeplan.cases import place_records, records, timeline
 from crimeplan.cases.actor import Actor
-from crimeplan.cases.people import PERSON_FIELDS, Person
+from crimeplan.cases.casework import Case
+from crimeplan.cases.events import Event
+from crimeplan.cases.people import Person
 from crimeplan.cases.s62 import require_purpose
-from crimeplan.web.api.schemas import (
-    LinkIn,
+from crimeplan.cases.subject_access import export as subject_access_export
+from crimeplan.web.api.pole_schemas import (
+    AddressIn,
     PersonChanges,
     PersonIn,
     PersonOut,
-    PersonSummary,
-    Processing,
-    RecordId,
-    ShareIn,
+    RelationIn,
+    TimelineEntry,
 )
+from crimeplan.web.api.resources import (
+    case_resource,
+    event_resource,
+    location_resource,
+    person_resource,
+)
+from crimeplan.web.api.schemas import LinkIn, PersonSummary, Processing, RecordId, ShareIn
 from crimeplan.web.deps import DB, Authorise, authorise
 from crimeplan.web.policy import Action, Decision, Resource, may
 
 router = APIRouter(tags=["people"])
-
-
-def person_resource(person: Person) -> Resource:
-    return Resource("person", person.id, person.agency_id, person.sensitivity,
-                    allocated=frozenset(a.user_id for a in person.allocations),
-                    shared_with=frozenset(s.agency_id for s in person.shares))
+__all__ = ["person_resource", "router"]
 
 
 def load(db: DB, actor: Actor, action: Action, person_id: str) -> tuple[Person, Decision]:
@@ -58,13 +61,15 @@ def create_person(body: PersonIn, db: DB,
     """Collect a person record for the caller's agency."""
     require_purpose(actor)
     authorise(actor, Action.PERSON_CREATE, Resource("person", None, actor.agency_id))
-    person = records.create(db, actor, body.model_dump(), str(actor.agency_id))
-    return _as_created(person)
+    values = body.model_dump(exclude={"aliases"})
+    person = records.create(db, actor, values, str(actor.agency_id),
+                            [a.model_dump() for a in body.aliases])
+    return _as_written(db, person)
 
 
-def _as_created(person: Person) -> dict[str, Any]:
-    return {"id": person.id, "agency_id": person.agency_id, "redacted": [],
-            **{f: getattr(person, f) for f in PERSON_FIELDS}}
+def _as_written(db: DB, person: Person) -> dict[str, Any]:
+    """What the writer sent back (not a further consultation: they just wrote it)."""
+    return {**records.shown(person, frozenset()), **records.parts(db, person)}
 
 
 @router.get("/people/{person_id}", response_model=PersonOut)
@@ -82,7 +87,54 @@ def update_person(person_id: RecordId, body: PersonChanges, db: DB,
                   ) -> dict[str, Any]:
     person, _ = load(db, actor, Action.PERSON_UPDATE, person_id)
     records.update(db, actor, person, body.model_dump(exclude_unset=True))
-    return _as_created(person)
+    return _as_written(db, person)
+
+
+@router.post("/people/{person_id}/addresses", response_model=PersonOut, status_code=201)
+def add_address(person_id: RecordId, body: AddressIn, db: DB,
+                actor: Annotated[Actor, Depends(Authorise(Action.PERSON_UPDATE))]
+                ) -> dict[str, Any]:
+    """Add an address (a location the caller may read) to the person's address history."""
+    person, _ = load(db, actor, Action.PERSON_UPDATE, person_id)
+    location = place_records.get(db, body.location_id)
+    authorise(actor, Action.LOCATION_READ, location_resource(location))
+    records.add_address(db, actor, person, location, body.from_date, body.to_date)
+    return _as_written(db, person)
+
+
+@router.post("/people/{person_id}/relations", response_model=PersonOut, status_code=201)
+def relate_person(person_id: RecordId, body: RelationIn, db: DB,
+                  actor: Annotated[Actor, Depends(Authorise(Action.PERSON_RELATE))]
+                  ) -> dict[str, Any]:
+    """Record a family or household relation (and its inverse on the other record)."""
+    person, _ = load(db, actor, Action.PERSON_RELATE, person_id)
+    other, _ = load(db, actor, Action.PERSON_RELATE, body.other_id)
+    records.relate(db, actor, person, other, body.kind)
+    return _as_written(db, person)
+
+
+@router.get("/people/{person_id}/timeline", response_model=list[TimelineEntry])
+def person_timeline(person_id: RecordId, db: DB,
+                    actor: Annotated[Actor, Depends(Authorise(Action.PERSON_TIMELINE))]
+                    ) -> list[dict[str, Any]]:
+    """The events, cases and confirmed links of the record and of the records linked to it
+    that the caller may see, newest first, each with its agency (each record logged)."""
+    person, _ = load(db, actor, Action.PERSON_TIMELINE, person_id)
+    return [e.as_dict() for e in person_entries(db, actor, person)]
+
+
+def person_entries(db: DB, actor: Actor, person: Person) -> list[timeline.Entry]:
+    """The timeline of a record, filtered by the policy for ``actor``."""
+    def see_person(p: Person) -> bool:
+        return may(actor, Action.PERSON_TIMELINE, person_resource(p))
+
+    def see_event(e: Event) -> bool:
+        return may(actor, Action.EVENT_READ, event_resource(db, e))
+
+    def see_case(c: Case) -> bool:
+        return may(actor, Action.CASE_READ, case_resource(db, c))
+
+    return timeline.timeline(db, actor, person, see_person, see_event, see_case)
 
 
 @router.post("/people/{person_id}/shares", status_code=204)
@@ -129,4 +181,4 @@ def subject_access(person_id: RecordId, db: DB,
                    ) -> dict[str, Any]:
     """Everything held about the person and its processing, for a subject access request."""
     person, _ = load(db, actor, Action.PERSON_EXPORT, person_id)
-    return records.subject_access(db, actor, person)
+    return subject_access_export(db, actor, person)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 AgencyKindId = Literal["police-force", "probation", "local-authority", "health",
                        "housing-provider", "drug-alcohol-treatment", "youth-justice",
                        "victim-service", "pcc-office"]
 RoleId = Literal["system-admin", "agency-admin", "analyst", "case-worker", "dpo", "pcc-viewer"]
 ScopeId = Literal["people:read", "people:write", "stats:read"]
-SubjectCategory = Literal["suspect", "convicted", "victim", "witness", "other"]
-Sensitivity = Literal["standard", "restricted"]
 #: Printable text only: control characters (NUL above all) are refused at the edge.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
@@ -106,45 +103,6 @@ class ClientOut(BaseModel):
 
 class ClientCreated(ClientOut):
     secret: str = Field(description="The client secret: shown this once")
-
-
-class PersonIn(Strict):
-    given_name: str = text(100, 1)
-    family_name: str = text(100, 1)
-    date_of_birth: dt.date | None = None
-    pnc_id: str | None = text(20, default=None)
-    category: SubjectCategory = "other"
-    sensitivity: Sensitivity = "standard"
-
-
-class PersonChanges(Strict):
-    given_name: str | None = text(100, 1, default=None)
-    family_name: str | None = text(100, 1, default=None)
-    date_of_birth: dt.date | None = None
-    pnc_id: str | None = text(20, default=None)
-    category: SubjectCategory | None = None
-    sensitivity: Sensitivity | None = None
-
-
-    @field_validator("given_name", "family_name", "category", "sensitivity")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        """Absent means unchanged; these fields cannot be emptied with null."""
-        if value is None:
-            raise ValueError("cannot be null: leave the field out to keep it")
-        return value
-
-
-class PersonOut(BaseModel):
-    id: str
-    agency_id: str
-    given_name: str | None
-    family_name: str | None
-    date_of_birth: dt.date | None
-    pnc_id: str | None
-    category: str | None
-    sensitivity: str | None
-    redacted: list[str] = Field(description="Fields withheld from this caller")
 
 
 class PersonSummary(BaseModel):

@@ -134,6 +134,12 @@ TASKS = (
      "Check the log's integrity and see recent processing"),
     (Action.PERSON_HISTORY, "A person's record", "/dpo/people",
      "Who has looked at or changed a person's record; subject access"),
+    # --- POLE, case work and record linkage (issue #13, core) ---
+    (Action.CASE_LIST, "Cases", "/cases", "Cases your agency owns or was shared, with tasks"),
+    (Action.LINK_PROPOSAL_LIST, "Possible matches", "/linkage/proposals",
+     "Records other agencies may hold of the same person: confirm or reject"),
+    (Action.RETENTION_LIST, "Retention reviews", "/retention",
+     "Cases due for review under the MoPI review groups"),
 )
 
 
