@@ -9,6 +9,10 @@ from crimeplan.cases.events import Event, Participant
 from crimeplan.cases.people import Address, Alias, Allocation, Link, Person, Relation, Share
 from crimeplan.cases.places import Location
 
+# Victims' Code compliance (issue #13 item 5)
+from crimeplan.cases.victims.models import NeedsAssessment, Obligation, VictimCare, VictimChoice
+
 __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry", "AuditHead",
-           "Base", "Case", "CaseNote", "CaseShare", "Event", "Link", "Location", "Participant",
-           "Person", "Relation", "Share", "Task", "User", "WebSession"]
+           "Base", "Case", "CaseNote", "CaseShare", "Event", "Link", "Location",
+           "NeedsAssessment", "Obligation", "Participant", "Person", "Relation", "Share", "Task",
+           "User", "VictimCare", "VictimChoice", "WebSession"]
