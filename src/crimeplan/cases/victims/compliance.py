@@ -25,6 +25,12 @@ from crimeplan.cases.victims.models import Obligation
 from crimeplan.cases.victims.obligations import state
 from crimeplan.cases.victims.rules import rule_sets
 
+#: How the rates are computed, for every page and document that shows them.
+DENOMINATOR_NOTE = ("Rates are shares of the obligations whose time limit ran its course (met, "
+                    "met late and breached). Pending, opted-out, unable and not-applicable "
+                    "obligations are counted but are not in the denominator. An obligation "
+                    "counts in the month of its due day.")
+
 
 def right_title(right: int | None) -> str:
     """The right's title in the newest Code encoded (the twelve rights keep their numbers)."""
@@ -127,28 +133,28 @@ COLUMNS = ("month", "right", "right_title", "agency_id", "agency",
            "met_late_rate", "breached_rate")
 
 
+def record(cell: Cell) -> dict[str, object]:
+    """A cell as one row of ``COLUMNS``: counts per state, the denominator and the rates."""
+    return {"month": cell.month, "right": cell.right, "right_title": right_title(cell.right),
+            "agency_id": cell.agency_id, "agency": cell.agency,
+            **{s.replace("-", "_"): cell.count(s) for s in STATES},
+            "total": cell.total, "decided": cell.decided, "met_rate": cell.rate("met"),
+            "met_late_rate": cell.rate("met-late"), "breached_rate": cell.rate("breached")}
+
+
 def frame(all_cells: Iterable[Cell]) -> pd.DataFrame:
-    """The cells as a tidy table (one row per right, agency and month; counts per state,
-    the denominator ``decided`` and the rates over it) for the CSV download."""
-    rows = []
-    for c in all_cells:
-        rows.append({"month": c.month, "right": c.right,
-                     "right_title": right_title(c.right),
-                     "agency_id": c.agency_id, "agency": c.agency,
-                     **{s.replace("-", "_"): c.count(s) for s in STATES},
-                     "total": c.total, "decided": c.decided,
-                     "met_rate": c.rate("met"), "met_late_rate": c.rate("met-late"),
-                     "breached_rate": c.rate("breached")})
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    """The cells as a tidy table (one row per right, agency and month) for the CSV."""
+    return pd.DataFrame([record(c) for c in all_cells], columns=list(COLUMNS))
 
 
 def obligation_rows(db: Session, now: dt.datetime, filters: Filters = Filters(),
-                    care_ids: Iterable[str] | None = None, limit: int = 500
-                    ) -> list[tuple[Obligation, str]]:
+                    care_ids: Select[tuple[str]] | Iterable[str] | None = None,
+                    limit: int = 500) -> list[tuple[Obligation, str]]:
     """Obligations with their state, most urgent first (due soonest), within ``filters``
-    and, when given, the care records ``care_ids``."""
+    and, when given, the care records ``care_ids`` (ids, or a query of them)."""
     query = _filtered(select(Obligation, state(now).label("state")), filters, now)
     if care_ids is not None:
-        query = query.where(Obligation.care_id.in_(list(care_ids)))
+        query = query.where(Obligation.care_id.in_(
+            care_ids if isinstance(care_ids, Select) else list(care_ids)))
     query = query.order_by(Obligation.due_at, Obligation.id).limit(limit)
     return [(o, s) for o, s in db.execute(query)]

@@ -218,6 +218,8 @@ def record_outcome(db: Session, actor: Actor, obligation: Obligation, now: dt.da
     """Record that the duty was done (an event of the rule's action, below the triggering
     event, naming the victim), could not be done (with the reason), or does not apply."""
     _not_future("at", at, now)
+    if outcome not in OUTCOMES:
+        raise _bad("outcome", f"Use one of {list(OUTCOMES)}")
     care = get_care(db, obligation.care_id)
     if outcome == "met":
         if obligation.met_at is not None:
@@ -230,19 +232,16 @@ def record_outcome(db: Session, actor: Actor, obligation: Obligation, now: dt.da
         details = {"to_agency_id": to_agency_id} if to_agency_id else {}
         record_event(db, actor, care, now, kind=action.kind, code=action.code, occurred_at=at,
                      parent_id=obligation.trigger_event_id, details=details)
-        db.refresh(obligation)
         return obligation
-    if outcome not in OUTCOMES:
-        raise _bad("outcome", f"Use one of {list(OUTCOMES)}")
+    if outcome == "unable" and (obligation.met_at or obligation.unable_at) is not None:
+        raise Conflict("this obligation is already met, or unable was already recorded")
+    if outcome == "not-applicable" and obligation.not_applicable_at is not None:
+        raise Conflict("not applicable was already recorded")
     if not reason:
         raise _bad("reason", "Say why", "required")
     if outcome == "unable":
-        if obligation.unable_at is not None:
-            raise Conflict("unable was already recorded")
         obligation.unable_at, obligation.unable_reason = at, reason
     else:
-        if obligation.not_applicable_at is not None:
-            raise Conflict("not applicable was already recorded")
         obligation.not_applicable_at, obligation.not_applicable_reason = at, reason
     s62.log(db, actor, s62.Category.COLLECTION, subject(care), (f"obligation.{outcome}",))
     db.flush()

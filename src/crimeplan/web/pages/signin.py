@@ -134,6 +134,11 @@ TASKS = (
      "Check the log's integrity and see recent processing"),
     (Action.PERSON_HISTORY, "A person's record", "/dpo/people",
      "Who has looked at or changed a person's record; subject access"),
+    # Victims' Code compliance (issue #13 item 5)
+    (Action.VICTIM_LIST, "Victims", "/victims",
+     "Your victims and what the Victims' Code requires for them, with its due days"),
+    (Action.VICTIM_COMPLIANCE, "Victims' Code compliance", "/victims/compliance",
+     "Duties met, met late and breached per right, agency and month"),
 )
 
 
