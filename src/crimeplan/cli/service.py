@@ -150,7 +150,8 @@ def seed_demo(
     database_url: DatabaseUrlOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Create the demo agencies (Essex), users of every role, an API client and two people.
+    """Create the demo agencies (Essex), users of every role, an API client, two people and a
+    year of victims with their Victims' Code duties.
 
     Passwords and TOTP secrets are generated, printed and kept in demo-accounts.json (0600)
     in the workspace; a second run prints the same accounts again.

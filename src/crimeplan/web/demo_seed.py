@@ -1,5 +1,6 @@
 """The demo's accounts: Essex agencies of every kind, a user of every role, an API client and
-two person records, with generated passwords and TOTP secrets.
+two person records, with generated passwords and TOTP secrets; then each programme's caseload
+(the victims' year of Victims' Code duties).
 
 Credentials are written once to ``<home>/demo-accounts.json`` (0600) and shown again on
 later runs; nothing here is used outside the demo.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from crimeplan.cases.accounts import User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
 from crimeplan.cases.db import Database
+from crimeplan.cases.victims import demo as victims_demo
 from crimeplan.web.identity import accounts, totp
 
 ACCOUNTS_FILE = "demo-accounts.json"
@@ -50,6 +53,7 @@ USERS = (
      "housing-provider"),
     ("dpo@demo.crimeplan.test", "Dana Protection", "dpo", "police-force"),
     ("pcc@demo.crimeplan.test", "Chris Commissioner", "pcc-viewer", "pcc-office"),
+    ("victims-caseworker@demo.crimeplan.test", "Val Victims", "case-worker", "victim-service"),
 )
 
 
@@ -80,6 +84,7 @@ def seed(db: Database, home: Path) -> dict[str, Any]:
                                                 "Probation case system (demo)",
                                                 frozenset({"people:read"}))
         _people(s, by_email, agencies)
+        victims_demo.seed_demo(s, agencies, random.Random(13))  # Victims' Code (issue #13.5)
     credentials = {"users": users, "clients": [{"name": client.name, "id": client.id,
                                                 "secret": secret,
                                                 "scopes": client.scopes}]}

@@ -68,9 +68,12 @@ def regenerate_crime(db: Session, actor: Actor, crime_id: str, now: dt.datetime)
 
 def register(db: Session, actor: Actor, person: Person, now: dt.datetime, *,
              crime_event_id: str | None = None, occurred_at: dt.datetime | None = None,
-             reference: str | None = None, code: str | None = None) -> VictimCare:
+             reference: str | None = None, code: str | None = None,
+             location_id: str | None = None, regenerate: bool = True) -> VictimCare:
     """Record ``person`` as the victim of a crime reported to the actor's force: a new
-    ``crime-reported`` event, or one the force already recorded (a second victim)."""
+    ``crime-reported`` event (where it happened, if known), or one the force already recorded
+    (a second victim). ``regenerate=False`` leaves the obligations to a later
+    ``obligations.regenerate`` (loading many events at once)."""
     if crime_event_id is not None:
         crime = db.get(Event, crime_event_id)
         if crime is None or crime.kind != "crime-reported" or (
@@ -82,7 +85,7 @@ def register(db: Session, actor: Actor, person: Person, now: dt.datetime, *,
         _not_future("occurred_at", occurred_at, now)
         crime = Event(agency_id=str(actor.agency_id), kind="crime-reported", code=code,
                       occurred_at=occurred_at, reference=reference,
-                      sensitivity=person.sensitivity)
+                      location_id=location_id, sensitivity=person.sensitivity)
         db.add(crime)
         db.flush()
     if db.scalar(select(VictimCare).where(VictimCare.person_id == person.id,
@@ -100,13 +103,14 @@ def register(db: Session, actor: Actor, person: Person, now: dt.datetime, *,
     db.flush()
     s62.log(db, actor, s62.Category.COLLECTION, subject(care),
             ("victim_of_crime", "crime_reference", "crime_code", "crime_reported_at"))
-    obligations.regenerate(db, actor, care, now)
+    if regenerate:
+        obligations.regenerate(db, actor, care, now)
     return care
 
 
 def assess(db: Session, actor: Actor, care: VictimCare, now: dt.datetime, *,
            assessed_at: dt.datetime, needs: Sequence[str], grounds: Sequence[str],
-           outcome: str) -> NeedsAssessment:
+           outcome: str, regenerate: bool = True) -> NeedsAssessment:
     """Record a needs assessment; its grounds (none: standard) decide Enhanced Rights for
     every duty whose clock starts from then on."""
     _not_future("assessed_at", assessed_at, now)
@@ -126,14 +130,15 @@ def assess(db: Session, actor: Actor, care: VictimCare, now: dt.datetime, *,
     db.flush()
     s62.log(db, actor, s62.Category.COLLECTION, subject(care),
             ("needs_assessment.needs", "needs_assessment.grounds", "needs_assessment.outcome"))
-    obligations.regenerate(db, actor, care, now)
+    if regenerate:
+        obligations.regenerate(db, actor, care, now)
     return row
 
 
 def choose(db: Session, actor: Actor, care: VictimCare, now: dt.datetime, *, kind: str,
            right: int | None = None, channel: str | None = None,
-           frequency_days: int | None = None, recorded_at: dt.datetime | None = None
-           ) -> VictimChoice:
+           frequency_days: int | None = None, recorded_at: dt.datetime | None = None,
+           regenerate: bool = True) -> VictimChoice:
     """Record a choice of the victim's; it stops (or restarts) clocks from when it was
     recorded (``recorded_at``, default now)."""
     at = recorded_at or now
@@ -153,28 +158,32 @@ def choose(db: Session, actor: Actor, care: VictimCare, now: dt.datetime, *, kin
     care.choices.append(row)
     db.flush()
     s62.log(db, actor, s62.Category.COLLECTION, subject(care), ("victim_choices",))
-    obligations.regenerate(db, actor, care, now)
+    if regenerate:
+        obligations.regenerate(db, actor, care, now)
     return row
 
 
 def record_event(db: Session, actor: Actor, care: VictimCare, now: dt.datetime, *, kind: str,
                  occurred_at: dt.datetime, code: str | None = None,
                  parent_id: str | None = None, reference: str | None = None,
-                 details: Mapping[str, Any] | None = None) -> Event:
+                 details: Mapping[str, Any] | None = None, recorded_at: dt.datetime | None = None,
+                 regenerate: bool = True) -> Event:
     """Record an event of the crime (an arrest, a charge, a hearing, a contact with the
     victim...) below the crime or one of its events, then regenerate the obligations of all
-    its victims. A referral to another agency shares the victim's case with it."""
+    its victims. A referral to another agency shares the victim's case with it. The event is
+    recorded ``now`` unless ``recorded_at`` says when the agency learnt of it."""
     if kind not in EVENT_KINDS:
         raise _bad("kind", "Use an event kind of the code list (GET /api/v1/victims/rules)")
     _not_future("occurred_at", occurred_at, now)
-    tree = {e.id for e in obligations.crime_tree(db, care.crime_event_id)}
+    recorded = recorded_at or now
+    _not_future("recorded_at", recorded, now)
     parent = parent_id or care.crime_event_id
-    if parent not in tree:
+    if not _below_crime(db, parent, care.crime_event_id):
         raise _bad("parent_id", "Choose the crime or one of its events", "unknown")
     details = dict(details or {})
     to_agency = _recipient(db, details.get("to_agency_id"))
     event = Event(agency_id=str(actor.agency_id), kind=kind, code=code, occurred_at=occurred_at,
-                  recorded_at=now, parent_id=parent, reference=reference,
+                  recorded_at=recorded, parent_id=parent, reference=reference,
                   sensitivity=care.case.sensitivity, details=details)
     db.add(event)
     db.flush()
@@ -184,8 +193,21 @@ def record_event(db: Session, actor: Actor, care: VictimCare, now: dt.datetime, 
     if to_agency is not None:
         _share(db, actor, care, to_agency)
     db.flush()
-    regenerate_crime(db, actor, care.crime_event_id, now)
+    if regenerate:
+        regenerate_crime(db, actor, care.crime_event_id, now)
     return event
+
+
+def _below_crime(db: Session, event_id: str, crime_id: str) -> bool:
+    """Whether an event is the crime or below it (walking up its parents)."""
+    seen: set[str] = set()
+    event = db.get(Event, event_id)
+    while event is not None and event.id not in seen:
+        if event.id == crime_id:
+            return True
+        seen.add(event.id)
+        event = db.get(Event, event.parent_id) if event.parent_id else None
+    return False
 
 
 def _recipient(db: Session, agency_id: object) -> Agency | None:
