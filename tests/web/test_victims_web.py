@@ -232,3 +232,17 @@ def test_caseload_and_obligations_pages(app: FastAPI, world: World) -> None:
     assert f"/victims/{care.id}" not in police.get("/victims?show=pending").text
     listed = police.get("/victims/obligations?state=breached")
     assert listed.status_code == 200 and f"/victims/{care.id}#obligations" in listed.text
+
+
+def test_the_dashboard_filters_offer_every_month_and_every_duty_holder(app: FastAPI,
+                                                                       world: World) -> None:
+    """Months run from the first due to the last, gaps included; agencies are those of the
+    kinds the rules name as duty holders, whether or not they owe anything yet."""
+    new_victim(app, world, reported=dt.datetime(2026, 1, 15, 10, tzinfo=dt.UTC))
+    new_victim(app, world, reported=dt.datetime(2026, 4, 15, 10, tzinfo=dt.UTC))
+    page = client_for(app, world, "pcc").get("/victims/compliance").text
+    months = re.findall(r'<option value="(\d{4}-\d\d)"', page)
+    assert months[:len(months) // 2] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    agencies = re.findall(r'<option value="([0-9a-f-]{36})"', page)
+    assert world.agencies["probation"] in agencies and world.agencies["police"] in agencies
+    assert world.agencies["housing"] not in agencies

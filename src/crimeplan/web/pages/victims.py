@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
@@ -44,6 +44,8 @@ TAGS = {"met": "govuk-tag--green", "met-late": "govuk-tag--yellow",
         "opted-out": "govuk-tag--grey", "unable": "govuk-tag--orange",
         "not-applicable": "govuk-tag--grey"}
 LABELS = {k: v.label for k, v in STATES.items()}
+#: Kinds of agency the rules name as duty holders (the dashboard's agency filter).
+DUTY_HOLDERS = sorted({r.duty_holder.agency_kind for rules in rule_sets() for r in rules.rules})
 
 
 def _for_victims(actor: Actor) -> Actor:
@@ -68,16 +70,30 @@ def caseload_page(request: Request, db: DB,
 
 
 def _filters_form(db: DB, filters: Filters) -> dict[str, Any]:
-    months = list(db.scalars(select(Obligation.due_month).distinct()
-                             .order_by(Obligation.due_month)))
+    """Options of the filters: the months from the first to the last due (two index
+    lookups), the agencies that can owe a duty, the rights with a time limit."""
+    first, last = db.execute(select(func.min(Obligation.due_month),
+                                    func.max(Obligation.due_month))).one()
     agencies = db.execute(select(Agency.id, Agency.name).where(
-        Agency.id.in_(select(Obligation.duty_agency_id).distinct())).order_by(Agency.name))
+        Agency.kind.in_(DUTY_HOLDERS)).order_by(Agency.name))
     rights = sorted({r.right for rules in rule_sets() for r in rules.rules})
     return {"filters": filters,
-            "month_options": [("", "Any month"), *((m, m) for m in months)],
+            "month_options": [("", "Any month"), *((m, m) for m in _months(first, last))],
             "agency_options": [("", "All agencies"), *((a, n) for a, n in agencies)],
             "right_options": [("", "All rights"),
                               *((str(r), f"Right {r}: {right_title(r)}") for r in rights)]}
+
+
+def _months(first: str | None, last: str | None) -> list[str]:
+    """Every ``YYYY-MM`` from ``first`` to ``last``."""
+    if not first or not last:
+        return []
+    year, month = int(first[:4]), int(first[5:])
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def _query(filters: Filters, **extra: Any) -> str:

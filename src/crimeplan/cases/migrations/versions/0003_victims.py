@@ -163,7 +163,17 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_victim_obligations_dashboard",
-            ["due_month", "right", "duty_agency_id"],
+            [
+                "due_month",
+                "right",
+                "duty_agency_id",
+                "due_at",
+                "met_at",
+                "stopped_at",
+                "unable_at",
+                "withdrawn_at",
+                "not_applicable_at",
+            ],
             unique=False,
         )
         batch_op.create_index(
