@@ -2,12 +2,12 @@
 
 from crimeplan.cases.accounts import ApiClient, User, WebSession
 from crimeplan.cases.agencies import Agency
-from crimeplan.cases.audit_log import AuditEntry, AuditHead
 from crimeplan.cases.casework import Case, CaseNote, CaseShare, Task
 from crimeplan.cases.db import Base
 from crimeplan.cases.events import Event, Participant
 from crimeplan.cases.people import Address, Alias, Allocation, Link, Person, Relation, Share
 from crimeplan.cases.places import Location
+from crimeplan.provenance.dblog import AuditEntry, AuditHead
 
 # Victims' Code compliance (issue #13 item 5)
 from crimeplan.cases.victims.models import NeedsAssessment, Obligation, VictimCare, VictimChoice
