@@ -15,10 +15,10 @@ from service_world import World, client_for
 from sqlalchemy import select
 from victims_matrix import new_victim, the_obligation
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.casework import CaseShare
 from crimeplan.cases.db import utcnow
 from crimeplan.cases.people import Person
+from crimeplan.provenance.dblog import AuditEntry
 
 VICTIMS = {"X-Purpose": "victim-support"}
 

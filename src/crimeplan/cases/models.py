@@ -7,10 +7,10 @@ from crimeplan.cases.db import Base
 from crimeplan.cases.events import Event, Participant
 from crimeplan.cases.people import Address, Alias, Allocation, Link, Person, Relation, Share
 from crimeplan.cases.places import Location
-from crimeplan.provenance.dblog import AuditEntry, AuditHead
 
 # Victims' Code compliance (issue #13 item 5)
 from crimeplan.cases.victims.models import NeedsAssessment, Obligation, VictimCare, VictimChoice
+from crimeplan.provenance.dblog import AuditEntry, AuditHead
 
 __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry", "AuditHead",
            "Base", "Case", "CaseNote", "CaseShare", "Event", "Link", "Location",

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crimeplan.cases.agencies import Agency
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.db import Database
 from crimeplan.cases.events import Event
 from crimeplan.cases.migrate import upgrade
@@ -20,6 +19,7 @@ from crimeplan.cases.places import Location
 from crimeplan.cases.testing import fresh_url
 from crimeplan.cases.victims import compliance, demo
 from crimeplan.cases.victims.models import Obligation, VictimCare
+from crimeplan.provenance.dblog import AuditEntry
 
 TODAY = dt.date(2026, 12, 3)
 NOW = dt.datetime(2026, 12, 3, 18, tzinfo=dt.UTC)

@@ -22,13 +22,13 @@ from victims_world import (
     victim,
 )
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.clock import is_working_day
 from crimeplan.cases.db import Database
 from crimeplan.cases.events import Event
 from crimeplan.cases.victims import obligations, services
 from crimeplan.cases.victims.models import Obligation
 from crimeplan.cases.victims.rules import in_force
+from crimeplan.provenance.dblog import AuditEntry
 
 D = dt.date
 ARREST = "r6-suspect-arrested-interviewed-or-released"
