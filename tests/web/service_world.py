@@ -88,6 +88,7 @@ USERS = {
     "housing-caseworker": ("case-worker", "housing"),
     "dpo": ("dpo", "police"),
     "pcc": ("pcc-viewer", "pcc"),
+    "victims-caseworker": ("case-worker", "victims"),  # Victims' Code (issue #13 item 5)
 }
 #: name: (agency, scopes) of the API client personas.
 CLIENTS = {
@@ -98,7 +99,8 @@ CLIENTS = {
 AGENCIES = {"police": ("Essex Police (test)", "police-force"),
             "probation": ("Probation East (test)", "probation"),
             "housing": ("Essex Homes (test)", "housing-provider"),
-            "pcc": ("Essex PFCC (test)", "pcc-office")}
+            "pcc": ("Essex PFCC (test)", "pcc-office"),
+            "victims": ("Essex Victim Care (test)", "victim-service")}
 
 
 @pytest.fixture

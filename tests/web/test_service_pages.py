@@ -73,7 +73,9 @@ def test_home_pages_list_what_the_role_may_do(app: FastAPI, world: World) -> Non
     for task in ("Agencies", "Users", "API clients", "Audit log"):
         assert f">{task}</a>" in admin
     analyst = client_for(app, world, "analyst").get("/").text
-    assert "govuk-task-list" not in analyst
+    # Analysts see aggregates only (the Victims' Code figures), nothing about a person.
+    assert " Code compliance</a>" in analyst
+    assert ">Victims</a>" not in analyst and ">A person's record</a>" not in analyst
 
 
 def test_admin_creates_a_user_and_sees_the_password_once(app: FastAPI, world: World) -> None:

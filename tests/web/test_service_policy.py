@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from service_world import World, client_for
+from victims_matrix import VICTIM_CASES, VICTIM_PAGES, VICTIM_PAGES_ELSEWHERE
 
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.casework import Case, CaseShare, Task
@@ -375,6 +376,9 @@ CASES: dict[tuple[str, str], tuple[Callable[[FastAPI, World], Call], str, int]] 
         _proposal_call("/decision", {"decision": "reject", "reason": "Different people"}),
         "case-management", 200),
 }
+# Victims' Code compliance (issue #13 item 5): its routes and pages, from victims_matrix.
+CASES.update(VICTIM_CASES)
+
 #: Routes outside the matrix, with the test that covers them.
 ELSEWHERE = {("POST", "/api/v1/auth/sign-in"): "test_service_identity",
              ("POST", "/api/v1/auth/sign-out"): "test_service_pages",
@@ -426,12 +430,13 @@ PAGES = {"/": Action.SIGNED_IN, "/admin/agencies": Action.AGENCY_CREATE,
          "/admin/users": Action.USER_LIST, "/admin/clients": Action.CLIENT_LIST,
          "/dpo/audit": Action.AUDIT_VERIFY, "/dpo/people": Action.PERSON_HISTORY,
          "/cases": Action.CASE_LIST, "/linkage/proposals": Action.LINK_PROPOSAL_LIST,
-         "/retention": Action.RETENTION_LIST}
+         "/retention": Action.RETENTION_LIST, **VICTIM_PAGES}
 
 
 def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: World) -> None:
     page_routes = {r.path: r.action for r in declared_routes(app) if "GET" in r.methods
-                   and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/"))
+                   and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/",
+                                              *VICTIM_PAGES_ELSEWHERE))
                    and "{" not in r.path}
     assert page_routes == PAGES
     failures = []

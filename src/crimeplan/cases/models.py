@@ -8,9 +8,13 @@ from crimeplan.cases.events import Event, Participant
 from crimeplan.cases.linkage.models import LinkProposal
 from crimeplan.cases.people import Address, Alias, Allocation, Link, Person, Relation, Share
 from crimeplan.cases.places import Location
+
+# Victims' Code compliance (issue #13 item 5)
+from crimeplan.cases.victims.models import NeedsAssessment, Obligation, VictimCare, VictimChoice
 from crimeplan.provenance.dblog import AuditEntry, AuditHead
 
 __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry", "AuditHead",
            "Base", "Case", "CaseNote", "CaseShare", "Event", "Link", "LinkProposal", "Location",
-           "Participant", "Person", "Relation", "RetentionReview", "Share", "Task", "User",
+           "NeedsAssessment", "Obligation", "Participant", "Person", "Relation",
+           "RetentionReview", "Share", "Task", "User", "VictimCare", "VictimChoice",
            "WebSession"]

@@ -128,7 +128,8 @@ def seed_demo(
     home: HomeOption = None,
 ) -> None:
     """Create the demo agencies (Essex), users of every role, an API client and the demo
-    caseload (people, places, events, cases and possible matches: see docs/cases.md).
+    caseload (people, places, events, cases and possible matches; a year of victims with
+    their Victims' Code duties: see docs/cases.md).
 
     Passwords and TOTP secrets are generated, printed and kept in demo-accounts.json (0600)
     in the workspace; a second run prints the same accounts again.

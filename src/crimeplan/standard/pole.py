@@ -89,6 +89,8 @@ EVENT_KINDS = code_list(
     Code("contact", "Contact with the person"),
     Code("complaint", "Complaint made"),
     Code("asb-incident", "Anti-social behaviour incident"),
+    # Victims' Code (Right 8: the Witness Care Unit tells the victim of an arrest warrant).
+    Code("warrant-issued", "Arrest warrant issued"),
 )
 
 #: How a person takes part in an event.

@@ -20,7 +20,17 @@ from crimeplan.cases.db import Database
 from crimeplan.cases.migrate import upgrade
 from crimeplan.errors import CrimeplanError
 from crimeplan.web import problems
-from crimeplan.web.api import admin, auth, cases, events, linkage, oversight, people, places
+from crimeplan.web.api import (
+    admin,
+    auth,
+    cases,
+    events,
+    linkage,
+    oversight,
+    people,
+    places,
+    victims,
+)
 from crimeplan.web.identity.tokens import load_or_create_key
 from crimeplan.web.pages import pages_router, render_error
 from crimeplan.web.security import SecurityMiddleware
@@ -45,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (auth.router, admin.router, people.router, oversight.router,
                    places.router, events.router, cases.router, linkage.router):
         app.include_router(router, prefix=API, responses=problems.RESPONSES)
+    app.include_router(victims.router, prefix=API, responses=problems.RESPONSES)  # issue #13.5
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "assets",

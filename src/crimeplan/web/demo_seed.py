@@ -1,5 +1,6 @@
 """The demo's accounts: Essex agencies of every kind, a user of every role, an API client and
-two person records, with generated passwords and TOTP secrets.
+two person records, with generated passwords and TOTP secrets; then each programme's caseload
+(the victims' year of Victims' Code duties).
 
 Credentials are written once to ``<home>/demo-accounts.json`` (0600) and shown again on
 later runs; nothing here is used outside the demo.
@@ -23,6 +24,7 @@ from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
 from crimeplan.cases.db import Database
 from crimeplan.cases.demo import seed_demo
+from crimeplan.cases.victims import demo as victims_demo
 from crimeplan.web.identity import accounts, totp
 
 ACCOUNTS_FILE = "demo-accounts.json"
@@ -52,6 +54,7 @@ USERS = (
      "housing-provider"),
     ("dpo@demo.crimeplan.test", "Dana Protection", "dpo", "police-force"),
     ("pcc@demo.crimeplan.test", "Chris Commissioner", "pcc-viewer", "pcc-office"),
+    ("victims-caseworker@demo.crimeplan.test", "Val Victims", "case-worker", "victim-service"),
 )
 
 
@@ -83,6 +86,7 @@ def seed(db: Database, home: Path) -> dict[str, Any]:
                                                 frozenset({"people:read"}))
         _people(s, by_email, agencies)
         seed_demo(s, agencies, random.Random(13))
+        victims_demo.seed_demo(s, agencies, random.Random(13))  # Victims' Code (issue #13.5)
     credentials = {"users": users, "clients": [{"name": client.name, "id": client.id,
                                                 "secret": secret,
                                                 "scopes": client.scopes}]}

@@ -61,6 +61,18 @@ class Action(StrEnum):
     LINK_PROPOSAL_LIST = "link-proposal.list"
     LINK_PROPOSAL_DECIDE = "link-proposal.decide"
 
+    # --- Victims' Code compliance (issue #13 item 5) ---
+    VICTIM_RULES = "victim.rules"
+    VICTIM_COMPLIANCE = "victim.compliance"
+    VICTIM_LIST = "victim.list"
+    VICTIM_CREATE = "victim.create"
+    VICTIM_READ = "victim.read"
+    VICTIM_UPDATE = "victim.update"
+    VICTIM_NEEDS_READ = "victim.needs.read"
+    VICTIM_NEEDS_WRITE = "victim.needs.write"
+    VICTIM_OBLIGATIONS = "victim.obligations"
+    VICTIM_OUTCOME = "victim.obligation.outcome"
+
 
 class Relationship(StrEnum):
     """How the caller stands to a record, closest first."""
@@ -99,6 +111,8 @@ class Grant:
     redact: frozenset[str] = frozenset()
     #: Roles this grant may not create (an agency administrator cannot make a system admin).
     not_roles: frozenset[str] = frozenset()
+    #: Kinds of agency the caller must belong to (None: any).
+    agency_kinds: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,13 +122,15 @@ class Decision:
 
 
 def _g(roles: str = "", scopes: str = "", rel: str | None = None, sens: str | None = None,
-       purposes: str | None = None, redact: str = "", not_roles: str = "") -> Grant:
+       purposes: str | None = None, redact: str = "", not_roles: str = "",
+       kinds: str | None = None) -> Grant:
     return Grant(roles=frozenset(roles.split()), scopes=frozenset(scopes.split()),
                  relationships=None if rel is None else frozenset(
                      Relationship(r) for r in rel.split()),
                  sensitivities=None if sens is None else frozenset(sens.split()),
                  purposes=None if purposes is None else frozenset(purposes.split()),
-                 redact=frozenset(redact.split()), not_roles=frozenset(not_roles.split()))
+                 redact=frozenset(redact.split()), not_roles=frozenset(not_roles.split()),
+                 agency_kinds=None if kinds is None else frozenset(kinds.split()))
 
 
 ALL_ROLES = "system-admin agency-admin analyst case-worker dpo pcc-viewer"
@@ -218,6 +234,40 @@ RULES: dict[Action, tuple[Grant, ...]] = {
     ),
 }
 
+# --- Victims' Code compliance (issue #13 item 5) -------------------------------------------
+#: Purposes of victims' care; the agencies that owe the Code's duties; those who may see a
+#: victim's needs assessment (a housing provider the case is shared with may not).
+VICTIM_CARE = "victim-support safeguarding case-management investigation"
+CODE_DUTY_HOLDERS = "police-force victim-service probation"
+NEEDS_AGENCIES = "police-force victim-service"
+
+
+def _victim_grants(kinds: str | None = None, dpo: bool = False) -> tuple[Grant, ...]:
+    """Case workers allocated to the victim, or of the owning agency or one the case was
+    shared with (standard records), for victims' purposes; the DPO for oversight."""
+    return (_g(roles="case-worker", rel="allocated", purposes=VICTIM_CARE, kinds=kinds),
+            _g(roles="case-worker", rel="agency shared", sens="standard", purposes=VICTIM_CARE,
+               kinds=kinds),
+            *((_g(roles="dpo", rel="agency", purposes=OVERSIGHT),) if dpo else ()))
+
+
+RULES.update({
+    Action.VICTIM_RULES: (_g(roles=ALL_ROLES), _g(scopes="stats:read")),
+    Action.VICTIM_COMPLIANCE: (_g(roles="agency-admin analyst case-worker pcc-viewer"),
+                               _g(scopes="stats:read")),
+    Action.VICTIM_LIST: (_g(roles="case-worker"),),
+    Action.VICTIM_CREATE: (
+        _g(roles="case-worker", rel="allocated", purposes=VICTIM_CARE, kinds="police-force"),
+        _g(roles="case-worker", rel="agency", sens="standard", purposes=VICTIM_CARE,
+           kinds="police-force")),
+    Action.VICTIM_READ: _victim_grants(dpo=True),
+    Action.VICTIM_UPDATE: _victim_grants(CODE_DUTY_HOLDERS),
+    Action.VICTIM_NEEDS_READ: _victim_grants(NEEDS_AGENCIES),
+    Action.VICTIM_NEEDS_WRITE: _victim_grants(NEEDS_AGENCIES),
+    Action.VICTIM_OBLIGATIONS: (_g(roles="case-worker"),),
+    Action.VICTIM_OUTCOME: _victim_grants(CODE_DUTY_HOLDERS),
+})
+
 
 def relationship(actor: Actor, resource: Resource) -> Relationship:
     """The caller's closest relationship to a record."""
@@ -251,6 +301,8 @@ def decide(actor: Actor, action: Action, resource: Resource | None = None) -> De
         return Decision(True)
     for grant in RULES.get(action, ()):
         if not _holds(actor, grant):
+            continue
+        if grant.agency_kinds is not None and actor.agency_kind not in grant.agency_kinds:
             continue
         if resource is None:
             return Decision(True)

@@ -140,6 +140,12 @@ TASKS = (
      "Records other agencies may hold of the same person: confirm or reject"),
     (Action.RETENTION_LIST, "Retention reviews", "/retention",
      "Cases due for review under the MoPI review groups"),
+
+    # Victims' Code compliance (issue #13 item 5)
+    (Action.VICTIM_LIST, "Victims", "/victims",
+     "Your victims and what the Victims' Code requires for them, with its due days"),
+    (Action.VICTIM_COMPLIANCE, "Victims' Code compliance", "/victims/compliance",
+     "Duties met, met late and breached per right, agency and month"),
 )
 
 
