@@ -6,9 +6,19 @@ from crimeplan.cases.audit_log import AuditEntry, AuditHead
 from crimeplan.cases.casework import Case, CaseNote, CaseShare, Task
 from crimeplan.cases.db import Base
 from crimeplan.cases.events import Event, Participant
+from crimeplan.cases.iom.models import (  # IOM (issue #13 item 2)
+    IomAllocation,
+    IomNeed,
+    IomRecord,
+    IomReview,
+    NominationDecision,
+)
 from crimeplan.cases.people import Address, Alias, Allocation, Link, Person, Relation, Share
 from crimeplan.cases.places import Location
 
 __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry", "AuditHead",
            "Base", "Case", "CaseNote", "CaseShare", "Event", "Link", "Location", "Participant",
            "Person", "Relation", "Share", "Task", "User", "WebSession"]
+__all__ += ["IomAllocation", "IomNeed", "IomRecord", "IomReview",  # IOM (issue #13 item 2)
+            "NominationDecision"]
+
