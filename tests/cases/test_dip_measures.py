@@ -14,11 +14,13 @@ from crimeplan.cases.db import Database
 from crimeplan.cases.dip import measures, pathway
 from crimeplan.cases.dip.pathway import ArrestTest
 
+NOW = at("2026-12-01")
+
 
 def _test(s, w, actor, name: str, when: dt.datetime, result: str = "positive"):
     return pathway.record_test(s, actor, person(s, w, name), ArrestTest(
         "theft", when - dt.timedelta(hours=2), when, result,
-        ("cocaine",) if result == "positive" else ()))
+        ("cocaine",) if result == "positive" else ()), NOW)
 
 
 def test_measures_of_a_month_hand_computed(db: Database) -> None:
@@ -39,13 +41,13 @@ def test_measures_of_a_month_hand_computed(db: Database) -> None:
         _test(s, w, police, "N", t0, "negative")
         _test(s, w, police, "R", t0, "refused")
         day = dt.timedelta(days=1)
-        pathway.record_step(s, treatment, p1, "initial-assessment", t0 + day, attended=True)
-        pathway.record_step(s, treatment, p1, "referral", t0 + 4 * day)
-        pathway.record_step(s, treatment, p1, "treatment-start", t0 + 11 * day)
-        pathway.record_step(s, treatment, p2, "initial-assessment", t0 + day, attended=False)
-        pathway.record_step(s, treatment, p2, "initial-assessment", t0 + 2 * day,
+        pathway.record_step(s, treatment, p1, "initial-assessment", t0 + day, NOW, attended=True)
+        pathway.record_step(s, treatment, p1, "referral", t0 + 4 * day, NOW)
+        pathway.record_step(s, treatment, p1, "treatment-start", t0 + 11 * day, NOW)
+        pathway.record_step(s, treatment, p2, "initial-assessment", t0 + day, NOW, attended=False)
+        pathway.record_step(s, treatment, p2, "initial-assessment", t0 + 2 * day, NOW,
                             attended=True)
-        pathway.record_step(s, treatment, p2, "referral", t0 + 3 * day)
+        pathway.record_step(s, treatment, p2, "referral", t0 + 3 * day, NOW)
         [row] = measures.by_month_and_agency(
             pathway.load(s, pathway.tests_between(s)))
     assert (row.month, row.agency_id) == ("2026-01", w.agencies["police"])

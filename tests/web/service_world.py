@@ -88,6 +88,8 @@ USERS = {
     "housing-caseworker": ("case-worker", "housing"),
     "dpo": ("dpo", "police"),
     "pcc": ("pcc-viewer", "pcc"),
+    # IOM and DIP (#13): the drug and alcohol service's DIP worker.
+    "treatment-caseworker": ("case-worker", "treatment"),
 }
 #: name: (agency, scopes) of the API client personas.
 CLIENTS = {
@@ -98,7 +100,9 @@ CLIENTS = {
 AGENCIES = {"police": ("Essex Police (test)", "police-force"),
             "probation": ("Probation East (test)", "probation"),
             "housing": ("Essex Homes (test)", "housing-provider"),
-            "pcc": ("Essex PFCC (test)", "pcc-office")}
+            "pcc": ("Essex PFCC (test)", "pcc-office"),
+            # IOM and DIP (#13)
+            "treatment": ("Essex Drug and Alcohol Service (test)", "drug-alcohol-treatment")}
 
 
 @pytest.fixture

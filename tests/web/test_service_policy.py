@@ -205,6 +205,12 @@ CASES: dict[tuple[str, str], tuple[Callable[[FastAPI, World], Call], str, int]] 
     ("GET", "/api/v1/audit/verify"): (_fixed("/api/v1/audit/verify"), "", 200),
     ("GET", "/api/v1/stats/people"): (_fixed("/api/v1/stats/people"), "", 200),
 }
+# --- IOM and DIP (#13): their routes, made in tests/web/iomdip_matrix.py ---
+from iomdip_matrix import IOMDIP_CASES  # noqa: E402
+
+CASES.update(IOMDIP_CASES)
+# --- end IOM and DIP ---
+
 #: Routes outside the matrix, with the test that covers them.
 ELSEWHERE = {("POST", "/api/v1/auth/sign-in"): "test_service_identity",
              ("POST", "/api/v1/auth/sign-out"): "test_service_pages",
@@ -240,6 +246,8 @@ def test_authorisation_matrix(app: FastAPI, world: World) -> None:
             resource = call.resource
             if (method, template) == ("POST", "/api/v1/people"):
                 resource = _create_resource(actor)
+            if callable(resource):  # a record about to be created: the caller's to make
+                resource = resource(actor)
             want = expected_status(actor, action, resource, success)
             headers = {"X-Purpose": purpose} if purpose else {}
             got = clients[name].request(method, call.path, json=call.json, headers=headers)

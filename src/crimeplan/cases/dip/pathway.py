@@ -206,7 +206,7 @@ class ArrestTest:
     assessment_agency_id: str | None = None
 
 
-def check_test(t: ArrestTest, person: Person, book: DipRules) -> None:
+def check_test(t: ArrestTest, person: Person, book: DipRules, now: dt.datetime) -> None:
     """The conditions of PACE s.63B and the rules' codes; errors name the field."""
     if not t.offence.strip():
         raise _bad("offence", "Give the offence of the arrest", "required")
@@ -230,13 +230,16 @@ def check_test(t: ArrestTest, person: Person, book: DipRules) -> None:
         raise _bad("substances", "Only a positive test names substances")
     if t.tested_at < t.arrested_at:
         raise _bad("tested_at", "The test cannot be before the arrest")
+    if t.tested_at > now:
+        raise _bad("tested_at", "The test cannot be in the future")
 
 
-def record_test(db: Session, actor: Actor, person: Person, t: ArrestTest) -> Pathway:
+def record_test(db: Session, actor: Actor, person: Person, t: ArrestTest,
+                now: dt.datetime) -> Pathway:
     """Record an arrest and its test on arrest (a collection); a positive test passed to the
     assessing service is a disclosure to it (Drugs Act 2005 s.15)."""
     book = rules()
-    check_test(t, person, book)
+    check_test(t, person, book, now)
     if t.assessment_agency_id is not None:
         if db.get(Agency, t.assessment_agency_id) is None:
             raise _bad("assessment_agency_id", "No such agency", "unknown")
@@ -290,7 +293,8 @@ def _order(pathway: Pathway, step: str, at: dt.datetime) -> None:
 
 
 def record_step(db: Session, actor: Actor, pathway: Pathway, step: str, at: dt.datetime,
-                attended: bool | None = None, reason: str | None = None) -> Event:
+                now: dt.datetime, attended: bool | None = None, reason: str | None = None
+                ) -> Event:
     """Record the next step of a pathway (a collection about the person)."""
     book = rules()
     if step not in STEPS:
@@ -309,6 +313,8 @@ def record_step(db: Session, actor: Actor, pathway: Pathway, step: str, at: dt.d
         code = reason
     elif reason is not None:
         raise _bad("reason", "A reason is recorded when treatment ends only")
+    if at > now:
+        raise _bad("occurred_at", "A step cannot be recorded before it happens")
     _order(pathway, step, at)
     event = Event(agency_id=str(actor.agency_id), kind=kind, code=code, occurred_at=at,
                   parent_id=pathway.id, details=details)
@@ -318,3 +324,8 @@ def record_step(db: Session, actor: Actor, pathway: Pathway, step: str, at: dt.d
     pathway.steps.append(event)
     s62.log(db, actor, s62.Category.COLLECTION, subject(pathway.person_id), (f"dip:{step}",))
     return event
+
+
+def consult(db: Session, actor: Actor, person_id: str, fields: tuple[str, ...]) -> None:
+    """Log that the caller was shown these fields of a person's DIP pathway."""
+    s62.log(db, actor, s62.Category.CONSULTATION, subject(person_id), fields)

@@ -356,3 +356,33 @@ def complete_action(db: Session, actor: Actor, task: Task, person_id: str,
     task.completed_at = at
     s62.log(db, actor, s62.Category.ALTERATION, subject(person_id),
             (f"action:{task.pathway}",))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+#: What a view of a whole IOM case shows of the person.
+CASE_FIELDS = ("given_name", "family_name", "iom_journey", "iom_reviews", "iom_allocation",
+               "iom_needs", "iom_action_plan")
+
+
+def consult(db: Session, actor: Actor, person_id: str, fields: tuple[str, ...]) -> None:
+    """Log that the caller was shown these fields of a person's IOM record."""
+    s62.log(db, actor, s62.Category.CONSULTATION, subject(person_id), fields)
+
+
+def actions_owned_by(db: Session, agency_id: str) -> list[tuple[Task, Case, Person]]:
+    """The IOM actions an agency owns, with their case and person, due soonest first."""
+    return [(t, c, p) for t, c, p in db.execute(
+        select(Task, Case, Person).join(Case, Case.id == Task.case_id)
+        .join(Person, Person.id == Case.person_id)
+        .where(Case.programme == PROGRAMME, Task.owner_agency_id == agency_id)
+        .order_by(Task.completed_at.is_not(None), Task.due_on, Task.id)).all()]
+
+
+def action(db: Session, action_id: str) -> tuple[Task, Case]:
+    """An IOM action and its case (not found unless it is an action of an IOM case)."""
+    task = db.get(Task, action_id)
+    case = db.get(Case, task.case_id) if task is not None else None
+    if task is None or case is None or case.programme != PROGRAMME:
+        raise NotFound(f"no IOM action {action_id}")
+    return task, case
