@@ -86,3 +86,25 @@ def test_months_are_uk_months_and_forces_are_kept_apart(db: Database) -> None:
     assert measures.month_of(at("2026-10-31", "23:30")) == "2026-10"   # GMT again
     empty = next(r for r in rows if r.positive == 0)
     assert empty.assessed_share.rate is None and empty.test_to_assessment.median is None
+
+
+def _row(month: str, agency: str | None, tests: int, positive: int, negative: int,
+         refused: int, assessed: int, n: int = 0) -> measures.Measures:
+    times = measures.Times.of([1.0] * n)
+    none = measures.Times.of([])
+    return measures.Measures(month, agency, tests, positive, negative, refused, assessed,
+                             assessed, 0, times, none, none)
+
+
+def test_small_numbers_are_withheld_with_whatever_would_reveal_them() -> None:
+    quiet = _row("2026-01", "a", 40, 20, 20, 0, 20, n=20)
+    assert measures.withheld(quiet, 5) == set()   # 0 of 20 engaged: zero is shown
+    # One refusal: it, the total of tests and the refusal rate go; 17 of 20 assessed leaves
+    # a remainder of 3, so that share goes too (and the referred share, equal to it).
+    noisy = _row("2026-01", "b", 41, 20, 20, 1, 17, n=3)
+    assert measures.withheld(noisy, 5) == {
+        "refused", "tests", "refusal_rate", "assessed_share", "referred_share",
+        "test_to_assessment"}
+    everyone = _row("2026-01", None, 81, 40, 40, 1, 37, n=23)
+    sets = measures.withheld_rows([quiet, noisy, everyone], 5)
+    assert {"refused", "tests", "refusal_rate", "test_to_assessment"} <= sets[2]

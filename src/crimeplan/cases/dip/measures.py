@@ -137,3 +137,44 @@ def by_month_and_agency(pathways: list[Pathway]) -> list[Measures]:
     if len({p.agency_id for p in pathways}) > 1:
         rows += [measure(m, None, g) for m, g in sorted(months.items())]
     return sorted(rows, key=lambda r: (r.month, r.agency_id is None, r.agency_id or ""))
+
+
+#: The counts, shares and times of a row, as named when withheld.
+COUNTS = ("tests", "positive", "negative", "refused")
+SHARES = {"refusal_rate": ("refused", "tests"), "positivity": ("positive", "negative"),
+          "assessed_share": ("positive",), "referred_share": ("positive",),
+          "engaged_share": ("positive",)}
+TIMES = ("test_to_assessment", "assessment_to_referral", "referral_to_engagement")
+
+
+def _small(n: int, threshold: int) -> bool:
+    return 0 < n < threshold
+
+
+def withheld(row: Measures, threshold: int) -> set[str]:
+    """What of one row not to publish, so that no count from 1 to ``threshold`` − 1 shows
+    or can be worked out from what does: such a count; the total of tests when any of its
+    parts is withheld; a share whose count, denominator or remainder (denominator − count)
+    is small or built on a withheld count; a time over a small n."""
+    out = {c for c in COUNTS[1:] if _small(getattr(row, c), threshold)}
+    if out or _small(row.tests, threshold):
+        out.add("tests")
+    for name, parts in SHARES.items():
+        share: Share = getattr(row, name)
+        if (any(_small(n, threshold) for n in (share.count, share.of, share.of - share.count))
+                or out & set(parts)):
+            out.add(name)
+    out.update(t for t in TIMES if _small(getattr(row, t).n, threshold))
+    return out
+
+
+def withheld_rows(rows: list[Measures], threshold: int) -> list[set[str]]:
+    """``withheld`` for each row; a month's all-forces row also withholds whatever any
+    force's row of that month withholds, so no withheld figure follows by subtraction."""
+    sets = [withheld(r, threshold) for r in rows]
+    by_month: dict[str, set[str]] = {}
+    for r, w in zip(rows, sets, strict=True):
+        if r.agency_id is not None:
+            by_month.setdefault(r.month, set()).update(w)
+    return [w | by_month.get(r.month, set()) if r.agency_id is None else w
+            for r, w in zip(rows, sets, strict=True)]

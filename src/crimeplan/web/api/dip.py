@@ -166,22 +166,14 @@ def record_step(pathway_id: RecordId, body: out.StepIn, db: DB,
 
 # --- measures --------------------------------------------------------------------------
 
-def _withheld(n: int) -> bool:
-    return 0 < n < SMALL_NUMBER
-
-
-def _count(n: int) -> int | None:
-    return None if _withheld(n) else n
-
-
-def share_out(s: measures.Share) -> out.ShareOut:
-    if _withheld(s.count) or _withheld(s.of):
+def share_out(s: measures.Share, hidden: bool) -> out.ShareOut:
+    if hidden:
         return out.ShareOut(count=None, of=None, rate=None, denominator=s.denominator)
     return out.ShareOut(count=s.count, of=s.of, rate=s.rate, denominator=s.denominator)
 
 
-def times_out(t: measures.Times) -> out.TimesOut:
-    if _withheld(t.n):
+def times_out(t: measures.Times, hidden: bool) -> out.TimesOut:
+    if hidden:
         return out.TimesOut(n=None, q1=None, median=None, q3=None)
     return out.TimesOut(n=t.n, q1=t.q1, median=t.median, q3=t.q3)
 
@@ -195,25 +187,38 @@ NOTES = [
     "quartiles.",
     "Recent months are incomplete: people tested lately have had less time to reach the "
     "later steps.",
-    f"Counts from 1 to {SMALL_NUMBER - 1} are withheld, and so are shares and times built "
-    "on them.",
+    f"Counts from 1 to {SMALL_NUMBER - 1} are withheld, with whatever would let them be "
+    "worked out: the total of tests, shares built on them or leaving a small remainder, times "
+    "over a small n, and the same figures in the month's all-forces row.",
 ]
 
 
 def measure_rows(db: Session, start: dt.datetime | None, end: dt.datetime | None
                  ) -> list[out.MeasureOut]:
+    """The measures with small numbers withheld (see ``measures.withheld``)."""
     names = dict(db.execute(select(Agency.id, Agency.name)).all())
     rows = measures.by_month_and_agency(pathway.load(db, pathway.tests_between(db, start, end)))
-    return [out.MeasureOut(
-        month=r.month, agency_id=r.agency_id,
-        agency_name=names.get(r.agency_id, "") if r.agency_id else "All forces",
-        tests=_count(r.tests), positive=_count(r.positive), negative=_count(r.negative),
-        refused=_count(r.refused), refusal_rate=share_out(r.refusal_rate),
-        positivity=share_out(r.positivity), assessed=share_out(r.assessed_share),
-        referred=share_out(r.referred_share), engaged=share_out(r.engaged_share),
-        test_to_assessment_days=times_out(r.test_to_assessment),
-        assessment_to_referral_days=times_out(r.assessment_to_referral),
-        referral_to_engagement_days=times_out(r.referral_to_engagement)) for r in rows]
+    result = []
+    for r, hide in zip(rows, measures.withheld_rows(rows, SMALL_NUMBER), strict=True):
+        def count(name: str, r: measures.Measures = r, hide: set[str] = hide) -> int | None:
+            return None if name in hide else int(getattr(r, name))
+        result.append(out.MeasureOut(
+            month=r.month, agency_id=r.agency_id,
+            agency_name=names.get(r.agency_id, "") if r.agency_id else "All forces",
+            tests=count("tests"), positive=count("positive"), negative=count("negative"),
+            refused=count("refused"),
+            refusal_rate=share_out(r.refusal_rate, "refusal_rate" in hide),
+            positivity=share_out(r.positivity, "positivity" in hide),
+            assessed=share_out(r.assessed_share, "assessed_share" in hide),
+            referred=share_out(r.referred_share, "referred_share" in hide),
+            engaged=share_out(r.engaged_share, "engaged_share" in hide),
+            test_to_assessment_days=times_out(r.test_to_assessment,
+                                              "test_to_assessment" in hide),
+            assessment_to_referral_days=times_out(r.assessment_to_referral,
+                                                  "assessment_to_referral" in hide),
+            referral_to_engagement_days=times_out(r.referral_to_engagement,
+                                                  "referral_to_engagement" in hide)))
+    return result
 
 
 @router.get("/measures", response_model=out.MeasuresOut, tags=["oversight"])

@@ -431,14 +431,17 @@ def pooled(p: outcomes.Pooled, suppressed: bool) -> out.PooledOut:
 
 def cohort_outcomes(db: Session, table: HarmTable, window_days: int
                     ) -> list[out.CohortOutcomeOut]:
-    """Each cohort's pooled comparison; a cohort of fewer than 5 people is withheld."""
+    """Each cohort's pooled comparison; a cohort of fewer than 5 people is withheld, and
+    then so is the row for everyone (it would give the withheld one away by subtraction)."""
     rows = outcomes.by_cohort(outcomes.for_cases(db, table, now(), window_days=window_days))
+    small = {c.cohort for c in rows if c.people < SMALL_NUMBER}
+    if small:
+        small.add("all")
     return [out.CohortOutcomeOut(
-        cohort=c.cohort, people=None if c.people < SMALL_NUMBER else c.people,
-        suppressed=c.people < SMALL_NUMBER, small_numbers=c.small_numbers,
-        before=pooled(c.before, c.people < SMALL_NUMBER),
-        after=pooled(c.after, c.people < SMALL_NUMBER),
-        change=None if c.people < SMALL_NUMBER else c.change) for c in rows]
+        cohort=c.cohort, people=None if c.cohort in small else c.people,
+        suppressed=c.cohort in small, small_numbers=c.small_numbers,
+        before=pooled(c.before, c.cohort in small), after=pooled(c.after, c.cohort in small),
+        change=None if c.cohort in small else c.change) for c in rows]
 
 
 @router.get("/outcomes", response_model=out.OutcomesOut, tags=["oversight"])
