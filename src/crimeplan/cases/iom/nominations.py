@@ -176,7 +176,7 @@ def decide(db: Session, actor: Actor, person: Person, scoring: Scoring, decision
     nomination = scoring.of(person.id)
     if nomination is None:
         raise _bad("person_id", "This person has no recorded offences in the period")
-    if decision == SELECT and cohort is None:
+    if decision == SELECT and cohort not in rules().cohorts:
         raise _bad("cohort", "Choose the cohort to select into", "required")
     if decision == DO_NOT_SELECT and cohort is not None:
         raise _bad("cohort", "A cohort is chosen only when selecting")

@@ -134,6 +134,20 @@ TASKS = (
      "Check the log's integrity and see recent processing"),
     (Action.PERSON_HISTORY, "A person's record", "/dpo/people",
      "Who has looked at or changed a person's record; subject access"),
+    # --- IOM and DIP (#13) ---
+    (Action.IOM_COHORT, "IOM cohort", "/iom",
+     "Integrated Offender Management: the cohort, reviews due, action plans"),
+    (Action.IOM_NOMINATIONS, "IOM nominations", "/iom/nominations",
+     "People ranked by the harm of their recorded offences, for the selection panel"),
+    (Action.IOM_ACTIONS, "IOM actions for your agency", "/iom/actions",
+     "Actions that IOM plans give your agency"),
+    (Action.IOM_OUTCOMES, "IOM offending before and after selection", "/iom/outcomes",
+     "Per cohort, with the caveats of such comparisons"),
+    (Action.DIP_PATHWAYS, "DIP pathways", "/dip",
+     "Drug Intervention Programme: tests on arrest, assessment, treatment"),
+    (Action.DIP_MEASURES, "DIP dashboard", "/dip/dashboard",
+     "The partnership's measures by month and force"),
+    # --- end IOM and DIP ---
 )
 
 
