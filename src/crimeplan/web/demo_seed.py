@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from crimeplan.cases.accounts import User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
 from crimeplan.cases.db import Database
+from crimeplan.cases.dip import demo as dip_demo
+from crimeplan.cases.iom import demo as iom_demo
 from crimeplan.web.identity import accounts, totp
 
 ACCOUNTS_FILE = "demo-accounts.json"
@@ -50,6 +53,9 @@ USERS = (
      "housing-provider"),
     ("dpo@demo.crimeplan.test", "Dana Protection", "dpo", "police-force"),
     ("pcc@demo.crimeplan.test", "Chris Commissioner", "pcc-viewer", "pcc-office"),
+    # IOM and DIP (#13): the drug and alcohol service's DIP worker
+    ("dip-worker@demo.crimeplan.test", "Dee Treatment", "case-worker",
+     "drug-alcohol-treatment"),
 )
 
 
@@ -80,6 +86,8 @@ def seed(db: Database, home: Path) -> dict[str, Any]:
                                                 "Probation case system (demo)",
                                                 frozenset({"people:read"}))
         _people(s, by_email, agencies)
+        iom_demo.seed_demo(s, agencies, random.Random(13))  # IOM caseload (#13)
+        dip_demo.seed_demo(s, agencies, random.Random(14))  # DIP pathways (#13)
     credentials = {"users": users, "clients": [{"name": client.name, "id": client.id,
                                                 "secret": secret,
                                                 "scopes": client.scopes}]}

@@ -204,6 +204,8 @@ class ArrestTest:
     substances: tuple[str, ...] = ()
     inspector_authorised: bool = False
     assessment_agency_id: str | None = None
+    #: Where the arrest happened (a location of the force), if known.
+    location_id: str | None = None
 
 
 def check_test(t: ArrestTest, person: Person, book: DipRules, now: dt.datetime) -> None:
@@ -246,7 +248,7 @@ def record_test(db: Session, actor: Actor, person: Person, t: ArrestTest,
         if t.result != "positive":
             raise _bad("assessment_agency_id", "Only a positive test is passed for assessment")
     arrest = Event(agency_id=str(actor.agency_id), kind="arrest", code=t.offence,
-                   occurred_at=t.arrested_at,
+                   occurred_at=t.arrested_at, location_id=t.location_id,
                    details={"trigger_offence": t.offence in book.trigger_offences})
     arrest.participants.append(Participant(person_id=person.id, role="suspect"))
     db.add(arrest)
