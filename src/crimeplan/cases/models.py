@@ -2,7 +2,6 @@
 
 from crimeplan.cases.accounts import ApiClient, User, WebSession
 from crimeplan.cases.agencies import Agency
-from crimeplan.cases.audit_log import AuditEntry, AuditHead
 from crimeplan.cases.casework import Case, CaseNote, CaseShare, Task
 from crimeplan.cases.db import Base
 from crimeplan.cases.events import Event, Participant
@@ -15,6 +14,7 @@ from crimeplan.cases.iom.models import (  # IOM (issue #13 item 2)
 )
 from crimeplan.cases.people import Address, Alias, Allocation, Link, Person, Relation, Share
 from crimeplan.cases.places import Location
+from crimeplan.provenance.dblog import AuditEntry, AuditHead
 
 __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry", "AuditHead",
            "Base", "Case", "CaseNote", "CaseShare", "Event", "Link", "Location", "Participant",
