@@ -9,11 +9,11 @@ import pytest
 from iomdip_world import at, build, person
 from sqlalchemy import select
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.db import Database
 from crimeplan.cases.dip import pathway
 from crimeplan.cases.dip.pathway import ArrestTest
 from crimeplan.errors import BadInput, Conflict
+from crimeplan.provenance.dblog import AuditEntry
 
 ARREST = at("2026-03-02", "10:00")
 TESTED = at("2026-03-02", "13:00")

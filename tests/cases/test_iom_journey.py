@@ -9,11 +9,11 @@ import pytest
 from iomdip_world import at, build, custody, person
 from sqlalchemy import select
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.casework import CaseShare
 from crimeplan.cases.db import Database
 from crimeplan.cases.iom import history, journey
 from crimeplan.errors import BadInput, Conflict
+from crimeplan.provenance.dblog import AuditEntry
 
 
 def _s62(s) -> list[dict]:

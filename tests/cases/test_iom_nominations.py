@@ -9,11 +9,11 @@ import pytest
 from iomdip_world import at, build, offence, person
 from sqlalchemy import select
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.db import Database
 from crimeplan.cases.iom import journey, nominations
 from crimeplan.cases.iom.models import NominationDecision
 from crimeplan.errors import BadInput
+from crimeplan.provenance.dblog import AuditEntry
 
 PERIOD = (dt.date(2026, 1, 1), dt.date(2027, 1, 1))
 

@@ -11,9 +11,9 @@ from iomdip_records import actor, iom_action, iom_case, person
 from service_world import World, client_for
 from sqlalchemy import select
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.db import utcnow
 from crimeplan.cases.iom import journey
+from crimeplan.provenance.dblog import AuditEntry
 
 IOM = {"X-Purpose": "offender-management", "X-Justification": "IOM panel"}
 

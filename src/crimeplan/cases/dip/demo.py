@@ -2,7 +2,7 @@
 areas of the bundled sample, tests on arrest by the force, and the drug and alcohol service's
 assessments, referrals and treatment.
 
-About 800 tests: 4 % refused, a third of samples positive (opiates, cocaine or both); of the
+About 500 tests: 4 % refused, a third of samples positive (opiates, cocaine or both); of the
 positives three in four attend the initial assessment (some only after missing it), about
 two thirds of those are referred, and most referred start treatment, some ending since. Times
 between steps are log-normal around a day to assessment, three days to referral and a week
@@ -24,11 +24,11 @@ from crimeplan.cases.agencies import Agency
 from crimeplan.cases.dip import pathway
 from crimeplan.cases.dip.pathway import ArrestTest, Pathway
 from crimeplan.cases.events import Event
-from crimeplan.cases.iom.demo import essex_places, new_person, worker
+from crimeplan.cases.iom.demo import DEMO_REFERENCE, essex_places, new_person, worker
 from crimeplan.cases.people import Person
 from crimeplan.cases.places import Location
 
-TESTS = 800
+TESTS = 500
 #: Trigger offences arrested for, and how often (a few others on an inspector's say-so).
 OFFENCES = {"theft": 38, "burglary": 14, "class-a-possession": 16, "robbery": 5,
             "handling-stolen-goods": 5, "going-equipped": 3, "fraud": 4,
@@ -46,16 +46,19 @@ def _pick(rng: random.Random, weights: dict[str, int]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def seed_demo(s: Session, agencies: dict[str, Agency], rng: random.Random) -> None:
-    """The demo's DIP pathways (nothing if a test on arrest exists already)."""
+def seed_demo(s: Session, agencies: dict[str, Agency], rng: random.Random,
+              today: dt.date | None = None) -> None:
+    """The demo's DIP pathways in the year before ``today`` (default: today in UTC); nothing
+    if a test on arrest exists already."""
     if s.scalar(select(Event.id).where(Event.kind == pathway.TEST).limit(1)):
         return
     police = worker(s, agencies["police-force"], "case-management")
     treatment = worker(s, agencies["drug-alcohol-treatment"], "case-management")
-    now = dt.datetime.now(dt.UTC)
-    today = now.date()
-    known = list(s.scalars(select(Person).where(Person.agency_id == police.agency_id)
-                           .order_by(Person.id)))
+    today = today or dt.datetime.now(dt.UTC).date()
+    now = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
+    known = list(s.scalars(select(Person).where(
+        Person.agency_id == police.agency_id,
+        Person.local_reference.startswith(DEMO_REFERENCE)).order_by(Person.id)))
     places = list(s.scalars(select(Location).where(Location.agency_id == police.agency_id,
                                                    Location.lsoa11_code.is_not(None))
                             .order_by(Location.lsoa11_code))) or essex_places(

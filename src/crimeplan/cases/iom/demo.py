@@ -9,7 +9,8 @@ plans across agencies (some done, some overdue), custody spells, transfers to pr
 de-selections, and recent panel decisions on nominations. Everything goes through the use
 cases, so the s.62 log holds what a real caseload would.
 
-Dates are relative to the day of seeding; the same seed on the same day gives the same data.
+Dates are relative to the day of seeding; the same seed on the same day gives the same data
+(people's ids included).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import csv
 import datetime as dt
 import gzip
 import random
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -52,8 +54,10 @@ FAMILY = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", 
           "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
           "Hall", "Wood", "Jackson", "Clarke", "Patel", "Khan", "Lewis", "Harris", "Martin",
           "Cooper", "King", "Baker", "Turner", "Hill", "Moore", "Ward", "Mills", "Barker")
-COHORT_SIZE = 300
-OFFENDERS = 2000
+COHORT_SIZE = 200
+OFFENDERS = 1000
+#: How the demo's generated people's local references begin.
+DEMO_REFERENCE = "DEMO-"
 
 
 def essex_places(s: Session, agency_id: str) -> list[Location]:
@@ -76,14 +80,16 @@ def essex_places(s: Session, agency_id: str) -> list[Location]:
 def new_person(s: Session, actor: Actor, rng: random.Random, places: list[Location],
                today: dt.date) -> Person:
     """A fictional adult with a name, date of birth and an address in the sample's Essex
-    (collected by the actor's agency, logged)."""
+    (collected by the actor's agency, logged). Its id comes from ``rng`` too, so whatever is
+    ordered by id (a tie in harm, say) comes out the same on every seeding."""
     sex = "male" if rng.random() < 0.85 else "female"
     born = today - dt.timedelta(days=rng.randint(19 * 365, 55 * 365))
-    person = Person(agency_id=str(actor.agency_id), given_name=rng.choice(GIVEN[sex]),
+    person = Person(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    agency_id=str(actor.agency_id), given_name=rng.choice(GIVEN[sex]),
                     family_name=rng.choice(FAMILY), date_of_birth=born, sex=sex,
-                    local_reference=f"DEMO-{rng.randrange(10**7):07d}", category="suspect")
+                    local_reference=f"{DEMO_REFERENCE}{rng.randrange(10**7):07d}",
+                    category="suspect")
     s.add(person)
-    s.flush()
     s.add(Address(person_id=person.id, location_id=rng.choice(places).id,
                   from_date=today - dt.timedelta(days=rng.randint(60, 3000))))
     s62.log(s, actor, s62.Category.COLLECTION, s62.Subject("person", person.id),
@@ -135,11 +141,13 @@ ACTIONS = {"accommodation": "Secure a tenancy or supported housing place",
            "attitudes-thinking-behaviour": "Thinking skills programme"}
 
 
-def seed_demo(s: Session, agencies: dict[str, Agency], rng: random.Random) -> None:
-    """The demo's IOM caseload (nothing if an IOM case exists already)."""
+def seed_demo(s: Session, agencies: dict[str, Agency], rng: random.Random,
+              today: dt.date | None = None) -> None:
+    """The demo's IOM caseload up to the day before ``today`` (default: today in UTC, so
+    nothing is dated later than now); nothing if an IOM case exists already."""
     if s.scalar(select(Case.id).where(Case.programme == journey.PROGRAMME).limit(1)):
         return
-    today = dt.datetime.now(dt.UTC).date()
+    today = (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=1)
     police = worker(s, agencies["police-force"], "offender-management")
     probation = worker(s, agencies["probation"], "offender-management")
     places = essex_places(s, agencies["police-force"].id)
