@@ -21,4 +21,3 @@ __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry"
            "Person", "Relation", "Share", "Task", "User", "WebSession"]
 __all__ += ["IomAllocation", "IomNeed", "IomRecord", "IomReview",  # IOM (issue #13 item 2)
             "NominationDecision"]
-
