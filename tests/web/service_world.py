@@ -89,6 +89,9 @@ USERS = {
     "dpo": ("dpo", "police"),
     "pcc": ("pcc-viewer", "pcc"),
     "victims-caseworker": ("case-worker", "victims"),  # Victims' Code (issue #13 item 5)
+
+    # IOM and DIP (#13): the drug and alcohol service's DIP worker.
+    "treatment-caseworker": ("case-worker", "treatment"),
 }
 #: name: (agency, scopes) of the API client personas.
 CLIENTS = {
@@ -100,7 +103,9 @@ AGENCIES = {"police": ("Essex Police (test)", "police-force"),
             "probation": ("Probation East (test)", "probation"),
             "housing": ("Essex Homes (test)", "housing-provider"),
             "pcc": ("Essex PFCC (test)", "pcc-office"),
-            "victims": ("Essex Victim Care (test)", "victim-service")}
+            "victims": ("Essex Victim Care (test)", "victim-service"),
+            # IOM and DIP (#13)
+            "treatment": ("Essex Drug and Alcohol Service (test)", "drug-alcohol-treatment")}
 
 
 @pytest.fixture

@@ -77,6 +77,11 @@ def test_home_pages_list_what_the_role_may_do(app: FastAPI, world: World) -> Non
     assert " Code compliance</a>" in analyst
     assert ">Victims</a>" not in analyst and ">A person's record</a>" not in analyst
 
+    # an analyst's only tasks are aggregates: IOM and DIP figures (#13), no case or admin work
+    assert ">IOM offending before and after selection</a>" in analyst
+    assert ">DIP dashboard</a>" in analyst
+    assert ">IOM cohort</a>" not in analyst and ">Agencies</a>" not in analyst
+
 
 def test_admin_creates_a_user_and_sees_the_password_once(app: FastAPI, world: World) -> None:
     client = client_for(app, world, "agency-admin")

@@ -379,6 +379,12 @@ CASES: dict[tuple[str, str], tuple[Callable[[FastAPI, World], Call], str, int]] 
 # Victims' Code compliance (issue #13 item 5): its routes and pages, from victims_matrix.
 CASES.update(VICTIM_CASES)
 
+# --- IOM and DIP (#13): their routes, made in tests/web/iomdip_matrix.py ---
+from iomdip_matrix import IOMDIP_CASES  # noqa: E402
+
+CASES.update(IOMDIP_CASES)
+# --- end IOM and DIP ---
+
 #: Routes outside the matrix, with the test that covers them.
 ELSEWHERE = {("POST", "/api/v1/auth/sign-in"): "test_service_identity",
              ("POST", "/api/v1/auth/sign-out"): "test_service_pages",
@@ -414,6 +420,8 @@ def test_authorisation_matrix(app: FastAPI, world: World) -> None:
             resource = call.resource
             if (method, template) in CREATES:
                 resource = Resource(CREATES[(method, template)], None, actor.agency_id)
+            if callable(resource):  # a record about to be created: the caller's to make
+                resource = resource(actor)
             want = expected_status(actor, action, resource, success)
             headers = {"X-Purpose": purpose} if purpose else {}
             got = clients[name].request(method, call.path, json=call.json, headers=headers)
@@ -431,12 +439,18 @@ PAGES = {"/": Action.SIGNED_IN, "/admin/agencies": Action.AGENCY_CREATE,
          "/dpo/audit": Action.AUDIT_VERIFY, "/dpo/people": Action.PERSON_HISTORY,
          "/cases": Action.CASE_LIST, "/linkage/proposals": Action.LINK_PROPOSAL_LIST,
          "/retention": Action.RETENTION_LIST, **VICTIM_PAGES}
+# --- IOM and DIP (#13): pages of one record are tested in test_iom_pages ---
+PAGES.update({"/iom": Action.IOM_COHORT, "/iom/actions": Action.IOM_ACTIONS,
+              "/iom/nominations": Action.IOM_NOMINATIONS, "/iom/outcomes": Action.IOM_OUTCOMES,
+              "/dip": Action.DIP_PATHWAYS, "/dip/dashboard": Action.DIP_MEASURES})
+IOMDIP_RECORD_PAGES = ("/iom/cases/", "/iom/nominations/", "/dip/pathways/")
+# --- end IOM and DIP ---
 
 
 def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: World) -> None:
     page_routes = {r.path: r.action for r in declared_routes(app) if "GET" in r.methods
                    and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/",
-                                              *VICTIM_PAGES_ELSEWHERE))
+                                              *VICTIM_PAGES_ELSEWHERE, *IOMDIP_RECORD_PAGES))
                    and "{" not in r.path}
     assert page_routes == PAGES
     failures = []
@@ -467,7 +481,8 @@ def test_record_pages_follow_the_policy(app: FastAPI, world: World) -> None:
     """Each record page answers 200 exactly when the policy allows the caller the record
     (reads on pages are for case management), 404 otherwise."""
     templated = {r.path for r in declared_routes(app) if "GET" in r.methods
-                 and "{" in r.path and not r.path.startswith(("/api/", "/dpo/"))}
+                 and "{" in r.path and not r.path.startswith(
+                     ("/api/", "/dpo/", *VICTIM_PAGES_ELSEWHERE, *IOMDIP_RECORD_PAGES))}
     assert templated == set(RECORD_PAGES)
     failures = []
     for template, (make, action) in RECORD_PAGES.items():

@@ -5,6 +5,13 @@ from crimeplan.cases.agencies import Agency
 from crimeplan.cases.casework import Case, CaseNote, CaseShare, RetentionReview, Task
 from crimeplan.cases.db import Base
 from crimeplan.cases.events import Event, Participant
+from crimeplan.cases.iom.models import (  # IOM (issue #13 item 2)
+    IomAllocation,
+    IomNeed,
+    IomRecord,
+    IomReview,
+    NominationDecision,
+)
 from crimeplan.cases.linkage.models import LinkProposal
 from crimeplan.cases.people import Address, Alias, Allocation, Link, Person, Relation, Share
 from crimeplan.cases.places import Location
@@ -18,3 +25,5 @@ __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry"
            "NeedsAssessment", "Obligation", "Participant", "Person", "Relation",
            "RetentionReview", "Share", "Task", "User", "VictimCare", "VictimChoice",
            "WebSession"]
+__all__ += ["IomAllocation", "IomNeed", "IomRecord", "IomReview",  # IOM (issue #13 item 2)
+            "NominationDecision"]

@@ -24,7 +24,9 @@ from crimeplan.web.api import (
     admin,
     auth,
     cases,
+    dip,
     events,
+    iom,
     linkage,
     oversight,
     people,
@@ -53,7 +55,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.db = db
     app.state.signing_key = load_or_create_key(settings.keys_dir)
     for router in (auth.router, admin.router, people.router, oversight.router,
-                   places.router, events.router, cases.router, linkage.router):
+                   places.router, events.router, cases.router, linkage.router,
+                   iom.router, dip.router):  # IOM and DIP (#13)
         app.include_router(router, prefix=API, responses=problems.RESPONSES)
     app.include_router(victims.router, prefix=API, responses=problems.RESPONSES)  # issue #13.5
     app.include_router(pages_router)

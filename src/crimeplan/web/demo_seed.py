@@ -24,6 +24,8 @@ from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
 from crimeplan.cases.db import Database
 from crimeplan.cases.demo import seed_demo
+from crimeplan.cases.dip import demo as dip_demo
+from crimeplan.cases.iom import demo as iom_demo
 from crimeplan.cases.victims import demo as victims_demo
 from crimeplan.web.identity import accounts, totp
 
@@ -55,6 +57,10 @@ USERS = (
     ("dpo@demo.crimeplan.test", "Dana Protection", "dpo", "police-force"),
     ("pcc@demo.crimeplan.test", "Chris Commissioner", "pcc-viewer", "pcc-office"),
     ("victims-caseworker@demo.crimeplan.test", "Val Victims", "case-worker", "victim-service"),
+
+    # IOM and DIP (#13): the drug and alcohol service's DIP worker
+    ("dip-worker@demo.crimeplan.test", "Dee Treatment", "case-worker",
+     "drug-alcohol-treatment"),
 )
 
 
@@ -87,6 +93,9 @@ def seed(db: Database, home: Path) -> dict[str, Any]:
         _people(s, by_email, agencies)
         seed_demo(s, agencies, random.Random(13))
         victims_demo.seed_demo(s, agencies, random.Random(13))  # Victims' Code (issue #13.5)
+
+        iom_demo.seed_demo(s, agencies, random.Random(13))  # IOM caseload (#13)
+        dip_demo.seed_demo(s, agencies, random.Random(14))  # DIP pathways (#13)
     credentials = {"users": users, "clients": [{"name": client.name, "id": client.id,
                                                 "secret": secret,
                                                 "scopes": client.scopes}]}

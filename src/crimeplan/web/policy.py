@@ -73,6 +73,23 @@ class Action(StrEnum):
     VICTIM_OBLIGATIONS = "victim.obligations"
     VICTIM_OUTCOME = "victim.obligation.outcome"
 
+    # --- Integrated Offender Management and the Drug Intervention Programme (#13) ---
+    IOM_COHORT = "iom.cohort"
+    IOM_CASE_READ = "iom.case.read"
+    IOM_REFER = "iom.refer"
+    IOM_MANAGE = "iom.manage"
+    IOM_NOMINATIONS = "iom.nominations"
+    IOM_DECIDE = "iom.decide"
+    IOM_ACTIONS = "iom.actions"
+    IOM_ACTION_COMPLETE = "iom.action.complete"
+    IOM_OUTCOMES = "iom.outcomes"
+    DIP_PATHWAYS = "dip.pathways"
+    DIP_PATHWAY_READ = "dip.pathway.read"
+    DIP_TEST = "dip.test"
+    DIP_STEP = "dip.step"
+    DIP_MEASURES = "dip.measures"
+    # --- end IOM and DIP ---
+
 
 class Relationship(StrEnum):
     """How the caller stands to a record, closest first."""
@@ -232,6 +249,38 @@ RULES: dict[Action, tuple[Grant, ...]] = {
            purposes=CARE),
         _g(roles="case-worker", rel="allocated", purposes=CARE),
     ),
+
+    # --- Integrated Offender Management and the Drug Intervention Programme (#13) ---
+    # Lists are open to case workers and filtered record by record. An IOM case is seen by
+    # its agency and the agencies it is shared with (the IOM partners), restricted ones by
+    # the lead worker only; an action's owning agency sees that action and nothing else of
+    # the case. New IOM cases are led by police or probation, DIP tests are taken by police:
+    # the resource of a record to be created names the caller's agency only when it is one
+    # (see web.api.iom and web.api.dip). Aggregates are for everyone who reads figures.
+    Action.IOM_COHORT: (_g(roles="case-worker"),),
+    Action.IOM_CASE_READ: (_g(roles="case-worker", rel="allocated", purposes=CARE),
+                           _g(roles="case-worker", rel="agency shared", sens="standard",
+                              purposes=CARE)),
+    Action.IOM_REFER: (_g(roles="case-worker", rel="agency", purposes=CARE),),
+    Action.IOM_MANAGE: (_g(roles="case-worker", rel="allocated", purposes=CARE),
+                        _g(roles="case-worker", rel="agency shared", sens="standard",
+                           purposes=CARE)),
+    Action.IOM_NOMINATIONS: (_g(roles="case-worker"),),
+    Action.IOM_DECIDE: (_g(roles="case-worker", rel="agency", purposes=CARE),),
+    Action.IOM_ACTIONS: (_g(roles="case-worker", rel="allocated agency shared", purposes=CARE),),
+    Action.IOM_ACTION_COMPLETE: (_g(roles="case-worker", rel="allocated agency shared",
+                                    purposes=CARE),),
+    Action.IOM_OUTCOMES: (_g(roles="analyst pcc-viewer system-admin case-worker"),
+                          _g(scopes="stats:read")),
+    Action.DIP_PATHWAYS: (_g(roles="case-worker"),),
+    Action.DIP_PATHWAY_READ: (_g(roles="case-worker", rel="agency shared", sens="standard",
+                                 purposes=CARE),),
+    Action.DIP_TEST: (_g(roles="case-worker", rel="agency", purposes=CARE),),
+    Action.DIP_STEP: (_g(roles="case-worker", rel="agency shared", sens="standard",
+                         purposes=CARE),),
+    Action.DIP_MEASURES: (_g(roles="analyst pcc-viewer system-admin case-worker"),
+                          _g(scopes="stats:read")),
+    # --- end IOM and DIP ---
 }
 
 # --- Victims' Code compliance (issue #13 item 5) -------------------------------------------

@@ -146,6 +146,21 @@ TASKS = (
      "Your victims and what the Victims' Code requires for them, with its due days"),
     (Action.VICTIM_COMPLIANCE, "Victims' Code compliance", "/victims/compliance",
      "Duties met, met late and breached per right, agency and month"),
+
+    # --- IOM and DIP (#13) ---
+    (Action.IOM_COHORT, "IOM cohort", "/iom",
+     "Integrated Offender Management: the cohort, reviews due, action plans"),
+    (Action.IOM_NOMINATIONS, "IOM nominations", "/iom/nominations",
+     "People ranked by the harm of their recorded offences, for the selection panel"),
+    (Action.IOM_ACTIONS, "IOM actions for your agency", "/iom/actions",
+     "Actions that IOM plans give your agency"),
+    (Action.IOM_OUTCOMES, "IOM offending before and after selection", "/iom/outcomes",
+     "Per cohort, with the caveats of such comparisons"),
+    (Action.DIP_PATHWAYS, "DIP pathways", "/dip",
+     "Drug Intervention Programme: tests on arrest, assessment, treatment"),
+    (Action.DIP_MEASURES, "DIP dashboard", "/dip/dashboard",
+     "The partnership's measures by month and force"),
+    # --- end IOM and DIP ---
 )
 
 
