@@ -89,6 +89,8 @@ EVENT_KINDS = code_list(
     Code("contact", "Contact with the person"),
     Code("complaint", "Complaint made"),
     Code("asb-incident", "Anti-social behaviour incident"),
+    # early intervention (issue #13): CPW/CPN, acceptable behaviour contract, civil injunction
+    Code("asb-measure", "Anti-social behaviour measure (warning, notice, contract or order)"),
 )
 
 #: How a person takes part in an event.
