@@ -51,7 +51,7 @@ def figures(db: Session, procedure: Procedure, by_body: bool = False) -> list[Fi
     with_recommendations = set(db.scalars(
         select(Task.case_id).where(Task.pathway == RECOMMENDATION).group_by(Task.case_id)
         .having(func.count() > 0)))
-    names = dict(db.execute(select(Agency.id, Agency.name)).tuples())
+    names: dict[str, str] = {i: n for i, n in db.execute(select(Agency.id, Agency.name))}
     counts: dict[tuple[str, str, str | None], list[int]] = {}
     for application in db.scalars(select(Application)):
         case = application.case

@@ -96,7 +96,10 @@ class ComplaintSet:
 
 def complaints(db: Session, since: dt.datetime,
                person_ids: list[str] | None = None) -> ComplaintSet:
-    """Every complaint made since ``since`` (of some complainants' records, when given)."""
+    """Every complaint made since ``since`` (by some complainants, when given: every record
+    confirmed as one of them counts)."""
+    if person_ids is not None:
+        person_ids = sorted({i for g in same_person.groups(db, person_ids).values() for i in g})
     incident = aliased(Event)
     query = (select(Event.id, Event.agency_id, Event.occurred_at, incident.occurred_at,
                     incident.details, Participant.person_id, Location.uprn,

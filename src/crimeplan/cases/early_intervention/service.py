@@ -118,14 +118,16 @@ def _children(db: Session, groups: list[tuple[Person, ...]], rules: EligibilityR
                                          if r.support_started_at else None)
                             for r in group_referrals))
         assessment = assess(child, rules, on)
-        out.append(ChildRecord(_shown(group), group, assessment, group_events, group_statuses,
-                               group_referrals[-1] if group_referrals else None))
+        out.append(ChildRecord(_shown(group, events), group, assessment, group_events,
+                               group_statuses, group_referrals[-1] if group_referrals else None))
     return out
 
 
-def _shown(group: tuple[Person, ...]) -> Person:
-    """The record to show for a child: the one with a date of birth, else the first."""
-    return next((p for p in group if p.date_of_birth), group[0])
+def _shown(group: tuple[Person, ...], events: dict[str, list[EventFact]]) -> Person:
+    """The record to show for a child: the one with the latest event (the agency that last
+    dealt with the child), preferring one with a date of birth."""
+    return max(group, key=lambda p: (max((e.day for e in events[p.id]), default=dt.date.min),
+                                     p.date_of_birth is not None, p.id))
 
 
 def _log_views(db: Session, actor: Actor, children: Iterable[ChildRecord]) -> None:
