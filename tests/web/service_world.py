@@ -99,6 +99,11 @@ AGENCIES = {"police": ("Essex Police (test)", "police-force"),
             "probation": ("Probation East (test)", "probation"),
             "housing": ("Essex Homes (test)", "housing-provider"),
             "pcc": ("Essex PFCC (test)", "pcc-office")}
+# --- early intervention and ASB case reviews (issue #13): a council and a youth justice service
+AGENCIES.update({"council": ("Basildon Council (test)", "local-authority"),
+                 "yjs": ("Essex Youth Justice (test)", "youth-justice")})
+USERS.update({"council-caseworker": ("case-worker", "council"),
+              "yjs-caseworker": ("case-worker", "yjs")})
 
 
 @pytest.fixture

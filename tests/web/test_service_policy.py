@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import asbei_world
 import pytest
 from fastapi import FastAPI
 from service_world import World, client_for
@@ -205,6 +206,9 @@ CASES: dict[tuple[str, str], tuple[Callable[[FastAPI, World], Call], str, int]] 
     ("GET", "/api/v1/audit/verify"): (_fixed("/api/v1/audit/verify"), "", 200),
     ("GET", "/api/v1/stats/people"): (_fixed("/api/v1/stats/people"), "", 200),
 }
+# --- early intervention and ASB case reviews (issue #13) ---
+CASES.update(asbei_world.MATRIX)
+
 #: Routes outside the matrix, with the test that covers them.
 ELSEWHERE = {("POST", "/api/v1/auth/sign-in"): "test_service_identity",
              ("POST", "/api/v1/auth/sign-out"): "test_service_pages",

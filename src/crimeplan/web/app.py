@@ -21,6 +21,8 @@ from crimeplan.cases.migrate import upgrade
 from crimeplan.errors import CrimeplanError
 from crimeplan.web import problems
 from crimeplan.web.api import admin, auth, oversight, people
+from crimeplan.web.api.asb import router as asb_router  # issue 13: ASB case reviews
+from crimeplan.web.api.early_intervention import router as ei_router  # issue 13: EI
 from crimeplan.web.identity.tokens import load_or_create_key
 from crimeplan.web.pages import pages_router, render_error
 from crimeplan.web.security import SecurityMiddleware
@@ -43,6 +45,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.db = db
     app.state.signing_key = load_or_create_key(settings.keys_dir)
     for router in (auth.router, admin.router, people.router, oversight.router):
+        app.include_router(router, prefix=API, responses=problems.RESPONSES)
+    for router in (ei_router, asb_router):  # issue 13: early intervention and ASB reviews
         app.include_router(router, prefix=API, responses=problems.RESPONSES)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
