@@ -180,6 +180,27 @@ def apply(body: ApplicationIn, db: DB,
     return review_out(db, application, uk_date(now()))
 
 
+def visible_reviews(db: DB, actor: Actor, on: dt.date, status: str | None = None,
+                    local_area: str | None = None, overdue: bool | None = None
+                    ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The summaries of the reviews the caller may read that pass the filters (each view
+    logged), newest first, and every local area among the reviews the caller may read."""
+    rows, areas = [], set()
+    for application in db.scalars(select(Application).order_by(
+            Application.received_at.desc(), Application.id)):
+        if not may(actor, Action.ASB_REVIEW_READ, review_resource(application)):
+            continue
+        areas.add(application.local_area)
+        row = summary(db, application, on)
+        if ((status and row["status"] != status)
+                or (local_area and application.local_area != local_area)
+                or (overdue is not None and row["overdue"] != overdue)):
+            continue
+        service.view(db, actor, application)
+        rows.append(row)
+    return rows, sorted(areas)
+
+
 ReviewFilter = Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)]
 
 
@@ -189,23 +210,8 @@ def reviews(db: DB, actor: Annotated[Actor, Depends(Authorise(Action.ASB_REVIEW_
             overdue: bool | None = None) -> list[ReviewSummary]:
     """The reviews the caller's agency leads or is party to, newest first; logged."""
     require_purpose(actor)
-    on = uk_date(now())
-    out = []
-    for application in db.scalars(select(Application).order_by(
-            Application.received_at.desc(), Application.id)):
-        if not may(actor, Action.ASB_REVIEW_READ, review_resource(application)):
-            continue
-        if local_area and application.local_area != local_area:
-            continue
-        fields = summary(db, application, on)
-        fields.pop("steps")
-        row = ReviewSummary(**fields)
-        if (status and row.status != status) or (overdue is not None and
-                                                   row.overdue != overdue):
-            continue
-        service.view(db, actor, application)
-        out.append(row)
-    return out
+    rows, _ = visible_reviews(db, actor, uk_date(now()), status, local_area, overdue)
+    return [ReviewSummary(**{k: v for k, v in row.items() if k != "steps"}) for row in rows]
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewOut)
