@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from crimeplan.cases import records
 from crimeplan.cases.accounts import User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
+from crimeplan.cases.asb import demo as asb_demo
 from crimeplan.cases.db import Database
+from crimeplan.cases.early_intervention import demo as ei_demo
 from crimeplan.web.identity import accounts, totp
 
 ACCOUNTS_FILE = "demo-accounts.json"
@@ -50,6 +53,10 @@ USERS = (
      "housing-provider"),
     ("dpo@demo.crimeplan.test", "Dana Protection", "dpo", "police-force"),
     ("pcc@demo.crimeplan.test", "Chris Commissioner", "pcc-viewer", "pcc-office"),
+    # issue 13: early intervention (youth justice) and ASB case reviews (council)
+    ("yjs-caseworker@demo.crimeplan.test", "Yan Youth", "case-worker", "youth-justice"),
+    ("council-caseworker@demo.crimeplan.test", "Cass Council", "case-worker",
+     "local-authority"),
 )
 
 
@@ -80,6 +87,8 @@ def seed(db: Database, home: Path) -> dict[str, Any]:
                                                 "Probation case system (demo)",
                                                 frozenset({"people:read"}))
         _people(s, by_email, agencies)
+        ei_demo.seed_demo(s, agencies, random.Random(13))  # issue 13: early intervention
+        asb_demo.seed_demo(s, agencies, random.Random(14))  # issue 13: ASB case reviews
     credentials = {"users": users, "clients": [{"name": client.name, "id": client.id,
                                                 "secret": secret,
                                                 "scopes": client.scopes}]}

@@ -5,7 +5,7 @@ transaction. The web layer passes its policy check in as ``may_read``."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from crimeplan.cases import s62, same_person
 from crimeplan.cases.actor import Actor
-from crimeplan.cases.agencies import Agency
+from crimeplan.cases.agencies import Agency, new_id
 from crimeplan.cases.asb.incidents import (
     Complaint,
     ThresholdCheck,
@@ -24,14 +24,14 @@ from crimeplan.cases.asb.incidents import (
 )
 from crimeplan.cases.asb.models import RECOMMENDATION, Application
 from crimeplan.cases.asb.rules import Procedure, rulebook
-from crimeplan.cases.casework import Case, CaseShare, Task
+from crimeplan.cases.casework import Task
+from crimeplan.cases.db import Base
 from crimeplan.cases.events import Event, Participant
 from crimeplan.cases.months import add_months, uk_date
 from crimeplan.cases.people import Person
 from crimeplan.cases.places import Location
 from crimeplan.errors import BadInput, Conflict, FieldProblem
 
-PROGRAMME = "asb-case-review"
 INCIDENT, COMPLAINT = "asb-incident", "complaint"
 COMPLAINANT = "complainant"
 #: What a coordinator sees of a complainant or applicant, as logged.
@@ -48,34 +48,49 @@ def _bad(field: str, code: str, message: str) -> BadInput:
     return BadInput(message, fields=(FieldProblem(field, code, message),))
 
 
+def complaint_rows(agency_id: str, complainant_id: str, incident_at: dt.datetime,
+                   made_at: dt.datetime, place: dict[str, Any], category: str | None = None,
+                   hate: bool = False, reference: str | None = None,
+                   shared_reference: str | None = None) -> tuple[list[Base], ...]:
+    """The records of one complaint to an agency, in the order they must be stored: the
+    address of the incident (when given), the incident and the complaint (events), and the
+    complainant's part in each."""
+    if made_at < incident_at:
+        raise _bad("made_at", "before-incident", "A complaint cannot be made before the "
+                   "incident it reports")
+    location = Location(id=new_id(), agency_id=agency_id, **place) if place else None
+    details = {"category": category, "hate": hate, "shared_reference": shared_reference}
+    incident = Event(id=new_id(), agency_id=agency_id, kind=INCIDENT, occurred_at=incident_at,
+                     location_id=location.id if location else None, reference=reference,
+                     details=details)
+    complaint = Event(id=new_id(), agency_id=agency_id, kind=COMPLAINT, occurred_at=made_at,
+                      parent_id=incident.id, location_id=incident.location_id,
+                      reference=reference, details={})
+    return ([location] if location else [], [incident, complaint],
+            [Participant(event_id=e.id, person_id=complainant_id, role=COMPLAINANT)
+             for e in (incident, complaint)])
+
+
+def store(db: Session, groups: Iterable[Iterable[Base]]) -> None:
+    """Add groups of new records, each group stored before the next (the rows refer to each
+    other by id, not through relationships the session could order by)."""
+    for group in groups:
+        db.add_all(group)
+        db.flush()
+
+
 def record_complaint(db: Session, actor: Actor, complainant: Person, incident_at: dt.datetime,
                      made_at: dt.datetime, place: dict[str, Any], category: str | None = None,
                      hate: bool = False, reference: str | None = None,
                      shared_reference: str | None = None) -> Event:
-    """Record a complaint to the caller's agency about an incident of ASB: the incident (with
-    its address) and the complaint, each an event with the complainant taking part."""
-    if made_at < incident_at:
-        raise _bad("made_at", "before-incident", "A complaint cannot be made before the "
-                   "incident it reports")
-    location = Location(agency_id=str(actor.agency_id), **place) if place else None
-    if location is not None:
-        db.add(location)
-        db.flush()
-    details = {"category": category, "hate": hate, "shared_reference": shared_reference}
-    incident = Event(agency_id=str(actor.agency_id), kind=INCIDENT, occurred_at=incident_at,
-                     location_id=location.id if location else None, reference=reference,
-                     details=details)
-    db.add(incident)
-    db.flush()
-    complaint = Event(agency_id=str(actor.agency_id), kind=COMPLAINT, occurred_at=made_at,
-                      parent_id=incident.id, location_id=incident.location_id,
-                      reference=reference, details={})
-    db.add(complaint)
-    db.flush()
-    for event in (incident, complaint):
-        db.add(Participant(event_id=event.id, person_id=complainant.id, role=COMPLAINANT))
+    """Record a complaint made to the caller's agency about an incident of ASB."""
+    locations, events, parts = complaint_rows(str(actor.agency_id), complainant.id,
+                                              incident_at, made_at, place, category, hate,
+                                              reference, shared_reference)
+    store(db, (locations, events, parts))
     s62.log(db, actor, s62.Category.COLLECTION, subject(complainant.id), ("complaints",))
-    db.flush()
+    complaint = events[1]
+    assert isinstance(complaint, Event)
     return complaint
 
 
@@ -202,17 +217,11 @@ def apply(db: Session, actor: Actor, values: dict[str, Any], parties: list[str],
     unknown = [p for p in parties if p not in known]
     if unknown:
         raise _bad("parties", "unknown", f"No such agency: {', '.join(unknown)}")
-    case = Case(agency_id=str(actor.agency_id), programme=PROGRAMME,
-                person_id=values.get("victim_id") or values.get("applicant_id"),
-                title=f"ASB case review, {values['local_area']}", opened_at=received_at)
-    case.shares = [CaseShare(agency_id=p) for p in dict.fromkeys(parties)
-                   if p != actor.agency_id]
-    db.add(case)
-    db.flush()
-    application = Application(case_id=case.id, procedure_version=procedure.version,
-                              received_at=received_at, **values)
+    application = Application.make(str(actor.agency_id), values, parties, received_at,
+                                   procedure.version)
     db.add(application)
     db.flush()
+    case = application.case
     recipients = [s62.Recipient(s.agency_id) for s in case.shares]
     for person_id in _people_of(application):
         s62.log(db, actor, s62.Category.COLLECTION, subject(person_id), ("asb_case_review",))
@@ -235,60 +244,14 @@ def view(db: Session, actor: Actor, application: Application) -> None:
 def record_step(db: Session, actor: Actor, application: Application, step: str,
                 at: dt.datetime, met: bool | None = None, reason: str | None = None,
                 upheld: bool | None = None) -> Application:
-    """Record a step of the application in order. A threshold decision says whether it was
-    met and why; where the statutory count of qualifying complaints is met (s.104(4)) it
-    cannot be decided as not met. A threshold not met, or an appeal not upheld, closes the
-    case; an appeal reopens it."""
-    order = {"acknowledged": "received", "threshold-decided": "acknowledged",
-             "meeting-held": "threshold-decided", "appeal-received": None,
-             "appeal-decided": "appeal-received"}
-    if step not in order:
-        raise _bad("step", "invalid", f"Use one of: {', '.join(order)}")
-    if application.done_at(step) is not None:
-        raise Conflict(f"{step} is already recorded")
-    needed = order[step]
-    if needed is not None and application.done_at(needed) is None:
-        raise Conflict(f"record {needed} first")
-    previous = max(t for t in (application.received_at, application.acknowledged_at,
-                               application.threshold_decided_at, application.meeting_held_at,
-                               application.appeal_received_at) if t is not None)
-    if at < previous:
-        raise _bad("at", "too-early", f"Give a time after {previous:%d/%m/%Y %H:%M}")
-    if step == "threshold-decided":
-        _decide(db, application, met, reason)
-    elif step == "meeting-held" and application.threshold_met is False:
-        raise Conflict("the threshold was not met: there is no review meeting")
-    elif step == "appeal-received" and application.threshold_decided_at is None:
-        raise Conflict("an appeal follows a threshold decision or a review")
-    elif step == "appeal-decided":
-        if upheld is None:
-            raise _bad("upheld", "required", "Say whether the appeal was upheld")
-        application.appeal_upheld, application.appeal_reason = upheld, reason
-    setattr(application, step.replace("-", "_") + "_at", at)
-    if (step == "threshold-decided" and not met) or (step == "appeal-decided" and not upheld):
-        application.case.closed_at, application.case.close_reason = at, step
-    elif step == "appeal-received":
-        application.case.closed_at, application.case.close_reason = None, None
+    """Record a step of the application (see ``Application.advance``), the threshold decided
+    on the complaints counted on the day it was received; logged."""
+    check = threshold_check(db, application) if step == "threshold-decided" else None
+    application.advance(step, at, met, reason, upheld, check)
     for person_id in _people_of(application):
         s62.log(db, actor, s62.Category.ALTERATION, subject(person_id), ("asb_case_review",))
     db.flush()
     return application
-
-
-def _decide(db: Session, application: Application, met: bool | None,
-            reason: str | None) -> None:
-    if met is None:
-        raise _bad("met", "required", "Say whether the threshold is met")
-    check = threshold_check(db, application)
-    if not met and check.statutory:
-        raise Conflict(f"{len(check.counted)} qualifying complaints were made: the threshold "
-                       "must be decided as met (s.104(4))")
-    if not met and not reason:
-        raise _bad("reason", "required", "Give the reason the threshold is not met")
-    application.threshold_met = met
-    application.threshold_rule = (check.rule if met and check.met else
-                                  "discretion" if met else None)
-    application.decision_reason = reason
 
 
 def recommend(db: Session, actor: Actor, application: Application, title: str,

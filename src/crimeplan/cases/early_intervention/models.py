@@ -15,13 +15,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crimeplan.cases.agencies import Agency, new_id
 from crimeplan.cases.casework import Case
 from crimeplan.cases.db import Base, UtcDateTime, utcnow
+from crimeplan.errors import BadInput, Conflict, FieldProblem
+
+PROGRAMME = "early-intervention"
 
 #: Referral statuses in the order a referral passes through them.
 REFERRAL_STATUSES = ("awaiting-consent", "consent-refused", "awaiting-start", "in-support",
                      "ended")
 
-#: The steps recorded on a referral, each setting its timestamp.
-STEPS = ("consent-given", "consent-refused", "support-started", "support-ended")
+#: Each step recorded on a referral: the timestamp it sets and the status it needs first.
+STEPS = {"consent-given": ("consent_given_at", "awaiting-consent"),
+         "consent-refused": ("consent_refused_at", "awaiting-consent"),
+         "support-started": ("support_started_at", "awaiting-start"),
+         "support-ended": ("support_ended_at", "in-support")}
 
 
 class StatusPeriod(Base):
@@ -86,3 +92,36 @@ class Referral(Base):
     def open(self) -> bool:
         """Still under way (not refused and not ended)."""
         return self.status not in ("consent-refused", "ended")
+
+    @classmethod
+    def make(cls, agency_id: str, person_id: str, event_id: str, rule_id: str,
+             rule_label: str, rules_version: str, deadline: dt.date,
+             at: dt.datetime) -> Referral:
+        """A new referral and the case it opens for the referring service."""
+        case = Case(id=new_id(), agency_id=agency_id, programme=PROGRAMME,
+                    person_id=person_id, title=f"Early intervention: {rule_label}",
+                    opened_at=at, shares=[])
+        return cls(id=new_id(), case_id=case.id, case=case, person_id=person_id,
+                   qualifying_event_id=event_id, qualifying_rule=rule_id,
+                   rules_version=rules_version, deadline=deadline, referred_at=at)
+
+    def advance(self, step: str, at: dt.datetime, reason: str | None = None) -> None:
+        """Record consent (given or refused), the start or the end of support, in order and
+        never before the previous step; a refusal or an end closes the case."""
+        if step not in STEPS:
+            raise BadInput(f"unknown step {step!r}", fields=(FieldProblem(
+                "step", "invalid", f"Use one of: {', '.join(STEPS)}"),))
+        column, needs = STEPS[step]
+        if self.status != needs:
+            raise Conflict(f"cannot record {step} on a referral that is {self.status}")
+        previous = max(t for t in (self.referred_at, self.consent_given_at,
+                                   self.support_started_at) if t is not None)
+        if at < previous:
+            raise BadInput("a step cannot be recorded before the previous one", fields=(
+                FieldProblem("at", "too-early",
+                             f"Give a time after {previous:%d/%m/%Y %H:%M}"),))
+        setattr(self, column, at)
+        if step in ("consent-refused", "support-ended"):
+            self.end_reason = reason
+            self.case.closed_at = at
+            self.case.close_reason = reason or step

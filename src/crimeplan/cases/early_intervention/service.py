@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from crimeplan.cases import s62, same_person
 from crimeplan.cases.actor import Actor
-from crimeplan.cases.casework import Case
 from crimeplan.cases.early_intervention.eligibility import (
     Assessment,
     Child,
@@ -37,7 +36,6 @@ from crimeplan.cases.months import add_months, age_on, uk_date
 from crimeplan.cases.people import Person
 from crimeplan.errors import BadInput, Conflict, FieldProblem, NotFound
 
-PROGRAMME = "early-intervention"
 #: What a youth justice officer sees of a child, as logged.
 CHILD_FIELDS = ("given_name", "family_name", "date_of_birth", "events", "status_periods",
                 "referrals")
@@ -236,47 +234,18 @@ def refer(db: Session, actor: Actor, person: Person, may_read: MayRead, now: dt.
                            fields=(FieldProblem("event_id", "not-qualifying",
                                                 "Choose a qualifying event still in time"),))
     assert chosen is not None
-    case = Case(agency_id=str(actor.agency_id), programme=PROGRAMME, person_id=person.id,
-                title=f"Early intervention: {chosen.rule.label}", opened_at=now)
-    db.add(case)
-    db.flush()
-    referral = Referral(case_id=case.id, person_id=person.id,
-                        qualifying_event_id=chosen.event.id, qualifying_rule=chosen.rule.id,
-                        rules_version=assessment.rules_version, deadline=chosen.deadline,
-                        referred_at=now)
+    referral = Referral.make(str(actor.agency_id), person.id, chosen.event.id, chosen.rule.id,
+                             chosen.rule.label, assessment.rules_version, chosen.deadline, now)
     db.add(referral)
     s62.log(db, actor, s62.Category.COLLECTION, subject(person.id), ("referrals",))
     db.flush()
     return referral
 
 
-#: Each step: the timestamp it sets, the status it needs first.
-_STEPS = {"consent-given": ("consent_given_at", "awaiting-consent"),
-          "consent-refused": ("consent_refused_at", "awaiting-consent"),
-          "support-started": ("support_started_at", "awaiting-start"),
-          "support-ended": ("support_ended_at", "in-support")}
-
-
 def record_step(db: Session, actor: Actor, referral: Referral, step: str, at: dt.datetime,
                 reason: str | None = None) -> Referral:
-    """Record consent (given or refused), the start or the end of support; a refusal or an
-    end closes the case. Steps happen in order and never before the previous one."""
-    if step not in _STEPS:
-        raise BadInput(f"unknown step {step!r}", fields=(FieldProblem(
-            "step", "invalid", f"Use one of: {', '.join(_STEPS)}"),))
-    column, needs = _STEPS[step]
-    if referral.status != needs:
-        raise Conflict(f"cannot record {step} on a referral that is {referral.status}")
-    previous = max(t for t in (referral.referred_at, referral.consent_given_at,
-                               referral.support_started_at) if t is not None)
-    if at < previous:
-        raise BadInput("a step cannot be recorded before the previous one", fields=(
-            FieldProblem("at", "too-early", f"Give a time after {previous:%d/%m/%Y %H:%M}"),))
-    setattr(referral, column, at)
-    if step in ("consent-refused", "support-ended"):
-        referral.end_reason = reason
-        referral.case.closed_at = at
-        referral.case.close_reason = reason or step
+    """Record a step of the referral (see ``Referral.advance``); logged."""
+    referral.advance(step, at, reason)
     s62.log(db, actor, s62.Category.ALTERATION, subject(referral.person_id), ("referrals",))
     db.flush()
     return referral
