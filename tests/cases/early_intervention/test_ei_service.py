@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import Builder, yjs_actor
+from ei_builder import Builder, yjs_actor
 from sqlalchemy import select
 
 from crimeplan.cases.audit_log import AuditEntry
