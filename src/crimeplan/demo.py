@@ -113,7 +113,8 @@ def steps(home: Path, out: Path) -> list[Step]:
 
 def latest_run(home: Path, kind: str) -> str:
     """Id of the newest run of a kind in the workspace's audit log (which must verify)."""
-    from crimeplan.governance.audit import AuditLog, AuditLogError
+    from crimeplan.provenance.chain import AuditLogError
+    from crimeplan.provenance.filelog import AuditLog
 
     try:
         AuditLog(home).check()

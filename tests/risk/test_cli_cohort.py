@@ -8,7 +8,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import assert_self_contained
 
 runner = CliRunner()

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import assert_self_contained
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.modeldir import load_model
@@ -197,7 +197,7 @@ def test_predict_never_runs_a_pickle_named_by_the_card(fitted, custody_csvs, tmp
     import pickle
     import shutil
 
-    from crimeplan.hashing import sha256_file
+    from crimeplan.provenance.hashing import sha256_file
     home, model = fitted
     copy = tmp_path / "copy"
     shutil.copytree(model, copy)

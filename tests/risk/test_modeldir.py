@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from crimeplan.hashing import sha256_file
+from crimeplan.provenance.hashing import sha256_file
 from crimeplan.risk.bands import CostRatio
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.modeldir import FORMAT_VERSION, MODEL_FILE, load_model, save_model

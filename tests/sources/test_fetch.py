@@ -22,7 +22,7 @@ from shapely.geometry import Polygon, box
 from typer.testing import CliRunner
 
 from crimeplan.cli.fetch import app
-from crimeplan.governance.audit import AuditLog
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.sources._http import HttpSession
 from crimeplan.sources.api import (
     PoliceApi,

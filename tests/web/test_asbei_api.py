@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from service_world import World, client_for
 from sqlalchemy import select
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.clock import add_working_days
 from crimeplan.cases.months import add_months
+from crimeplan.provenance.dblog import AuditEntry
 
 EI = {"X-Purpose": "safeguarding"}
 ASB = {"X-Purpose": "case-management"}

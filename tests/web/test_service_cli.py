@@ -54,18 +54,24 @@ def test_administrators_can_work_without_the_web_pages(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "service.db").stat().st_mode) == 0o600
 
 
-def test_verify_checks_the_service_audit_log(tmp_path: Path) -> None:
+def test_audit_verify_checks_the_service_audit_log(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("CRIMEPLAN_DATABASE_URL", raising=False)
     home = str(tmp_path)
     _run("service", "create-agency", "Essex Police", "--kind", "police-force", "--home", home)
-    assert "intact: 1 entries" in _run("service", "verify", "--home", home)
+    out = _run("audit", "verify", "--service", "--home", home)
+    assert "service audit log intact: 1 entries" in out and "(none kept before)" in out
     db = Database(default_url(tmp_path))
     with db.engine.connect() as con:
         con.exec_driver_sql("DROP TRIGGER audit_entries_no_update")
         con.exec_driver_sql("UPDATE audit_entries SET record_json = '{}'")
         con.commit()
     db.dispose()
-    result = runner.invoke(app, ["service", "verify", "--home", home])
-    assert result.exit_code == 1 and "entry 1: content does not match" in result.output
+    result = runner.invoke(app, ["audit", "verify", "--service", "--home", home])
+    assert result.exit_code == 1
+    assert "entry at position 1: content does not match" in " ".join(result.output.split())
+    assert "last verified head" in result.output  # the anchor kept by the first verify
 
 
 def test_bad_input_exits_non_zero_naming_the_field(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from service_world import PASSWORD, World, client_for, current_code
 from sqlalchemy import select
 
 from crimeplan.cases.accounts import User, WebSession
-from crimeplan.cases.audit_log import AuditEntry
+from crimeplan.provenance.dblog import AuditEntry
 from crimeplan.web.identity import lockout, passwords, totp
 from crimeplan.web.identity.sessions import digest
 from crimeplan.web.identity.tokens import KEY_FILE

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from service_world import World, client_for
 from sqlalchemy import select
 
-from crimeplan.cases import audit_log
-from crimeplan.cases.audit_log import AuditEntry
+from crimeplan.provenance import dblog
+from crimeplan.provenance.dblog import AuditEntry
 
 CARE = {"X-Purpose": "case-management", "X-Justification": "weekly review"}
 
@@ -128,7 +128,7 @@ def test_erasure_keeps_the_log_and_the_history(app: FastAPI, world: World) -> No
     [entry] = _s62(app)
     assert entry["category"] == "erasure" and entry["justification"] == "retention period ended"
     with app.state.db.session() as s:
-        assert audit_log.verify(s).ok
+        assert dblog.verify(s).ok
 
 
 def test_the_dpo_sees_who_looked_and_exports_a_subject_access_request(

@@ -21,6 +21,9 @@ class Actor:
     purpose: str | None = None
     justification: str | None = None
     request_id: str | None = None
+    #: The request that acts ("GET /analysis/dashboard?force=essex"), for run records; None
+    #: at the command line.
+    via: str | None = None
 
     @property
     def anonymous(self) -> bool:

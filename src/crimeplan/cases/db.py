@@ -15,21 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-SERVICE_DB_FILE = "service.db"
+from crimeplan.provenance.dblog import METADATA
 
-#: Constraint names Alembic can find again on every database.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+SERVICE_DB_FILE = "service.db"
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -52,9 +45,10 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every service table."""
+    """Declarative base of the service's tables, in the metadata that also holds the audit
+    log's (``crimeplan.provenance.dblog``)."""
 
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = METADATA
 
 
 def utcnow() -> dt.datetime:

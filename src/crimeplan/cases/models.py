@@ -3,13 +3,13 @@
 from crimeplan.cases.accounts import ApiClient, User, WebSession
 from crimeplan.cases.agencies import Agency
 from crimeplan.cases.asb.models import Application as AsbApplication  # issue 13: ASB reviews
-from crimeplan.cases.audit_log import AuditEntry, AuditHead
 from crimeplan.cases.casework import Case, CaseNote, CaseShare, Task
 from crimeplan.cases.db import Base
 from crimeplan.cases.early_intervention.models import Referral, StatusPeriod  # issue 13: EI
 from crimeplan.cases.events import Event, Participant
 from crimeplan.cases.people import Address, Alias, Allocation, Link, Person, Relation, Share
 from crimeplan.cases.places import Location
+from crimeplan.provenance.dblog import AuditEntry, AuditHead
 
 __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry", "AuditHead",
            "Base", "Case", "CaseNote", "CaseShare", "Event", "Link", "Location", "Participant",

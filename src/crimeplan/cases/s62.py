@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crimeplan.cases import audit_log
 from crimeplan.cases.actor import Actor
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.errors import BadInput, FieldProblem
+from crimeplan.provenance import dblog
+from crimeplan.provenance.dblog import AuditEntry
 
 KIND = "s62"
 
@@ -104,7 +104,7 @@ def log(session: Session, actor: Actor, category: Category, subject: Subject,
         "recipients": [{"agency_id": r.agency_id, "client_id": r.client_id}
                        for r in recipients],
     }
-    return audit_log.append(session, record)
+    return dblog.append(session, record)
 
 
 def history(session: Session, subject: Subject) -> list[AuditEntry]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import click
 import typer
@@ -14,8 +16,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from crimeplan.governance.audit import AuditLogError
+from crimeplan.errors import CrimeplanError
+from crimeplan.provenance.chain import AuditLogError
 from crimeplan.settings import resolve_home
+from crimeplan.workspace import WarehouseBusy
+
+if TYPE_CHECKING:
+    from crimeplan.cases.actor import Actor
 
 #: Wide enough for tables when output goes to a file or pipe (Rich assumes 80 there).
 _WIDTH = None if sys.stdout.isatty() else 120
@@ -57,6 +64,24 @@ def home_dir(home: Path | None) -> Path:
     return path
 
 
+def actor(purpose: str | None = None) -> Actor:
+    """The person at this command line, with the purpose they gave (--purpose)."""
+    from crimeplan.app.actors import cli_actor
+
+    return cli_actor(purpose)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """A use case's error ends the command with its message (file, row and field where
+    known) and the exit code of its kind (2 for bad input), not a traceback."""
+    try:
+        yield
+    except CrimeplanError as exc:
+        where = "; ".join(f"{f.field}: {f.message or f.code}" for f in exc.fields)
+        fail(exc.message + (f" ({where})" if where else ""), exc.exit_code)
+
+
 def print_json(obj: Any) -> None:
     """Write JSON to stdout (no Rich markup, so it can be piped)."""
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
@@ -80,6 +105,18 @@ class AuditLogErrors(TyperGroup):
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
                               highlight=False, soft_wrap=True)
             raise typer.Exit(1) from exc
+
+
+class WorkspaceErrors(AuditLogErrors):
+    """The top-level command group: a warehouse another process holds (an ingest writing it,
+    or a writer that waited too long) ends any command with a one-line message naming that
+    process and the exit code of a conflict (5), not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WarehouseBusy as exc:
+            fail(str(exc), code=exc.exit_code)
 
 
 class StepBar:

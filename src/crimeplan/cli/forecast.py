@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.common import HomeOption, PurposeOption, console, err_console, fail, home_dir
 from crimeplan.forecast.backtest import (
     HORIZONS,
@@ -25,7 +26,7 @@ from crimeplan.forecast.models import MODELS, make_model
 from crimeplan.forecast.outputs import BacktestInfo, best_vs_baseline, write_backtest
 from crimeplan.forecast.report import write_report
 from crimeplan.forecast.study import Study, check_freq, load_study
-from crimeplan.governance.runs import RunRecorder
+from crimeplan.provenance.runs import RunRecorder
 from crimeplan.store.warehouse import Warehouse
 
 app = typer.Typer(help="Hotspot forecasting: rolling backtests and deployment maps.",
@@ -161,7 +162,7 @@ def backtest(
                   "boundary": str(boundary) if boundary else None,
                   "study_area": study.area_source, "scheduler": scheduler or "LocalCluster",
                   "bootstrap": boot, "forecast_top_pct": forecast_top}
-    with RunRecorder(workspace, "forecast.backtest", purpose=purpose,
+    with RunRecorder(workspace, "forecast.backtest", cli_actor(purpose),
                      parameters=parameters) as run:
         _record_study(run, study, dataset, category, boundary)
         with Progress(TextColumn("backtest"), BarColumn(), MofNCompleteColumn(),
@@ -254,7 +255,7 @@ def predict(
                   "model": model, "top_pct": top, "adjacency": adjacency, "history": history,
                   "alpha": alpha, "boundary": str(boundary) if boundary else None,
                   "study_area": study.area_source}
-    with RunRecorder(workspace, "forecast.predict", purpose=purpose,
+    with RunRecorder(workspace, "forecast.predict", cli_actor(purpose),
                      parameters=parameters) as run:
         _record_study(run, study, dataset, category, boundary)
         try:

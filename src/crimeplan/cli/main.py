@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from crimeplan import __version__
-from crimeplan.cli.common import GLOBAL_HOME, AuditLogErrors
+from crimeplan.cli.common import GLOBAL_HOME, WorkspaceErrors
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class LazySubcommand(TyperCommand):
         return self.command.make_context(info_name, args, parent=parent, **extra)
 
 
-class LazyGroup(AuditLogErrors):
+class LazyGroup(WorkspaceErrors):
     """The top-level group: every subcommand starts as a `LazySubcommand`."""
 
     def __init__(self, **attrs: Any) -> None:

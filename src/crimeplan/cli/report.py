@@ -10,16 +10,19 @@ from rich.markup import escape
 
 from crimeplan.analysis import CostTable, ScopeError
 from crimeplan.analysis.stop_search import read_reference_population
+from crimeplan.app import reports as use
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    actor,
     console,
     fail,
     home_dir,
     print_json,
+    reported,
 )
-from crimeplan.report.analysis_report import ReportInputs, run_report
+from crimeplan.report.analysis_report import ReportInputs
 from crimeplan.sources.home_office import RecordedCrimeError, read_recorded_crime
 
 
@@ -67,11 +70,11 @@ def report(
             costs=CostTable.load(costs) if costs else None,
             official=read_recorded_crime(official) if official else None,
             min_count=min_count)
-        with console.status("Building the report…", spinner="dots"):
-            run = run_report(home_dir(home), out, force=force, area=area, start=start,
-                             end=end, purpose=purpose, inputs=inputs)
     except (ScopeError, RecordedCrimeError, OSError) as exc:
         fail(str(exc))
+    with reported(), console.status("Building the report…", spinner="dots"):
+        run = use.report(actor(purpose), home_dir(home), out, force=force, area=area,
+                         start=start, end=end, inputs=inputs)
     if as_json:
         print_json({"report": str(run.html), "indicators": str(run.indicators),
                     "rows": len(run.report.rows), "selection_sha256": run.selection_sha256,

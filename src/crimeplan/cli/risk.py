@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
@@ -20,7 +21,7 @@ from crimeplan.cli.common import (
     print_json,
 )
 from crimeplan.csvsafe import write_csv
-from crimeplan.governance.runs import RunRecorder, code_version
+from crimeplan.provenance.runs import RunRecorder, code_version
 from crimeplan.risk.bands import CostRatio
 from crimeplan.risk.data import parse_list
 from crimeplan.risk.errors import RiskInputError
@@ -85,7 +86,7 @@ def fit(
                   "monotone": monotone, "folds": folds, "seed": seed, "out": str(out)}
     try:
         constraints = parse_monotone(monotone)
-        with RunRecorder(home_dir(home), kind="risk.fit", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.fit", cli_actor(purpose),
                          parameters=parameters) as run:
             run.add_input(train)
             with StepBar("risk fit", enabled=not as_json) as bar:
@@ -149,7 +150,7 @@ def predict(
 ) -> None:
     """Estimate each person's probability and band, with the top reasons in plain words."""
     try:
-        with RunRecorder(home_dir(home), kind="risk.predict", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.predict", cli_actor(purpose),
                          parameters={"model_dir": str(model_dir), "top": top,
                                      "out": str(out)}) as run:
             run.add_input(model_dir, role="model")
@@ -182,7 +183,7 @@ def evaluate(
 ) -> None:
     """Measure accuracy, calibration and error balance, overall and by protected group."""
     try:
-        with RunRecorder(home_dir(home), kind="risk.evaluate", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.evaluate", cli_actor(purpose),
                          parameters={"model_dir": str(model_dir), "target": target,
                                      "protected": parse_list(protected),
                                      "out": str(out)}) as run:
@@ -218,7 +219,7 @@ def synth(
     purpose: PurposeOption = None,
 ) -> None:
     """Write seeded synthetic UK-shaped custody records (for demos and tests)."""
-    with RunRecorder(home_dir(home), "risk.synth", purpose=purpose,
+    with RunRecorder(home_dir(home), "risk.synth", cli_actor(purpose),
                      parameters={"rows": rows, "seed": seed, "out": str(out)}) as rec:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_csv(custody_records(rows, seed), out)

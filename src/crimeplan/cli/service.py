@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -34,10 +34,9 @@ def _database(home: HomeOption, database_url: str | None) -> Database:
 
 def _local_admin() -> Actor:
     """The person at this machine's shell, acting as system administrator."""
-    from crimeplan.cases.actor import Actor
+    from crimeplan.app.actors import cli_actor
 
-    return Actor(user_id=f"cli:{getpass.getuser()}"[:36], role="system-admin",
-                 purpose="account-administration")
+    return replace(cli_actor("account-administration"), role="system-admin")
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -58,28 +57,6 @@ def migrate(database_url: DatabaseUrlOption = None, home: HomeOption = None) -> 
     from crimeplan.cases.migrate import current
 
     console.print(f"service database at revision {current(db)}")
-
-
-@app.command("verify")
-def verify(
-    anchor: Annotated[str | None, typer.Option("--anchor", help="A head hash published "
-                                               "earlier: the log must still contain it.")
-                      ] = None,
-    database_url: DatabaseUrlOption = None,
-    home: HomeOption = None,
-) -> None:
-    """Check the service database's audit log (s.62 and security entries); exit 1 if tampered."""
-    from crimeplan.cases import audit_log
-
-    db = _database(home, database_url)
-    with db.session() as s:
-        result = audit_log.verify(s, anchor=anchor)
-        head = audit_log.head(s)
-    if not result.ok:
-        where = f"entry {result.first_bad_line}" if result.first_bad_line else "log"
-        fail(f"service audit log FAILED: {where}: {result.problem}; {result.entries} entries "
-             "before it are intact", 1)
-    console.print(f"service audit log intact: {result.entries} entries; head {head}")
 
 
 @app.command("create-agency")

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from crimeplan.csvsafe import restore
-from crimeplan.governance.runs import output_files
+from crimeplan.provenance.runs import output_files
 
 FORECAST_COLUMNS = ("cell_id", "x_min", "y_min", "x_max", "y_max", "score", "rank")
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from crimeplan.csvsafe import write_csv
-from crimeplan.governance.runs import output_files
+from crimeplan.provenance.runs import output_files
 from crimeplan.report import html
 
 Z95 = 1.959963984540054

@@ -25,7 +25,15 @@ def write_record(record: dict[str, Any], out: Path) -> TransparencyFiles:
 
 
 def record_page(record: dict[str, Any]) -> str:
-    """The whole record for people: every field, with missing ones marked, never filled in."""
+    """The whole record for people as one self-contained page."""
+    title, intro, sections = record_sections(record)
+    return html.page(title, sections, intro=intro,
+                     footer=f"Generated {record['generated_at']} by {record['generated_by']}")
+
+
+def record_sections(record: dict[str, Any]) -> tuple[str, list[str], list[html.Section]]:
+    """The record's title, introduction and sections: every field, with missing ones marked,
+    never filled in (the service shows them in its own pages)."""
     schema = record_schema()["properties"]
     tier2_schema = schema["tier2"]["properties"]
     name = record["tier1"].get("name") or f"run {record['run']['run_id']}"
@@ -73,8 +81,7 @@ def record_page(record: dict[str, Any]) -> str:
                             f"for the purpose: {run['purpose']}."),
              html.paragraph(f"Audit log entry hash: {run['log_hash']}. Code version: "
                             f"{run['code_version']}.")]
-    return html.page(f"Transparency record: {name}", sections, intro=intro,
-                     footer=f"Generated {record['generated_at']} by {record['generated_by']}")
+    return f"Transparency record: {name}", intro, sections
 
 
 def _fields(title: str, anchor: str, values: dict[str, Any], schema: dict[str, Any]

@@ -8,7 +8,6 @@ rates before the reference is loaded) say so instead of disappearing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,17 +31,17 @@ from crimeplan.analysis import (
     monthly_counts,
     outcome_shares,
     peer_group,
+    sql,
     stop_search_summary,
 )
-from crimeplan.analysis.areas import IMD_DENOMINATOR
+from crimeplan.analysis.areas import IMD_DENOMINATOR, covered_areas
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow, frame
 from crimeplan.analysis.official import official_benchmark
 from crimeplan.analysis.outcomes import REVISION_NOTE
-from crimeplan.analysis.scope import Scope, month_text, resolve_scope, table_exists
+from crimeplan.analysis.scope import Scope, month_text
 from crimeplan.analysis.trends import ALL
 from crimeplan.csvsafe import write_csv
-from crimeplan.governance.runs import RunRecorder
 from crimeplan.report.html import (
     Section,
     assert_self_contained,
@@ -55,7 +54,6 @@ from crimeplan.report.html import table as html_table
 from crimeplan.report.numbers import money, money_summary
 from crimeplan.sources.home_office import RecordedCrime
 from crimeplan.standard.codes import OUTCOME_GROUPS, crime_category
-from crimeplan.store import Warehouse
 
 ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence "
                "v3.0 (data.police.uk; ONS; MHCLG). Contains OS data © Crown copyright and "
@@ -102,19 +100,6 @@ class AnalysisReport:
         return html_path, csv_path
 
 
-def selection_hash(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
-    """SHA-256 over the partitions (file hashes) and reference versions a report reads."""
-    parts = con.execute(
-        "SELECT dataset, force, month, sha256 FROM partitions WHERE force IN "
-        "(SELECT unnest(?)) AND month BETWEEN ? AND ? ORDER BY 1, 2, 3",
-        [list(scope.forces), scope.start, scope.end]).fetchall()
-    refs = (con.execute("SELECT name, sha256 FROM ref_versions ORDER BY 1").fetchall()
-            if table_exists(con, "ref_versions") else [])
-    text = "\n".join("|".join(str(v) for v in row) for row in [*parts, *refs])
-    text += f"\nlad={scope.lad_code}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def build_report(con: duckdb.DuckDBPyConnection, scope: Scope,
                  inputs: ReportInputs | None = None) -> AnalysisReport:
     """Compute every indicator for a scope and lay the page out."""
@@ -153,7 +138,8 @@ def _summary(con: duckdb.DuckDBPyConnection, report: AnalysisReport, inputs: Rep
                          "missing": ", ".join(month_text(m) for m in cov.missing_for(force))})
             report.rows.append(IndicatorRow("months_loaded", "force", force, scope.period,
                                             dataset, float(loaded), "months", cov.note()))
-    crimes = con.execute(f"SELECT count(*) FROM street s WHERE {scope.where('s')}").fetchall()[0][0]
+    crimes = sql.rows(con, f"SELECT count(*) FROM street s WHERE {scope.where('s')}",
+                      scope.params())[0][0]
     report.rows.append(IndicatorRow("crimes_in_period", "scope", scope.label, scope.period, ALL,
                                     float(crimes), "crimes (street-level records, incl. "
                                     "anti-social behaviour)", report.coverage["street"].note()))
@@ -437,10 +423,11 @@ def _map(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     except ScopeError as exc:
         return section.add(note(f"The map needs the reference data: {exc}", warn=True))
     report.rows.extend(rates.rows())
-    geoms = con.execute(
-        "SELECT g.lsoa11_code AS area, g.wkb, g.lsoa11_code IN (SELECT lsoa11_code FROM "
-        "scope_lsoa) AS covered FROM ref_lsoa_geom g JOIN _candidate_lsoa USING (lsoa11_code)"
-    ).df()
+    areas = covered_areas(con, report.scope)
+    geoms = sql.frame(con, "SELECT lsoa11_code AS area, wkb FROM ref_lsoa_geom WHERE "
+                           "lsoa11_code IN (SELECT unnest($lsoas))",
+                      {"lsoas": list(areas.table["lsoa11_code"])})
+    geoms["covered"] = geoms["area"].isin(areas.codes)
     if not geoms["covered"].any():
         return section.add(note("No LSOA boundaries for the covered areas.", warn=True))
     shapes = shapely.from_wkb(np.array([bytes(b) for b in geoms["wkb"]], dtype=object))
@@ -591,38 +578,3 @@ SECTIONS: tuple[tuple[str, str, _Builder, bool], ...] = (
     ("Official series", "official", _official, False),
     ("Data and methods", "methods", _methods, False),
 )
-
-
-@dataclass(frozen=True)
-class ReportRun:
-    """A written report: its files, the selection hash it was built from, its run id."""
-
-    html: Path
-    indicators: Path
-    selection_sha256: str
-    run_id: str
-    report: AnalysisReport
-
-
-def run_report(home: Path, out: Path, *, force: str | None = None, area: str | None = None,
-               start: str | None = None, end: str | None = None, purpose: str | None = None,
-               inputs: ReportInputs | None = None) -> ReportRun:
-    """Build and write the report for a force or area, recorded in the workspace's audit log."""
-    parameters = {"force": force, "area": area, "from": start, "to": end, "out": str(out)}
-    con = Warehouse(home).connect()
-    try:
-        with RunRecorder(home, kind="report", purpose=purpose, parameters=parameters) as run:
-            scope = resolve_scope(con, force=force, area=area, start=start, end=end)
-            digest = selection_hash(con, scope)
-            run.add_input_data("warehouse selection", digest, forces=list(scope.forces),
-                               months=[month_text(scope.start), month_text(scope.end)],
-                               district=scope.lad_code)
-            report = build_report(con, scope, inputs)
-            html_path, csv_path = report.write(out)
-            run.add_output(html_path)
-            run.add_output(csv_path)
-            run.set_coverage({name: cov.to_dict() for name, cov in report.coverage.items()})
-            run.set_result("indicator_rows", len(report.rows))
-    finally:
-        con.close()
-    return ReportRun(html_path, csv_path, digest, run.run_id, report)

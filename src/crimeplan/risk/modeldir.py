@@ -33,7 +33,7 @@ from sklearn.tree._tree import Tree
 from skops.io.exceptions import UntrustedTypesFoundException
 
 import crimeplan
-from crimeplan.hashing import sha256_file
+from crimeplan.provenance.hashing import sha256_file
 from crimeplan.risk.bands import BandThresholds, CostRatio
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.models import (

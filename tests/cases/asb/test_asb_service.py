@@ -15,11 +15,11 @@ from crimeplan.cases.agencies import Agency
 from crimeplan.cases.asb import figures, service
 from crimeplan.cases.asb.models import Application
 from crimeplan.cases.asb.rules import rulebook
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.db import Database
 from crimeplan.cases.events import Event
 from crimeplan.cases.people import Link, Person
 from crimeplan.errors import BadInput, Conflict
+from crimeplan.provenance.dblog import AuditEntry
 
 D = dt.date
 ON = D(2026, 7, 1)

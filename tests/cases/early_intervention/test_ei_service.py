@@ -9,13 +9,13 @@ import pytest
 from ei_builder import Builder, yjs_actor
 from sqlalchemy import select
 
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.casework import Case
 from crimeplan.cases.db import Database
 from crimeplan.cases.early_intervention import family, figures, service
 from crimeplan.cases.early_intervention.models import Referral
 from crimeplan.cases.people import Person
 from crimeplan.errors import BadInput, Conflict, NotFound
+from crimeplan.provenance.dblog import AuditEntry
 
 D = dt.date
 ON = D(2026, 6, 15)

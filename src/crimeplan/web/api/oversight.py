@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy import func, select
 
-from crimeplan.cases import audit_log
 from crimeplan.cases.accounts import ROLES
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import AGENCY_KINDS, Agency
 from crimeplan.cases.people import Person
 from crimeplan.cases.s62 import PURPOSES
+from crimeplan.provenance import dblog
 from crimeplan.web.api.schemas import CodeItem, CountRow, Verified
 from crimeplan.web.deps import DB, Authorise
 from crimeplan.web.policy import Action
@@ -32,9 +32,9 @@ def health(actor: Annotated[Actor, Depends(Authorise(Action.PUBLIC))]) -> dict[s
 def verify(db: DB, actor: Annotated[Actor, Depends(Authorise(Action.AUDIT_VERIFY))]
            ) -> Verified:
     """Check the service's hash chain end to end; name the first bad entry."""
-    result = audit_log.verify(db)
+    result = dblog.verify(db)
     return Verified(ok=result.ok, entries=result.entries, first_bad=result.first_bad_line,
-                    problem=result.problem, head=audit_log.head(db))
+                    problem=result.problem, head=dblog.head(db))
 
 
 @router.get("/stats/people", response_model=list[CountRow], tags=["oversight"])

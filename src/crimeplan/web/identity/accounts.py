@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crimeplan.cases import audit_log, s62
+from crimeplan.cases import s62
 from crimeplan.cases.accounts import ROLES, SCOPES, ApiClient, User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import AGENCY_KINDS, Agency
 from crimeplan.errors import BadInput, Conflict, FieldProblem, Unauthenticated
+from crimeplan.provenance import dblog
 from crimeplan.web.identity import lockout, passwords, totp
 from crimeplan.web.identity.tokens import IssuedToken, issue
 from crimeplan.web.settings import Settings
@@ -47,7 +48,7 @@ def create_agency(db: Session, actor: Actor, name: str, kind: str) -> Agency:
         db.flush()
     except IntegrityError as exc:  # a concurrent create of the same name
         raise Conflict(f"an agency called {name!r} exists") from exc
-    audit_log.append(db, {"kind": "admin", "event": "agency-created", "actor": actor.who(),
+    dblog.append(db, {"kind": "admin", "event": "agency-created", "actor": actor.who(),
                           "subject": {"type": "agency", "id": agency.id}})
     return agency
 
@@ -96,7 +97,7 @@ def create_client(db: Session, actor: Actor, agency_id: str, name: str,
                        secret_hash=passwords.hash_password(secret), scopes=" ".join(sorted(scopes)))
     db.add(client)
     db.flush()
-    audit_log.append(db, {"kind": "admin", "event": "client-created", "actor": actor.who(),
+    dblog.append(db, {"kind": "admin", "event": "client-created", "actor": actor.who(),
                           "subject": {"type": "client", "id": client.id},
                           "scopes": sorted(scopes)})
     return client, secret
@@ -109,7 +110,7 @@ def administering(actor: Actor) -> Actor:
 
 def _security_event(db: Session, event: str, outcome: str, user: User | None,
                     request_id: str | None) -> None:
-    audit_log.append(db, {
+    dblog.append(db, {
         "kind": "security", "event": event, "outcome": outcome,
         "actor": {"user_id": user.id if user else None,
                   "agency_id": user.agency_id if user else None, "client_id": None,
@@ -192,7 +193,7 @@ def client_token(db: Session, settings: Settings, key: Ed25519PrivateKey, client
         raise BadInput("scope not granted to this client",
                        fields=(FieldProblem("scope", "invalid_scope",
                                             "Ask only for scopes granted to the client"),))
-    audit_log.append(db, {"kind": "security", "event": "token-issued",
+    dblog.append(db, {"kind": "security", "event": "token-issued",
                           "actor": {"client_id": client.id, "agency_id": client.agency_id,
                                     "user_id": None, "role": None, "request_id": None},
                           "subject": {"type": "client", "id": client.id},

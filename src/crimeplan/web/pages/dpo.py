@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from crimeplan.cases import audit_log, records
+from crimeplan.cases import records
 from crimeplan.cases.actor import Actor
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.people import Person
+from crimeplan.provenance import dblog
+from crimeplan.provenance.dblog import AuditEntry
 from crimeplan.web.api.people import person_resource
 from crimeplan.web.api.schemas import PRINTABLE, RecordId
 from crimeplan.web.deps import DB, Authorise, authorise
@@ -28,10 +29,10 @@ RECENT = 50
 def audit_page(request: Request, db: DB,
                actor: Annotated[Actor, Depends(Authorise(Action.AUDIT_VERIFY))]) -> Response:
     """The chain's integrity and the latest entries."""
-    result = audit_log.verify(db)
+    result = dblog.verify(db)
     latest = list(db.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(RECENT)))
     return page(request, "dpo_audit.html", title="Audit log", result=result,
-                head=audit_log.head(db), entries=latest)
+                head=dblog.head(db), entries=latest)
 
 
 @router.get("/people")

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.main import app
-from crimeplan.governance.anchors import workspace_id
-from crimeplan.governance.audit import AuditLog, canonical_json, entry_hash
-from crimeplan.governance.runs import RunRecorder
+from crimeplan.provenance.anchors import log_id, workspace_log
+from crimeplan.provenance.chain import canonical_json, entry_hash
+from crimeplan.provenance.filelog import AuditLog
+from crimeplan.provenance.runs import RunRecorder
 
 runner = CliRunner()
 
@@ -20,7 +22,7 @@ runner = CliRunner()
 def home(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     for i in range(4):
-        with RunRecorder(home, "forecast.predict", purpose=f"patrol plan {i}"):
+        with RunRecorder(home, "forecast.predict", cli_actor(f"patrol plan {i}")):
             pass
     return home
 
@@ -52,16 +54,16 @@ def test_verify_keeps_and_prints_the_head(home, tmp_path, monkeypatch):
     head = AuditLog(home).head()
     anchor = json.loads(kept.read_text())
     assert (anchor["count"], anchor["hash"]) == (4, head)
-    assert anchor["workspace"] == str(home.resolve())
+    assert anchor["log"] == str(home.resolve())
     assert head in text and "(none kept before)" in text and str(kept) in text
 
 
 def test_default_anchor_lives_in_the_state_folder(home, state_home):
     result, text = _verify(home)
     assert result.exit_code == 0, result.output
-    kept = state_home / "crimeplan" / "anchors" / f"{workspace_id(home)}.json"
+    kept = state_home / "crimeplan" / "anchors" / f"{log_id(workspace_log(home))}.json"
     assert json.loads(kept.read_text())["count"] == 4
-    with RunRecorder(home, "forecast.predict"):
+    with RunRecorder(home, "forecast.predict", cli_actor()):
         pass
     result, text = _verify(home)
     assert result.exit_code == 0 and "last verified on" in text and "(4 entries)" in text
@@ -93,10 +95,61 @@ def test_anchor_file_option_and_its_problems(home, tmp_path):
     kept = tmp_path / "kept.json"
     assert _verify(home, "--anchor-file", str(kept))[0].exit_code == 0
     other = tmp_path / "other"
-    with RunRecorder(other, "forecast.predict"):
+    with RunRecorder(other, "forecast.predict", cli_actor()):
         pass
     result, text = _verify(other, "--anchor-file", str(kept))
-    assert result.exit_code == 2 and f"is for workspace {home.resolve()}" in text
+    assert result.exit_code == 2 and f"is for the log of {home.resolve()}" in text
     kept.write_text("{not json")
     result, text = _verify(home, "--anchor-file", str(kept))
     assert result.exit_code == 2 and f"anchor file {kept} is unreadable" in text
+
+
+def test_an_anchor_kept_before_logs_were_named_still_reads(home, tmp_path):
+    """Anchor files written before the service's log existed name the workspace."""
+    kept = tmp_path / "old.json"
+    assert _verify(home, "--anchor-file", str(kept))[0].exit_code == 0
+    anchor = json.loads(kept.read_text())
+    kept.write_text(json.dumps({**{k: v for k, v in anchor.items() if k != "log"},
+                                "workspace": anchor["log"]}))
+    result, text = _verify(home, "--anchor-file", str(kept))
+    assert result.exit_code == 0 and "(4 entries)" in text
+    assert json.loads(kept.read_text())["log"] == str(home.resolve())
+
+
+def _service_log(home):
+    """The workspace's service database with three security entries (agencies added)."""
+    for name in ("Essex Police", "Kent Police", "Suffolk Police"):
+        result = runner.invoke(app, ["service", "create-agency", name, "--kind",
+                                     "police-force", "--home", str(home)])
+        assert result.exit_code == 0, result.output
+
+
+def test_the_service_log_keeps_anchors_the_same_way(tmp_path, state_home, monkeypatch):
+    from sqlalchemy import text as sql
+
+    from crimeplan.cases.db import Database, default_url
+    from crimeplan.provenance.dblog import log_name
+
+    monkeypatch.delenv("CRIMEPLAN_DATABASE_URL", raising=False)
+    home = tmp_path / "service-home"
+    _service_log(home)
+    result, text = _verify(home, "--service")
+    assert result.exit_code == 0, result.output
+    assert "service audit log intact: 3 entries" in text and "(none kept before)" in text
+    name = log_name(default_url(home))
+    kept = state_home / "crimeplan" / "anchors" / f"{log_id(name)}.json"
+    anchor = json.loads(kept.read_text())
+    assert (anchor["count"], anchor["log"]) == (3, name)
+    # Someone with the database's owner rights drops the triggers, deletes the newest entry
+    # and sets the head back: the chain alone is consistent again, the anchor is not.
+    db = Database(default_url(home))
+    with db.engine.begin() as con:
+        con.execute(sql("DROP TRIGGER audit_entries_no_delete"))
+        con.execute(sql("DELETE FROM audit_entries WHERE seq = 3"))
+        prev = con.execute(sql("SELECT hash, logged_at FROM audit_entries WHERE seq = 2")).one()
+        con.execute(sql("UPDATE audit_head SET count = 2, hash = :h, logged_at = :t"),
+                    {"h": prev[0], "t": prev[1]})
+    db.dispose()
+    result, text = _verify(home, "--service")
+    assert result.exit_code == 1
+    assert "the log has 2 entries but 3 were verified on" in text and "deleted" in text

@@ -12,23 +12,24 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from crimeplan.cases import audit_log
-from crimeplan.cases.audit_log import AuditEntry
 from crimeplan.cases.db import Database
-from crimeplan.governance.audit import GENESIS, AuditLog, entry_hash
+from crimeplan.provenance import dblog
+from crimeplan.provenance.chain import GENESIS, entry_hash
+from crimeplan.provenance.dblog import AuditEntry
+from crimeplan.provenance.filelog import AuditLog
 
 
 def _append(db: Database, n: int) -> None:
     for i in range(n):
         with db.session() as s:
-            audit_log.append(s, {"kind": "test", "n": i, "subject": {"type": "person",
+            dblog.append(s, {"kind": "test", "n": i, "subject": {"type": "person",
                                                                       "id": f"p{i}"}})
 
 
 def test_entries_chain_with_the_file_logs_hash(db: Database) -> None:
     _append(db, 3)
     with db.session() as s:
-        rows = list(audit_log.entries(s))
+        rows = list(dblog.entries(s))
         assert [r.seq for r in rows] == [1, 2, 3]
         assert rows[0].prev == GENESIS
         for before, after in pairwise(rows):
@@ -37,8 +38,8 @@ def test_entries_chain_with_the_file_logs_hash(db: Database) -> None:
         assert first.hash == entry_hash(1, GENESIS, first.logged_at, first.record)
         assert first.record == {"kind": "test", "n": 0, "subject": {"type": "person",
                                                                      "id": "p0"}}
-        assert audit_log.head(s) == rows[-1].hash
-        assert audit_log.verify(s).ok and audit_log.verify(s).entries == 3
+        assert dblog.head(s) == rows[-1].hash
+        assert dblog.verify(s).ok and dblog.verify(s).entries == 3
 
 
 def test_the_same_records_verify_in_the_file_log(db: Database, tmp_path: Path) -> None:
@@ -47,7 +48,7 @@ def test_the_same_records_verify_in_the_file_log(db: Database, tmp_path: Path) -
     log = AuditLog(tmp_path / "ws")
     log.dir.mkdir(parents=True)
     with db.session() as s:
-        entries = [r.as_entry() for r in audit_log.entries(s)]
+        entries = [r.as_entry() for r in dblog.entries(s)]
     log.path.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
     log.head_path.write_text(json.dumps({"count": 4, "hash": entries[-1]["hash"],
                                          "logged_at": entries[-1]["logged_at"]}))
@@ -75,7 +76,7 @@ def test_the_database_refuses_edits_and_deletes(db: Database) -> None:
             con.execute(text(statement))
             con.commit()
     with db.session() as s:
-        assert audit_log.verify(s).ok
+        assert dblog.verify(s).ok
 
 
 @pytest.mark.parametrize(("statement", "bad", "problem"), [
@@ -93,7 +94,7 @@ def test_tampering_is_detected(db: Database, statement: str, bad: int, problem: 
         con.exec_driver_sql(statement)
         con.commit()
     with db.session() as s:
-        result = audit_log.verify(s)
+        result = dblog.verify(s)
     assert not result.ok
     assert result.first_bad_line == bad
     assert problem in str(result.problem)
@@ -115,25 +116,25 @@ def test_reordering_is_detected(db: Database) -> None:
             setattr(two, c, b[c])
             setattr(three, c, a[c])
     with db.session() as s:
-        result = audit_log.verify(s)
+        result = dblog.verify(s)
     assert not result.ok and result.first_bad_line == 2
 
 
 def test_anchor_must_be_in_the_log(db: Database) -> None:
     _append(db, 2)
     with db.session() as s:
-        head = audit_log.head(s)
-        assert audit_log.verify(s, anchor=head).ok
-        assert not audit_log.verify(s, anchor="f" * 64).ok
+        head = dblog.head(s)
+        assert dblog.verify(s, anchor=head).ok
+        assert not dblog.verify(s, anchor="f" * 64).ok
 
 
 def test_a_rolled_back_change_leaves_no_entry(db: Database) -> None:
     with pytest.raises(RuntimeError), db.session() as s:
-        audit_log.append(s, {"kind": "test"})
+        dblog.append(s, {"kind": "test"})
         raise RuntimeError("the change failed")
     with db.session() as s:
         assert s.scalars(select(AuditEntry)).all() == []
-        assert audit_log.verify(s).ok
+        assert dblog.verify(s).ok
 
 
 def test_concurrent_appends_stay_one_chain(db: Database) -> None:
@@ -153,6 +154,6 @@ def test_concurrent_appends_stay_one_chain(db: Database) -> None:
         t.join()
     assert errors == []
     with db.session() as s:
-        result = audit_log.verify(s)
+        result = dblog.verify(s)
         assert result.ok, result.problem
         assert result.entries == threads * per_thread

@@ -22,14 +22,15 @@ import pytest
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog, AuditLogDamaged, canonical_json, entry_hash
+from crimeplan.provenance.chain import AuditLogDamaged, canonical_json, entry_hash
+from crimeplan.provenance.filelog import AuditLog
 
 runner = CliRunner()
 
 KILL_AT = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from crimeplan.governance.audit import AuditLog
+    from crimeplan.provenance.filelog import AuditLog
 
     home, target, nth, when = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
     real = getattr(os, target)
@@ -54,7 +55,7 @@ KILL_AT = textwrap.dedent("""
 APPEND_FOREVER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from crimeplan.governance.audit import AuditLog
+    from crimeplan.provenance.filelog import AuditLog
 
     log = AuditLog(Path(sys.argv[1]))
     print("ready", flush=True)

@@ -1,17 +1,17 @@
 """Run records: who ran what, when, why, on which inputs, giving which outputs.
 
-Use ``RunRecorder`` as a context manager around any run that changes the warehouse or writes an
-output. On entry it checks that the audit log can take the record (and repairs an interrupted
-append); on exit it appends the record (also when the run fails, marked failed). If that append
-fails, the files the run wrote and declared as outputs are removed, so nothing it made is left
-unrecorded. A command that changes the warehouse appends with ``append_now`` just before its
-COMMIT instead, and rolls back if that fails.
+Every use case (``crimeplan.app``) runs inside a ``RunRecorder`` given its caller: a person at
+the command line or a user or system of the web service, with their purpose and request id.
+Use it as a context manager around the run. On entry it checks that the audit log can take the
+record (and repairs an interrupted append); on exit it appends the record (also when the run
+fails, marked failed). If that append fails, the files the run wrote and declared as outputs
+are removed, so nothing it made is left unrecorded. A run that changes the warehouse appends
+with ``append_now`` just before its COMMIT instead, and rolls back if that fails.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import subprocess
 import sys
@@ -19,16 +19,31 @@ import time
 import uuid
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import crimeplan
-from crimeplan.governance.audit import AuditLog, AuditLogError
-from crimeplan.hashing import sha256_file
+from crimeplan.provenance.chain import AuditLogError
+from crimeplan.provenance.filelog import AuditLog
+from crimeplan.provenance.hashing import sha256_file
 
 NO_PURPOSE = "none given"
 #: An output modified this long before its run started counts as written by the run (file
 #: system clocks are coarser than the process clock); anything older was there before it.
 CLOCK_SLACK_NS = 1_000_000_000
+
+
+class Caller(Protocol):
+    """Who runs something, as a run record names them (``crimeplan.cases.actor.Actor``)."""
+
+    @property
+    def purpose(self) -> str | None: ...
+
+    @property
+    def via(self) -> str | None:
+        """The request that acts ("GET /analysis/dashboard?force=essex"); None at the command
+        line, whose arguments are recorded instead."""
+
+    def who(self) -> dict[str, str | None]: ...
 
 
 class RunNotRecorded(AuditLogError):
@@ -77,19 +92,21 @@ def output_files(record: dict[str, Any]) -> list[Path]:
 class RunRecorder:
     """Collects one run's record and writes it to the audit log on exit."""
 
-    def __init__(self, home: Path, kind: str, *, purpose: str | None = None,
-                 parameters: dict[str, Any] | None = None,
-                 command: list[str] | None = None) -> None:
+    def __init__(self, home: Path, kind: str, actor: Caller, *,
+                 parameters: dict[str, Any] | None = None) -> None:
         self.home = Path(home)
         self.run_id = _new_run_id()
         self.appended = False
         self._started_ns = 0
+        who = actor.who()
+        purpose = actor.purpose
         self.record: dict[str, Any] = {
             "run_id": self.run_id,
             "kind": kind,
-            "user": _user(),
+            "user": who.get("user_id") or who.get("client_id") or "anonymous",
+            "actor": who,
             "purpose": purpose if purpose and purpose.strip() else NO_PURPOSE,
-            "command": command if command is not None else list(sys.argv),
+            "command": list(sys.argv) if actor.via is None else actor.via.split(" ", 1),
             "parameters": parameters or {},
             "code_version": code_version(),
             "inputs": [],
@@ -206,10 +223,3 @@ def _error(exc: BaseException) -> str:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

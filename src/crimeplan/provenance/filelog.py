@@ -1,10 +1,10 @@
-"""The append-only, hash-chained audit log of a workspace.
+"""The file back end of the audit log: the append-only, hash-chained log of a workspace.
 
-Each line of ``audit/log.jsonl`` is one entry ``{"seq", "prev", "logged_at", "hash", "record"}``
-where ``hash = sha256(canonical JSON of {"seq", "prev", "logged_at", "record"})`` and ``prev`` is
-the previous entry's hash (64 zeros for the first). ``logged_at`` is stamped under the log's lock,
-so it never goes backwards. ``audit/head.json`` holds the count and last hash, so a truncated log
-is caught too. Any edited, deleted, inserted, reordered or out-of-order entry breaks the chain.
+Each line of ``audit/log.jsonl`` is one entry of the chain (``crimeplan.provenance.chain``):
+``{"seq", "prev", "logged_at", "hash", "record"}``. ``logged_at`` is stamped under the log's
+lock, so it never goes backwards. ``audit/head.json`` holds the count and last hash, so a
+truncated log is caught too. Any edited, deleted, inserted, reordered or out-of-order entry
+breaks the chain.
 
 An append writes the entry's line, then the head. A process killed between the two leaves a
 complete entry the head does not count yet: the next append (and ``verify``) adopts it, since it
@@ -17,118 +17,46 @@ bad line, so no record is used unless every entry up to it verifies.
 
 The chain proves the log is internally consistent; someone able to rewrite the whole folder
 could recompute every hash. Heads kept elsewhere close that gap (``verify(anchor=..., seen=...)``,
-``crimeplan.governance.anchors``): a rewritten or shortened log no longer holds them.
+``crimeplan.provenance.anchors``): a rewritten or shortened log no longer holds them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from crimeplan.governance.anchors import Anchor
+from crimeplan.provenance.anchors import Anchor, workspace_log
+from crimeplan.provenance.chain import (
+    ENTRY_FIELDS,
+    GENESIS,
+    AnchorCheck,
+    AuditLogDamaged,
+    AuditLogError,
+    Chain,
+    VerifyResult,
+    canonical_json,
+    entry_hash,
+)
 
-GENESIS = "0" * 64
-#: The fields of every entry.
-ENTRY_FIELDS = ("seq", "prev", "logged_at", "hash", "record")
 #: Bytes read at a time when looking for the log's last line from its end.
 TAIL_BLOCK = 1 << 16
 
 logger = logging.getLogger(__name__)
 
 
-def canonical_json(obj: Any) -> str:
-    """JSON with sorted keys and no spaces: the form that is hashed."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def entry_hash(seq: int, prev: str, logged_at: str, record: dict[str, Any]) -> str:
-    """SHA-256 of one entry's content."""
-    payload = canonical_json({"seq": seq, "prev": prev, "logged_at": logged_at, "record": record})
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-class AuditLogError(Exception):
-    """The audit log cannot be read or written safely; the message says which file and why."""
-
-
-class AuditLogDamaged(AuditLogError, ValueError):
-    """The log fails its check at a line, or its head is unreadable: nothing past that point is
-    used, and nothing is appended until someone has looked (``crimeplan audit verify``)."""
-
-    def __init__(self, message: str, line: int | None = None, run: str | None = None,
-                 problem: str | None = None) -> None:
-        super().__init__(message)
-        self.line, self.run, self.problem = line, run, problem or message
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """Outcome of ``AuditLog.verify``: ``ok``, entries checked, the first bad one, the head
-    hash reached and any repair of an interrupted append made first."""
-
-    ok: bool
-    entries: int
-    first_bad_line: int | None = None
-    first_bad_run: str | None = None
-    problem: str | None = None
-    head: str = GENESIS
-    repairs: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        """Where the log first fails, for people."""
-        if self.ok:
-            return f"intact: {self.entries} entries; head {self.head}"
-        where = f"entry on line {self.first_bad_line}" if self.first_bad_line else "log"
-        run = f" (run {self.first_bad_run})" if self.first_bad_run else ""
-        return f"{where}{run}: {self.problem}; {self.entries} entries before it are intact"
-
-
-@dataclass
-class Chain:
-    """How far a walk along the chain has got: entries so far, last hash, last time. Both back
-    ends of the log (this file log and the service database's) check links with it."""
-
-    count: int = 0
-    hash: str = GENESIS
-    logged_at: str = ""
-
-    def problem(self, entry: dict[str, Any]) -> str | None:
-        """Why ``entry`` cannot be the next link, or None."""
-        seq, due = entry["seq"], self.count + 1
-        if seq != due:
-            return f"sequence {seq} where {due} was due (an entry was deleted, inserted or moved)"
-        if entry["prev"] != self.hash:
-            return "does not follow the previous entry"
-        if not _sealed(entry):
-            return "content does not match its hash (edited)"
-        if str(entry["logged_at"]) < self.logged_at:
-            return (f"logged at {entry['logged_at']}, before the previous entry "
-                    "(appended out of order)")
-        return None
-
-    def holds(self, entry: dict[str, Any]) -> bool:
-        """Whether ``entry`` is, unaltered, the last link reached."""
-        return entry["seq"] == self.count and entry["hash"] == self.hash and _sealed(entry)
-
-    def add(self, entry: dict[str, Any]) -> None:
-        self.count, self.hash = entry["seq"], entry["hash"]
-        self.logged_at = str(entry["logged_at"])
-
-
 class AuditLog:
     """The audit log in ``home/audit``."""
 
     def __init__(self, home: Path) -> None:
+        self.name = workspace_log(home)
         self.dir = Path(home) / "audit"
         self.path = self.dir / "log.jsonl"
         self.head_path = self.dir / "head.json"
@@ -367,12 +295,13 @@ class AuditLog:
                 repairs = tuple(self._recover()) if writable else ()
             except AuditLogDamaged as exc:
                 damage = exc
-            count, last, published, kept = 0, GENESIS, anchor is None, None
+            count, last, anchors = 0, GENESIS, AnchorCheck(anchor, seen)
+            chain = Chain()
             try:
                 for number, entry in self._walk():
                     count, last = number, entry["hash"]
-                    published = published or last == anchor
-                    kept = last if seen is not None and number == seen.count else kept
+                    chain.add(entry)
+                    anchors.step(chain)
             except AuditLogDamaged as exc:
                 return VerifyResult(False, count, exc.line, exc.run, exc.problem, last, repairs)
             try:
@@ -386,17 +315,9 @@ class AuditLog:
                           "(truncated or appended outside crimeplan)")
         if damage is not None:
             return failed(None, None, damage.problem)
-        if not published:
-            return failed(None, None, f"the published head {anchor} is not in the log "
-                                      "(rewritten)")
-        if seen is not None and count < seen.count:
-            return failed(None, None, f"the log has {count} entries but {seen.count} were "
-                                      f"verified on {seen.seen_at}: entries were deleted or "
-                                      "the log rebuilt")
-        if seen is not None and kept != seen.hash:
-            return failed(seen.count, None, f"entry {seen.count} is not the one verified on "
-                                            f"{seen.seen_at} (hash {seen.hash}): the log was "
-                                            "rewritten")
+        missed = anchors.failure(count)
+        if missed is not None:
+            return failed(missed[0], None, missed[1])
         return VerifyResult(True, count, head=last, repairs=repairs)
 
     def check(self) -> VerifyResult:
@@ -424,12 +345,6 @@ def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
             not isinstance(entry["record"], dict)):
         return None, "unreadable entry (not a log entry)"
     return entry, None
-
-
-def _sealed(entry: dict[str, Any]) -> bool:
-    """Whether an entry's content matches its stated hash."""
-    return entry_hash(entry["seq"], entry["prev"], entry["logged_at"],
-                      entry["record"]) == entry["hash"]
 
 
 def _run_of(entry: dict[str, Any] | None) -> str | None:

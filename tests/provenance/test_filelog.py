@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog, AuditLogDamaged, canonical_json, entry_hash
-from crimeplan.governance.runs import NO_PURPOSE, RunRecorder
-from crimeplan.hashing import sha256_file
+from crimeplan.provenance.chain import AuditLogDamaged, canonical_json, entry_hash
+from crimeplan.provenance.filelog import AuditLog
+from crimeplan.provenance.hashing import sha256_file
+from crimeplan.provenance.runs import NO_PURPOSE, RunRecorder
 
 runner = CliRunner()
 
@@ -26,11 +28,11 @@ def home(tmp_path: Path) -> Path:
     data = tmp_path / "input.csv"
     data.write_text("a,b\n1,2\n")
     for i in range(3):
-        with RunRecorder(home, "forecast.backtest", purpose=f"review {i}",
+        with RunRecorder(home, "forecast.backtest", cli_actor(f"review {i}"),
                          parameters={"cell_size": 250 + i}) as run:
             run.add_input(data)
             run.set_result("pai", 2.5 + i)
-    with pytest.raises(RuntimeError), RunRecorder(home, "risk.fit") as run:
+    with pytest.raises(RuntimeError), RunRecorder(home, "risk.fit", cli_actor()) as run:
         raise RuntimeError("model did not converge")
     return home
 
@@ -140,7 +142,7 @@ def test_rewritten_log_is_caught_by_a_published_anchor(home, tmp_path):
     anchor = AuditLog(home).head()
     assert AuditLog(home).verify(anchor=anchor).ok
     other = tmp_path / "other"  # a whole new log written by someone else
-    with RunRecorder(other, "forecast.predict"):
+    with RunRecorder(other, "forecast.predict", cli_actor()):
         pass
     result = AuditLog(other).verify(anchor=anchor)
     assert not result.ok and "rewritten" in result.problem
@@ -161,7 +163,8 @@ def test_log_since_json_and_show(home):
     shown = runner.invoke(app, ["audit", "show", run_id[:-2], "--home", str(home)])
     assert shown.exit_code == 0
     assert json.loads(shown.output)["parameters"] == {"cell_size": 251}
-    assert runner.invoke(app, ["audit", "show", "nope", "--home", str(home)]).exit_code == 2
+    missing = runner.invoke(app, ["audit", "show", "nope", "--home", str(home)])
+    assert missing.exit_code == 3 and "no single run matches" in missing.output  # not found
     bad = runner.invoke(app, ["audit", "log", "--since", "last week", "--home", str(home)])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
 
@@ -181,7 +184,7 @@ def test_damaged_head_is_reported_and_blocks_appending(home):
     result = AuditLog(home).verify()
     assert not result.ok and "head.json is unreadable" in result.problem
     assert _verify_cli(home).exit_code == 1
-    with pytest.raises(AuditLogDamaged), RunRecorder(home, "forecast.predict"):
+    with pytest.raises(AuditLogDamaged), RunRecorder(home, "forecast.predict", cli_actor()):
         pass
 
 

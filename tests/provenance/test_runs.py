@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog, AuditLogError
-from crimeplan.governance.runs import RunNotRecorded, RunRecorder
+from crimeplan.provenance.chain import AuditLogError
+from crimeplan.provenance.filelog import AuditLog
+from crimeplan.provenance.runs import RunNotRecorded, RunRecorder
 from crimeplan.store import Warehouse
 from crimeplan.store.ingest import ingest_paths
 from crimeplan.store.reference import load_reference, reference_summary
@@ -156,7 +158,7 @@ def test_a_failed_append_before_the_commit_rolls_the_ingest_back(tmp_path):
     second = _police_file(tmp_path / "b", "2018-02", [_street("b1", "2018-02")])
 
     with pytest.raises(RunNotRecorded, match="could not be recorded"), \
-            RunRecorder(home, "ingest") as run:
+            RunRecorder(home, "ingest", cli_actor()) as run:
 
         def append_on_a_broken_log(report):
             _break_log(home)  # the disk fails after the pre-flight check
@@ -173,7 +175,7 @@ def test_a_failed_append_before_the_commit_keeps_the_old_reference_data(tmp_path
     home = tmp_path / "home"
     con = Warehouse(home).connect()
     try:
-        with pytest.raises(RunNotRecorded), RunRecorder(home, "reference.load") as run:
+        with pytest.raises(RunNotRecorded), RunRecorder(home, "reference.load", cli_actor()) as run:
 
             def append_on_a_broken_log(sources):
                 _break_log(home)
@@ -194,7 +196,7 @@ def test_outputs_are_removed_when_the_record_cannot_be_appended(tmp_path):
     os.utime(old, (an_hour_ago, an_hour_ago))
     single = tmp_path / "map.html"
     with pytest.raises(RunNotRecorded, match="3 output file"), \
-            RunRecorder(home, "forecast.predict") as run:
+            RunRecorder(home, "forecast.predict", cli_actor()) as run:
         (out / "scores.csv").write_text("model,pai\nkde,2.1\n")
         (out / "sub" / "cells.csv").write_text("cell\n1\n")
         single.write_text("<html></html>")
@@ -209,14 +211,15 @@ def test_a_run_does_not_start_when_its_record_could_not_be_written(tmp_path):
     home = tmp_path / "home"
     _break_log(home)
     started = False
-    with pytest.raises(AuditLogError, match=r"log\.jsonl"), RunRecorder(home, "risk.fit"):
+    with pytest.raises(AuditLogError, match=r"log\.jsonl"), \
+            RunRecorder(home, "risk.fit", cli_actor()):
         started = True
     assert not started
 
 
 def test_a_failure_after_the_record_is_appended_is_recorded_too(tmp_path):
     home = tmp_path / "home"
-    with pytest.raises(RuntimeError), RunRecorder(home, "ingest") as run:
+    with pytest.raises(RuntimeError), RunRecorder(home, "ingest", cli_actor()) as run:
         run.append_now()
         raise RuntimeError("COMMIT failed: disk full")
     first, second = AuditLog(home).records()
@@ -232,7 +235,7 @@ def test_a_repair_made_before_a_run_is_in_its_record(tmp_path):
     head = log.head_path.read_text()
     log.append({"run_id": "interrupted"})
     log.head_path.write_text(head)  # killed between the line and the head
-    with RunRecorder(home, "report") as run:
+    with RunRecorder(home, "report", cli_actor()) as run:
         pass
     assert "entry 2 (run interrupted)" in run.record["log_repairs"][0]
     assert log.verify().ok and [r["run_id"] for r in log.records()] == [

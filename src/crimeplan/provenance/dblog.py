@@ -1,7 +1,7 @@
 """The database back end of the audit log: the same hash chain as the workspace's file log.
 
 An entry is ``{seq, prev, logged_at, hash, record}`` with ``hash = entry_hash(seq, prev,
-logged_at, record)`` exactly as in :mod:`crimeplan.governance.audit`, so one verifier's rules
+logged_at, record)`` exactly as in :mod:`crimeplan.provenance.chain`, so one verifier's rules
 hold for both. Appends lock the single ``audit_head`` row (``SELECT … FOR UPDATE`` on
 PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers) and happen in the caller's
 transaction: an entry exists exactly when the change it records was committed.
@@ -9,6 +9,11 @@ transaction: an entry exists exactly when the change it records was committed.
 A few columns are copied out of the record (kind, category, subject, actor) so the data
 protection officer's questions are indexed queries; ``verify`` checks they still match the
 hashed record, so editing them is caught as well.
+
+The tables live in the service database beside the cases, so the service's declarative base
+(``crimeplan.cases.db.Base``) is built on :data:`METADATA`, owned here: provenance stays the
+lowest layer (it imports nothing of the service), and one metadata, one set of migrations,
+holds every table.
 """
 
 from __future__ import annotations
@@ -18,16 +23,42 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Integer, MetaData, String, Text, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from crimeplan.cases.db import Base
-from crimeplan.governance.audit import Chain, VerifyResult, canonical_json, entry_hash
+from crimeplan.provenance.anchors import Anchor
+from crimeplan.provenance.chain import (
+    AnchorCheck,
+    Chain,
+    VerifyResult,
+    canonical_json,
+    entry_hash,
+)
 
 HEAD_ID = 1
+#: How a bad entry is located in the database: by its place in chain order.
+AT = "at position"
+
+#: Constraint names Alembic can find again on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+#: The metadata of every table of the service database, the audit log's and the cases'.
+METADATA = MetaData(naming_convention=NAMING)
 
 
-class AuditHead(Base):
+class _LogTable(DeclarativeBase):
+    """Declarative base of the audit log's tables, in the service's metadata."""
+
+    metadata = METADATA
+
+
+class AuditHead(_LogTable):
     """The count and last hash of the chain: one row, locked by every append."""
 
     __tablename__ = "audit_head"
@@ -38,7 +69,7 @@ class AuditHead(Base):
     logged_at: Mapped[str] = mapped_column(String(40))
 
 
-class AuditEntry(Base):
+class AuditEntry(_LogTable):
     """One entry of the chain. Append-only: database triggers (see the migrations) refuse
     updates and deletes, and there is deliberately no foreign key that could cascade."""
 
@@ -107,13 +138,20 @@ def head(session: Session) -> str:
     return session.execute(select(AuditHead.hash).where(AuditHead.id == HEAD_ID)).scalar_one()
 
 
-def verify(session: Session, anchor: str | None = None) -> VerifyResult:
+def log_name(url: str) -> str:
+    """The name of a database's log, for anchors: its URL without the password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def verify(session: Session, anchor: str | None = None,
+           seen: Anchor | None = None) -> VerifyResult:
     """Check the whole chain, the index columns and the head; name the first bad entry.
 
     ``first_bad_line`` is the position (1-based) of the first bad entry in chain order.
+    ``anchor`` is a head hash published earlier: the log must still contain it. ``seen`` is
+    the head kept by an earlier verify: the log must still hold that entry, unchanged.
     """
-    chain = Chain()
-    anchored = anchor is None
+    chain, anchors = Chain(), AnchorCheck(anchor, seen)
     for position, row in enumerate(entries(session), start=1):
         entry = row.as_entry()
         problem = chain.problem(entry)
@@ -121,18 +159,19 @@ def verify(session: Session, anchor: str | None = None) -> VerifyResult:
             problem = "indexed columns do not match the hashed record (edited)"
         if problem:
             run = row.record.get("run_id") if isinstance(row.record, dict) else None
-            return VerifyResult(False, chain.count, position, run, problem, chain.hash)
+            return VerifyResult(False, chain.count, position, run, problem, chain.hash,
+                                located=AT)
         chain.add(entry)
-        anchored = anchored or chain.hash == anchor
+        anchors.step(chain)
     stored = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)).scalar_one()
     if stored.count != chain.count or stored.hash != chain.hash:
         return VerifyResult(False, chain.count, chain.count + 1, None,
                             f"log has {chain.count} entries but the head records {stored.count} "
-                            "(truncated or appended outside crimeplan)", chain.hash)
-    if not anchored:
-        return VerifyResult(False, chain.count, None, None,
-                            f"the published head {anchor} is not in the log (rewritten)",
-                            chain.hash)
+                            "(truncated or appended outside crimeplan)", chain.hash, located=AT)
+    missed = anchors.failure(chain.count)
+    if missed is not None:
+        return VerifyResult(False, chain.count, missed[0], None, missed[1], chain.hash,
+                            located=AT)
     return VerifyResult(True, chain.count, head=chain.hash)
 
 
