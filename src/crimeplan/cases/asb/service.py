@@ -5,6 +5,7 @@ transaction. The web layer passes its policy check in as ``may_read``."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -104,10 +105,6 @@ class ComplaintSet:
     identity: dict[str, str]
     addresses: dict[str, str]
 
-    def records(self, key: str) -> list[str]:
-        """The person records of one identity."""
-        return sorted(pid for pid, k in self.identity.items() if k == key)
-
 
 def complaints(db: Session, since: dt.datetime,
                person_ids: list[str] | None = None) -> ComplaintSet:
@@ -174,17 +171,26 @@ def queue(db: Session, actor: Actor, may_read: MayRead, on: dt.date) -> list[Que
     people = {p.id: p for p in db.scalars(select(Person).where(
         Person.id.in_(list(found.identity))))}
     applications = list(db.scalars(select(Application).order_by(Application.received_at)))
+    by_victim: dict[str, list[Complaint]] = defaultdict(list)
+    by_address: dict[str, list[Complaint]] = defaultdict(list)
+    for c in found.complaints:       # grouped once: each check then reads only its own
+        by_victim[c.complainant].append(c)
+        if c.location_key:
+            by_address[c.location_key].append(c)
+    records_of: dict[str, list[str]] = defaultdict(list)
+    for pid, key in sorted(found.identity.items()):
+        records_of[key].append(pid)
     entries = []
-    for key in sorted({c.complainant for c in found.complaints}):
-        check = check_person(found.complaints, key, procedure, on)
-        records = found.records(key)
+    for key in sorted(by_victim):
+        check = check_person(by_victim[key], key, procedure, on)
+        records = records_of[key]
         visible = [people[p] for p in records if may_read(people[p])]
         if check.met and visible:
             theirs = [a for a in applications if a.victim_person_id in records]
             entries.append(QueueEntry(check, visible[0], None, _last(check),
                                       theirs[-1] if theirs else None))
-    for key in sorted({c.location_key for c in found.complaints if c.location_key}):
-        check = check_address(found.complaints, key, procedure, on)
+    for key in sorted(by_address):
+        check = check_address(by_address[key], key, procedure, on)
         if check.met:
             entries.append(QueueEntry(check, None, found.addresses[key], _last(check), None))
     entries.sort(key=lambda e: (e.application is not None, -e.last_complaint.toordinal()))
