@@ -86,13 +86,18 @@ def _children(db: Session, groups: list[tuple[Person, ...]], rules: EligibilityR
     """Assess each group of records on ``on``."""
     ids = [p.id for g in groups for p in g]
     events: dict[str, list[EventFact]] = defaultdict(list)
+    kinds = set(rules.event_kinds)
+    # Every event of these people, the kinds kept here: a kind condition in the query leads
+    # SQLite to read events by kind and look each one up against every id (4,000 children:
+    # 3.3 s against 0.04 s).
     rows = db.execute(
         select(Participant.person_id, Participant.role, Event.id, Event.kind, Event.code,
                Event.occurred_at)
         .join(Event, Event.id == Participant.event_id)
-        .where(Participant.person_id.in_(ids), Event.kind.in_(rules.event_kinds))).all()
+        .where(Participant.person_id.in_(ids))).all()
     for person_id, role, event_id, kind, code, at in rows:
-        events[person_id].append(EventFact(event_id, kind, code, uk_date(at), role))
+        if kind in kinds:
+            events[person_id].append(EventFact(event_id, kind, code, uk_date(at), role))
     statuses: dict[str, list[StatusPeriod]] = defaultdict(list)
     for period in db.scalars(select(StatusPeriod).where(StatusPeriod.person_id.in_(ids))
                              .order_by(StatusPeriod.from_date)):
