@@ -4,13 +4,17 @@ answer 404 to anyone not allowed to see them."""
 
 from __future__ import annotations
 
-from asbei_world import complaints, new_child, new_resident, new_review
+import datetime as dt
+
+from asbei_world import complaints, new_child, new_resident, new_review, today
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from service_world import World, client_for
+from sqlalchemy import select
 
 from crimeplan.cases.asb.models import Application
-from crimeplan.cases.early_intervention.models import Referral
+from crimeplan.cases.early_intervention.models import Referral, StatusPeriod
+from crimeplan.provenance.dblog import AuditEntry
 
 
 def _form(client: TestClient, **fields: str) -> dict[str, str]:
@@ -42,6 +46,26 @@ def test_a_youth_justice_officer_refers_a_child_from_the_queue(app: FastAPI,
                      data=_form(yjs, step="support-ended"))
     assert wrong.status_code == 400 and "There is a problem" in wrong.text
     assert "Awaiting start" in yjs.get("/early-intervention/referrals").text
+
+
+def test_the_queue_page_logs_only_the_children_it_shows(app: FastAPI, world: World) -> None:
+    eligible, excluded = new_child(app, world), new_child(app, world)
+    with app.state.db.session() as s:
+        s.add(StatusPeriod(person_id=excluded.id, kind="looked-after",
+                           from_date=today() - dt.timedelta(days=60),
+                           agency_id=world.agencies["council"]))
+
+    def consulted() -> set[str]:
+        with app.state.db.session() as s:
+            return set(s.scalars(select(AuditEntry.subject_id).where(
+                AuditEntry.kind == "s62", AuditEntry.category == "consultation")))
+
+    yjs = client_for(app, world, "yjs-caseworker")
+    page = yjs.get("/early-intervention").text              # eligible children only
+    assert eligible.family_name in page and excluded.family_name not in page
+    assert eligible.id in consulted() and excluded.id not in consulted()
+    assert excluded.family_name in yjs.get("/early-intervention?show=not-eligible").text
+    assert excluded.id in consulted()
 
 
 def test_a_status_period_form_names_a_bad_date(app: FastAPI, world: World) -> None:

@@ -133,7 +133,8 @@ def _shown(group: tuple[Person, ...], events: dict[str, list[EventFact]]) -> Per
                                      p.date_of_birth is not None, p.id))
 
 
-def _log_views(db: Session, actor: Actor, children: Iterable[ChildRecord]) -> None:
+def log_views(db: Session, actor: Actor, children: Iterable[ChildRecord]) -> None:
+    """Log that the caller was shown these children (every record of each)."""
     for child in children:
         for person_id in child.record_ids:
             s62.log(db, actor, s62.Category.CONSULTATION, subject(person_id), CHILD_FIELDS)
@@ -143,13 +144,13 @@ def queue(db: Session, actor: Actor, may_read: MayRead, on: dt.date) -> list[Chi
     """Every child aged within the range at a qualifying event in the referral window up to
     ``on``, eligible or not, eligible first and soonest deadline first; each view logged."""
     children = assess_recent(db, may_read, on)
-    _log_views(db, actor, children)
+    log_views(db, actor, children)
     return children
 
 
 def assess_recent(db: Session, may_read: MayRead, on: dt.date) -> list[ChildRecord]:
-    """The queue's children, assessed, without logging (for aggregate counts, which show no
-    one's data)."""
+    """The queue's children, assessed, without logging: for aggregate counts, which show no
+    one's data, and for pages that log only the children they show (``log_views``)."""
     rules = rulebook().in_force(on)
     since = add_months(on, -rules.referral_window.months) - dt.timedelta(days=1)
     start = dt.datetime.combine(since, dt.time(), dt.UTC)
@@ -195,7 +196,7 @@ def child(db: Session, actor: Actor, person: Person, may_read: MayRead,
                for q in found.assessment.qualifications)))
     if not in_scope:
         raise NotFound(f"no child {person.id}")
-    _log_views(db, actor, [found])
+    log_views(db, actor, [found])
     return found
 
 

@@ -54,9 +54,10 @@ def queue_page(request: Request, db: DB,
     """Children eligible (or not) for early intervention, soonest deadline first."""
     actor = _acting(actor)
     today = uk_date(now())
-    children = service.queue(db, actor, reader(actor), today)
+    children = service.assess_recent(db, reader(actor), today)
     shown = [c for c in children if show == "all"
              or c.assessment.eligible == (show == "eligible")]
+    service.log_views(db, actor, shown)          # only the children the page shows
     return page(request, "early_intervention/queue.html", title="Early intervention",
                 children=shown, total=len(children), show=show, today=today, soon=SOON,
                 rules=rulebook().in_force(today))
