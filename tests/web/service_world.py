@@ -106,6 +106,11 @@ AGENCIES = {"police": ("Essex Police (test)", "police-force"),
             "victims": ("Essex Victim Care (test)", "victim-service"),
             # IOM and DIP (#13)
             "treatment": ("Essex Drug and Alcohol Service (test)", "drug-alcohol-treatment")}
+# --- early intervention and ASB case reviews (issue #13): a council and a youth justice service
+AGENCIES.update({"council": ("Basildon Council (test)", "local-authority"),
+                 "yjs": ("Essex Youth Justice (test)", "youth-justice")})
+USERS.update({"council-caseworker": ("case-worker", "council"),
+              "yjs-caseworker": ("case-worker", "yjs")})
 
 
 @pytest.fixture

@@ -82,6 +82,9 @@ def test_home_pages_list_what_the_role_may_do(app: FastAPI, world: World) -> Non
     assert ">DIP dashboard</a>" in analyst
     assert ">IOM cohort</a>" not in analyst and ">Agencies</a>" not in analyst
 
+    for task in ("Agencies", "Users", "API clients", "Audit log"):
+        assert f">{task}</a>" not in analyst    # analysts see programme aggregates only
+
 
 def test_admin_creates_a_user_and_sees_the_password_once(app: FastAPI, world: World) -> None:
     client = client_for(app, world, "agency-admin")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+import asbei_world
 import pytest
 from fastapi import FastAPI
 from service_world import World, client_for
@@ -384,6 +385,8 @@ from iomdip_matrix import IOMDIP_CASES  # noqa: E402
 
 CASES.update(IOMDIP_CASES)
 # --- end IOM and DIP ---
+# --- early intervention and ASB case reviews (issue #13) ---
+CASES.update(asbei_world.MATRIX)
 
 #: Routes outside the matrix, with the test that covers them.
 ELSEWHERE = {("POST", "/api/v1/auth/sign-in"): "test_service_identity",
@@ -445,13 +448,14 @@ PAGES.update({"/iom": Action.IOM_COHORT, "/iom/actions": Action.IOM_ACTIONS,
               "/dip": Action.DIP_PATHWAYS, "/dip/dashboard": Action.DIP_MEASURES})
 IOMDIP_RECORD_PAGES = ("/iom/cases/", "/iom/nominations/", "/dip/pathways/")
 # --- end IOM and DIP ---
+PAGES.update(asbei_world.PAGES)  # issue #13: early intervention and ASB case reviews
 
 
 def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: World) -> None:
     page_routes = {r.path: r.action for r in declared_routes(app) if "GET" in r.methods
                    and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/",
                                               *VICTIM_PAGES_ELSEWHERE, *IOMDIP_RECORD_PAGES))
-                   and "{" not in r.path}
+                   and "{" not in r.path and r.path not in asbei_world.RECORD_PAGES}
     assert page_routes == PAGES
     failures = []
     for name, persona in world.personas.items():
@@ -482,7 +486,8 @@ def test_record_pages_follow_the_policy(app: FastAPI, world: World) -> None:
     (reads on pages are for case management), 404 otherwise."""
     templated = {r.path for r in declared_routes(app) if "GET" in r.methods
                  and "{" in r.path and not r.path.startswith(
-                     ("/api/", "/dpo/", *VICTIM_PAGES_ELSEWHERE, *IOMDIP_RECORD_PAGES))}
+                     ("/api/", "/dpo/", *VICTIM_PAGES_ELSEWHERE, *IOMDIP_RECORD_PAGES))
+                 and r.path not in asbei_world.RECORD_PAGES}
     assert templated == set(RECORD_PAGES)
     failures = []
     for template, (make, action) in RECORD_PAGES.items():

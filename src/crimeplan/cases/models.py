@@ -2,8 +2,10 @@
 
 from crimeplan.cases.accounts import ApiClient, User, WebSession
 from crimeplan.cases.agencies import Agency
+from crimeplan.cases.asb.models import Application as AsbApplication  # issue 13: ASB reviews
 from crimeplan.cases.casework import Case, CaseNote, CaseShare, RetentionReview, Task
 from crimeplan.cases.db import Base
+from crimeplan.cases.early_intervention.models import Referral, StatusPeriod  # issue 13: EI
 from crimeplan.cases.events import Event, Participant
 from crimeplan.cases.iom.models import (  # IOM (issue #13 item 2)
     IomAllocation,
@@ -27,3 +29,4 @@ __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry"
            "WebSession"]
 __all__ += ["IomAllocation", "IomNeed", "IomRecord", "IomReview",  # IOM (issue #13 item 2)
             "NominationDecision"]
+__all__ += ["AsbApplication", "Referral", "StatusPeriod"]  # issue 13: EI and ASB reviews

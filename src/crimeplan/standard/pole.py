@@ -91,6 +91,9 @@ EVENT_KINDS = code_list(
     Code("asb-incident", "Anti-social behaviour incident"),
     # Victims' Code (Right 8: the Witness Care Unit tells the victim of an arrest warrant).
     Code("warrant-issued", "Arrest warrant issued"),
+
+    # early intervention (issue #13): CPW/CPN, acceptable behaviour contract, civil injunction
+    Code("asb-measure", "Anti-social behaviour measure (warning, notice, contract or order)"),
 )
 
 #: How a person takes part in an event.

@@ -33,6 +33,8 @@ from crimeplan.web.api import (
     places,
     victims,
 )
+from crimeplan.web.api.asb import router as asb_router  # issue 13: ASB case reviews
+from crimeplan.web.api.early_intervention import router as ei_router  # issue 13: EI
 from crimeplan.web.identity.tokens import load_or_create_key
 from crimeplan.web.pages import pages_router, render_error
 from crimeplan.web.security import SecurityMiddleware
@@ -59,6 +61,8 @@ def create_app(settings: Settings) -> FastAPI:
                    iom.router, dip.router):  # IOM and DIP (#13)
         app.include_router(router, prefix=API, responses=problems.RESPONSES)
     app.include_router(victims.router, prefix=API, responses=problems.RESPONSES)  # issue #13.5
+    for router in (ei_router, asb_router):  # issue 13: early intervention and ASB reviews
+        app.include_router(router, prefix=API, responses=problems.RESPONSES)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "assets",

@@ -22,9 +22,11 @@ from crimeplan.cases import records
 from crimeplan.cases.accounts import User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import Agency
+from crimeplan.cases.asb import demo as asb_demo
 from crimeplan.cases.db import Database
 from crimeplan.cases.demo import seed_demo
 from crimeplan.cases.dip import demo as dip_demo
+from crimeplan.cases.early_intervention import demo as ei_demo
 from crimeplan.cases.iom import demo as iom_demo
 from crimeplan.cases.victims import demo as victims_demo
 from crimeplan.web.identity import accounts, totp
@@ -61,6 +63,11 @@ USERS = (
     # IOM and DIP (#13): the drug and alcohol service's DIP worker
     ("dip-worker@demo.crimeplan.test", "Dee Treatment", "case-worker",
      "drug-alcohol-treatment"),
+
+    # issue 13: early intervention (youth justice) and ASB case reviews (council)
+    ("yjs-caseworker@demo.crimeplan.test", "Yan Youth", "case-worker", "youth-justice"),
+    ("council-caseworker@demo.crimeplan.test", "Cass Council", "case-worker",
+     "local-authority"),
 )
 
 
@@ -96,6 +103,9 @@ def seed(db: Database, home: Path) -> dict[str, Any]:
 
         iom_demo.seed_demo(s, agencies, random.Random(13))  # IOM caseload (#13)
         dip_demo.seed_demo(s, agencies, random.Random(14))  # DIP pathways (#13)
+
+        ei_demo.seed_demo(s, agencies, random.Random(13))  # issue 13: early intervention
+        asb_demo.seed_demo(s, agencies, random.Random(14))  # issue 13: ASB case reviews
     credentials = {"users": users, "clients": [{"name": client.name, "id": client.id,
                                                 "secret": secret,
                                                 "scopes": client.scopes}]}

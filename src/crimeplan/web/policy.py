@@ -90,6 +90,23 @@ class Action(StrEnum):
     DIP_MEASURES = "dip.measures"
     # --- end IOM and DIP ---
 
+    # --- early intervention and ASB case reviews (issue #13 items 4 and 6) ---
+    EI_ELIGIBILITY_LIST = "early-intervention.eligibility.list"
+    EI_CHILD_READ = "early-intervention.child.read"
+    EI_STATUS_RECORD = "early-intervention.status.record"
+    EI_FAMILY_LIST = "early-intervention.family.list"
+    EI_REFERRAL_CREATE = "early-intervention.referral.create"
+    EI_REFERRAL_LIST = "early-intervention.referral.list"
+    EI_REFERRAL_UPDATE = "early-intervention.referral.update"
+    EI_FIGURES = "early-intervention.figures"
+    ASB_COMPLAINT_CREATE = "asb.complaint.create"
+    ASB_QUEUE_LIST = "asb.queue.list"
+    ASB_REVIEW_CREATE = "asb.review.create"
+    ASB_REVIEW_LIST = "asb.review.list"
+    ASB_REVIEW_READ = "asb.review.read"
+    ASB_REVIEW_UPDATE = "asb.review.update"
+    ASB_FIGURES = "asb.figures"
+
 
 class Relationship(StrEnum):
     """How the caller stands to a record, closest first."""
@@ -128,7 +145,7 @@ class Grant:
     redact: frozenset[str] = frozenset()
     #: Roles this grant may not create (an agency administrator cannot make a system admin).
     not_roles: frozenset[str] = frozenset()
-    #: Kinds of agency the caller must belong to (None: any).
+    #: Kinds of agency the caller must belong to (None: any), e.g. youth justice services.
     agency_kinds: frozenset[str] | None = None
 
 
@@ -318,6 +335,55 @@ RULES.update({
 })
 
 
+# --- early intervention and ASB case reviews (issue #13 items 4 and 6) ---------------------
+#: Youth justice services see children's eligibility, across agencies' records (the YJS is
+#: the partnership's own service, Crime and Disorder Act 1998 s.39); restricted records only
+#: when allocated. Councils (children's services, early help) record the statuses that
+#: exclude a child and see family links. The lead agencies of ASB case reviews (council or
+#: police) see the threshold queue; every relevant body sees the reviews it is party to. The
+#: PCC's office sees aggregates only.
+YJS, CHILDREN = "youth-justice", "youth-justice local-authority"
+ASB_LEADS = "local-authority police-force"
+ASB_BODIES = "local-authority police-force housing-provider health"
+AGGREGATES = "analyst pcc-viewer system-admin"
+RULES.update({
+    Action.EI_ELIGIBILITY_LIST: (_g(roles="case-worker", kinds=YJS, purposes=CARE),),
+    Action.EI_CHILD_READ: (
+        _g(roles="case-worker", kinds=YJS, rel="allocated", purposes=CARE),
+        _g(roles="case-worker", kinds=YJS, sens="standard", purposes=CARE),
+    ),
+    Action.EI_STATUS_RECORD: (
+        _g(roles="case-worker", kinds=CHILDREN, rel="allocated", purposes=CARE),
+        _g(roles="case-worker", kinds=CHILDREN, sens="standard", purposes=CARE),
+    ),
+    Action.EI_FAMILY_LIST: (_g(roles="case-worker", kinds=CHILDREN, purposes=CARE),),
+    Action.EI_REFERRAL_CREATE: (
+        _g(roles="case-worker", kinds=YJS, rel="allocated", purposes=CARE),
+        _g(roles="case-worker", kinds=YJS, sens="standard", purposes=CARE),
+    ),
+    Action.EI_REFERRAL_LIST: (_g(roles="case-worker", kinds=YJS, purposes=CARE),),
+    Action.EI_REFERRAL_UPDATE: (
+        _g(roles="case-worker", kinds=YJS, rel="allocated agency", purposes=CARE),),
+    Action.EI_FIGURES: (_g(roles=AGGREGATES), _g(roles="case-worker", kinds=YJS),
+                        _g(scopes="stats:read")),
+    Action.ASB_COMPLAINT_CREATE: (
+        _g(roles="case-worker", kinds=ASB_BODIES, rel="allocated", purposes=CARE),
+        _g(roles="case-worker", kinds=ASB_BODIES, rel="agency shared", sens="standard",
+           purposes=CARE),
+    ),
+    Action.ASB_QUEUE_LIST: (_g(roles="case-worker", kinds=ASB_LEADS, purposes=CARE),),
+    Action.ASB_REVIEW_CREATE: (
+        _g(roles="case-worker", kinds=ASB_LEADS, rel="agency", purposes=CARE),),
+    Action.ASB_REVIEW_LIST: (_g(roles="case-worker", kinds=ASB_BODIES, purposes=CARE),),
+    Action.ASB_REVIEW_READ: (
+        _g(roles="case-worker", kinds=ASB_BODIES, rel="agency shared", purposes=CARE),),
+    Action.ASB_REVIEW_UPDATE: (
+        _g(roles="case-worker", kinds=ASB_LEADS, rel="agency", purposes=CARE),),
+    Action.ASB_FIGURES: (_g(roles=AGGREGATES), _g(roles="case-worker", kinds=ASB_BODIES),
+                         _g(scopes="stats:read")),
+})
+
+
 def relationship(actor: Actor, resource: Resource) -> Relationship:
     """The caller's closest relationship to a record."""
     if resource.kind == "user" and actor.user_id is not None and resource.id == actor.user_id:
@@ -332,6 +398,8 @@ def relationship(actor: Actor, resource: Resource) -> Relationship:
 
 
 def _holds(actor: Actor, grant: Grant) -> bool:
+    if grant.agency_kinds is not None and actor.agency_kind not in grant.agency_kinds:
+        return False
     if actor.user_id is not None:
         return actor.role in grant.roles
     if actor.client_id is not None:
@@ -350,8 +418,6 @@ def decide(actor: Actor, action: Action, resource: Resource | None = None) -> De
         return Decision(True)
     for grant in RULES.get(action, ()):
         if not _holds(actor, grant):
-            continue
-        if grant.agency_kinds is not None and actor.agency_kind not in grant.agency_kinds:
             continue
         if resource is None:
             return Decision(True)

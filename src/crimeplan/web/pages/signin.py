@@ -162,6 +162,21 @@ TASKS = (
      "The partnership's measures by month and force"),
     # --- end IOM and DIP ---
 )
+# --- early intervention and ASB case reviews (issue #13) ---
+TASKS += (
+    (Action.EI_ELIGIBILITY_LIST, "Early intervention", "/early-intervention",
+     "Children eligible for early intervention, and by when to refer them"),
+    (Action.EI_FAMILY_LIST, "Family links", "/early-intervention/family",
+     "Brothers, sisters and household members of children caught up in violence"),
+    (Action.EI_FIGURES, "Early intervention figures", "/early-intervention/figures",
+     "Referrals, consent and support in aggregate"),
+    (Action.ASB_QUEUE_LIST, "ASB case review threshold", "/asb",
+     "Victims and addresses whose complaints meet the threshold for a case review"),
+    (Action.ASB_REVIEW_LIST, "ASB case reviews", "/asb/reviews",
+     "Applications, their clock and action plans"),
+    (Action.ASB_FIGURES, "ASB case review figures", "/asb/figures",
+     "The figures the 2014 Act requires to be published"),
+)
 
 
 @router.get("/")
