@@ -16,6 +16,7 @@ from crimeplan.analysis.rates import read_area_set, read_denominator
 from crimeplan.analysis.scope import ScopeError
 from crimeplan.analysis.stop_search import read_reference_population
 from crimeplan.app import analysis as use
+from crimeplan.app import calls as calls_use
 from crimeplan.app.analysis import Where
 from crimeplan.cli.common import (
     HomeOption,
@@ -30,8 +31,9 @@ from crimeplan.cli.common import (
 )
 
 app = typer.Typer(help="Crime analysis indicators: trends, rates, rises, outcomes, stop and "
-                       "search, concentration, deprivation, cost of crime, peer groups and the "
-                       "official recorded crime series.", no_args_is_help=True)
+                       "search, concentration, deprivation, cost of crime, peer groups, the "
+                       "official recorded crime series and demand from calls for service.",
+                  no_args_is_help=True)
 
 ForceOption = Annotated[str | None, typer.Option("--force", help="Force slug or published "
                                                                  "name (default: all loaded).")]
@@ -255,3 +257,41 @@ def official(path: Annotated[Path, typer.Argument(help="Home Office recorded cri
         series = use.official(actor(purpose), home_dir(home), path, by=by, force=force)
     series = series.assign(quarter_start=series["quarter_start"].map(str))
     _emit(f"Police recorded crime (Home Office): {path.name}", series, "", as_json)
+
+
+@app.command("calls")
+def calls(
+    dataset: Annotated[str, typer.Option("--dataset", help="Calls data set name (as loaded "
+                                         "with ingest-calls).")],
+    top: Annotated[int, typer.Option("--top", help="How many of the most frequent callers "
+                                     "and locations to list.")] = 5,
+    as_json: JsonOption = False,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Demand from calls for service: by hour of the week and type, repeat callers
+    (pseudonymised) and locations, flagged calls and response times by grade."""
+    with reported():
+        found = calls_use.calls(actor(purpose), home_dir(home), dataset, top=top)
+    if as_json:
+        print_json(found.to_dict())
+        return
+    console.print(f"{found.calls:,} calls in {escape(dataset)}, {found.first_day} to "
+                  f"{found.last_day}", highlight=False)
+    busiest = found.hour_of_week.sort_values("per_day", ascending=False).head(5)
+    _emit("Busiest hours of the week (mean calls per occurrence of the weekday)",
+          busiest[["day", "hour", "calls", "weekdays", "per_day"]], "", False)
+    _emit("Calls by type", found.by_type, "", False)
+    for r in (found.callers, found.locations):
+        share = f"{r.repeat_share:.1%}" if r.calls_with_key else "n/a"
+        console.print(f"repeat {r.subject}: {r.repeat_keys:,} of {r.distinct:,} made "
+                      f"{r.repeat_calls:,} calls ({share} of {r.calls_with_key:,} calls with "
+                      f"a {'caller reference' if r.subject == 'callers' else 'location'})",
+                      highlight=False)
+        _emit(f"Top {len(r.top)} {r.subject}", r.top, "", False)
+    if not found.flags.empty:
+        _emit("Flagged calls (share of all calls)", found.flags, "", False)
+    if not found.response.empty:
+        _emit("Minutes from call to arrival by grade", found.response, "", False)
+    for note in found.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", markup=True)
