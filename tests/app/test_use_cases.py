@@ -136,7 +136,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     points.write_bytes(b"when,lon,lat,kind\n" + b"".join(
         f"2019-01-0{d}T10:00:00,-87.6{d},41.8{d},street\r\n".encode() for d in range(1, 8)))
     from crimeplan.app.calls import ingest_calls
+    from crimeplan.app.data import ingest_points
     from crimeplan.store.calls import CallsSpec
+    from crimeplan.store.points import PointsSpec
+
+    ingest_points(cli_actor(), home, points, PointsSpec("tiny", "when", "lon", "lat",
+                                                        "EPSG:4326", "kind"))
 
     calls = tmp / "calls.csv"
     calls.write_bytes(b"at,kind,who\n" + b"".join(
@@ -163,6 +168,7 @@ COMMANDS: dict[str, tuple[str, Callable[[World], list[str]], str]] = {
         str(w.tmp / "calls.csv"), "--name", "room", "--time", "at", "--type", "kind",
         "--caller", "who"], "home"),
     "analysis calls": ("analysis.calls", lambda w: ["--dataset", "room"], "home"),
+    "analysis profile": ("analysis.profile", lambda w: ["--dataset", "tiny"], "home"),
     "simulate calls": ("simulate.calls", lambda w: ["--out", str(w.tmp / "gen.csv"),
                                                     "--calls", "50", "--days", "7"], "home"),
     "coverage": ("coverage", lambda w: [], "home"),

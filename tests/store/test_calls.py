@@ -12,11 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from crimeplan.analysis.calls import calls_demand, shown, weekday_occurrences
+from crimeplan.analysis.calls import calls_demand, shown
 from crimeplan.cli.main import app
 from crimeplan.store import Warehouse
 from crimeplan.store.calls import WITHHELD, CallsSpec, ingest_calls, pseudonym, pseudonym_key
@@ -160,15 +158,6 @@ def test_demand_measures_match_the_hand_computation(loaded):
     assert response.loc["Priority"].to_dict() == pytest.approx(
         {"calls": 2, "median": 50.0, "p90": 58.0, "mean": 50.0})
     assert any("no caller reference" in n for n in found.notes)
-
-
-@given(st.dates(dt.date(2000, 1, 1), dt.date(2030, 1, 1)), st.integers(0, 800))
-def test_weekday_occurrences_count_each_weekday_of_the_period(first, extra):
-    last = first + dt.timedelta(days=extra)
-    brute = [0] * 7
-    for k in range(extra + 1):
-        brute[(first + dt.timedelta(days=k)).weekday()] += 1
-    assert weekday_occurrences(first, last) == brute
 
 
 def test_cli_ingests_by_mapping_and_refuses_bad_options(tmp_path):

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from crimeplan.analysis.sql import frame, rows
+from crimeplan.analysis.timing import hour_of_week
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: Characters of the pseudonym shown in outputs (40 bits: unique among millions of callers).
 SHOWN_HEX = 10
 
@@ -109,16 +109,6 @@ def shown(key: str) -> str:
     return f"C-{key[:SHOWN_HEX]}"
 
 
-def weekday_occurrences(first: dt.date, last: dt.date) -> list[int]:
-    """How many Mondays … Sundays the days ``first`` to ``last`` (inclusive) hold."""
-    days = (last - first).days + 1
-    weeks, extra = divmod(days, 7)
-    counts = [weeks] * 7
-    for k in range(extra):
-        counts[(first.weekday() + k) % 7] += 1
-    return counts
-
-
 def calls_datasets(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The names of the calls data sets loaded."""
     return [r[0] for r in rows(con, "SELECT DISTINCT dataset FROM calls ORDER BY 1")]
@@ -133,16 +123,7 @@ def calls_demand(con: duckdb.DuckDBPyConnection, dataset: str, top: int = 5) -> 
         raise CallsError(f"no calls data set {dataset!r} (loaded: {loaded}); load one with "
                          "`crimeplan ingest-calls`")
     notes = []
-    hours = frame(con, """SELECT isodow(time) - 1 AS day_index, hour(time) AS hour,
-                                 count(*) AS calls
-                          FROM calls WHERE dataset = $dataset GROUP BY ALL""", {"dataset": dataset})
-    grid = pd.MultiIndex.from_product([range(7), range(24)], names=["day_index", "hour"])
-    hours = hours.set_index(["day_index", "hour"]).reindex(grid, fill_value=0).reset_index()
-    occurrences = weekday_occurrences(first, last)
-    hours["day"] = [DAYS[d] for d in hours["day_index"]]
-    hours["weekdays"] = [occurrences[d] for d in hours["day_index"]]
-    hours["per_day"] = hours["calls"] / hours["weekdays"]
-    hours = hours[["day_index", "day", "hour", "calls", "weekdays", "per_day"]]
+    hours = hour_of_week(con, "calls", dataset, first, last)
     by_type = frame(con, """SELECT call_type, count(*) AS calls FROM calls WHERE dataset = $dataset
                             GROUP BY ALL ORDER BY calls DESC, call_type""", {"dataset": dataset})
     by_type["share"] = by_type["calls"] / total

@@ -1,5 +1,5 @@
-"""Use cases of calls for service: ingesting a force's command-and-control export, measuring
-demand from it, and generating an export shaped like one."""
+"""Use cases of demand in time: ingesting a force's calls for service and measuring demand from
+them, generating an export shaped like one, and the time profile of timestamped point data."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from crimeplan.analysis.calls import CallsDemand, CallsError
 from crimeplan.analysis.calls import calls_demand as measure
 from crimeplan.analysis.sql import rows
+from crimeplan.analysis.timing import TimeProfile, TimingError, time_profile
 from crimeplan.app.errors import bad_input
 from crimeplan.app.recording import record_ingest, recorded
 from crimeplan.app.registry import use_case
@@ -19,6 +20,12 @@ from crimeplan.store import Warehouse
 from crimeplan.store.calls import CallsSpec
 from crimeplan.store.calls import ingest_calls as load_calls
 from crimeplan.store.ingest import IngestReport
+
+
+def _selection(parts: list[tuple[object, ...]]) -> str:
+    """SHA-256 of the partitions (month, file hash, rows) an analysis read."""
+    return hashlib.sha256("\n".join("|".join(str(v) for v in p) for p in parts).encode()
+                          ).hexdigest()
 
 
 @use_case("ingest-calls", run_kind="ingest-calls")
@@ -45,10 +52,8 @@ def calls(actor: Actor, home: Path, dataset: str, top: int = 5) -> CallsDemand:
                 "dataset": dataset, "top": top}) as run:
             parts = rows(con, "SELECT month, sha256, rows FROM partitions WHERE dataset = "
                               "'calls' AND force = $name ORDER BY month", {"name": dataset})
-            selection = "\n".join("|".join(str(v) for v in p) for p in parts)
-            run.add_input_data("warehouse selection",
-                               hashlib.sha256(selection.encode()).hexdigest(),
-                               dataset=dataset, months=len(parts))
+            run.add_input_data("warehouse selection", _selection(parts), dataset=dataset,
+                               months=len(parts))
             found = measure(con, dataset, top=top)
             run.set_result("calls", found.calls)
             run.set_result("top_callers_share", found.callers.top_share())
@@ -75,3 +80,23 @@ def simulate_calls(actor: Actor, home: Path, out: Path, *, calls: int = 100_000,
         write_calls(generate_calls(calls, start=first, days=days, seed=seed), out)
         run.add_output(out)
     return out
+
+
+@use_case("analysis.profile", run_kind="analysis.profile")
+def profile(actor: Actor, home: Path, dataset: str,
+            category: str | None = None) -> TimeProfile:
+    """When a point data set's events happen: by hour of the week and of the day (police.uk
+    data has months only, and is refused with that reason)."""
+    con = Warehouse(home).connect(read_only=True)
+    try:
+        with bad_input(TimingError), RunRecorder(home, "analysis.profile", actor, parameters={
+                "dataset": dataset, "category": category}) as run:
+            parts = rows(con, "SELECT month, sha256, rows FROM partitions WHERE dataset = "
+                              "'points' AND force = $name ORDER BY month", {"name": dataset})
+            run.add_input_data("warehouse selection", _selection(parts), dataset=dataset,
+                               months=len(parts))
+            found = time_profile(con, dataset, category)
+            run.set_result("events", found.events)
+            return found
+    finally:
+        con.close()

@@ -295,3 +295,26 @@ def calls(
         _emit("Minutes from call to arrival by grade", found.response, "", False)
     for note in found.notes:
         console.print(f"[yellow]note:[/] {escape(note)}", markup=True)
+
+
+@app.command("profile")
+def profile(
+    dataset: Annotated[str, typer.Option("--dataset", help="Point data set name (as loaded "
+                                         "with ingest-points).")],
+    category: Annotated[str | None, typer.Option("--category", help="Only events of this "
+                                                 "category.")] = None,
+    as_json: JsonOption = False,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """When events happen, by hour of the week and of the day, for timestamped point data
+    (police.uk gives months only)."""
+    with reported():
+        found = calls_use.profile(actor(purpose), home_dir(home), dataset, category)
+    if as_json:
+        print_json(found.to_dict())
+        return
+    _emit("Peak hours of the week (mean events per occurrence of the weekday)",
+          found.peak(5)[["day", "hour", "events", "weekdays", "per_day"]], found.note, False)
+    _emit("Events by hour of the day", found.by_hour, "", False)
+    console.print(f"Monday to Friday: {found.weekday_share:.1%} of events", highlight=False)
