@@ -169,6 +169,7 @@ COMMANDS: dict[str, tuple[str, Callable[[World], list[str]], str]] = {
         "--caller", "who"], "home"),
     "analysis calls": ("analysis.calls", lambda w: ["--dataset", "room"], "home"),
     "analysis profile": ("analysis.profile", lambda w: ["--dataset", "tiny"], "home"),
+    "export parquet": ("export.parquet", lambda w: [str(w.tmp / "parquet")], "home"),
     "simulate calls": ("simulate.calls", lambda w: ["--out", str(w.tmp / "gen.csv"),
                                                     "--calls", "50", "--days", "7"], "home"),
     "coverage": ("coverage", lambda w: [], "home"),

@@ -21,6 +21,7 @@ from crimeplan.store import Warehouse
 from crimeplan.store.coverage import Coverage
 from crimeplan.store.coverage import coverage as coverage_of
 from crimeplan.store.ingest import IngestReport
+from crimeplan.store.parquet import ParquetExport
 from crimeplan.store.points import PointsSpec
 from crimeplan.store.points import ingest_points as load_points
 from crimeplan.store.summary import WarehouseSummary, summarise
@@ -116,3 +117,22 @@ def summary(actor: Actor, home: Path) -> WarehouseSummary:
         run.set_result("street_rows", found.street_rows)
         run.set_result("files_ingested", found.files_ingested)
     return found
+
+
+@use_case("export.parquet", run_kind="export.parquet")
+def export_parquet(actor: Actor, home: Path, out: Path) -> ParquetExport:
+    """The warehouse's data sets as hive-partitioned Parquet under ``out`` (new or empty), with
+    the standard's column names and types; the run records every file written."""
+    from crimeplan.store.parquet import export_parquet as write
+
+    with RunRecorder(home, "export.parquet", actor, parameters={"out": str(out)}) as run:
+        con = Warehouse(home).connect(read_only=True)
+        try:
+            with bad_input(ValueError):
+                done = write(con, out)
+        finally:
+            con.close()
+        run.add_output(out)
+        for name, rows in done.rows.items():
+            run.set_result(name, rows)
+    return done

@@ -59,6 +59,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "log."),
     Subcommand("standard", "crimeplan.cli.standard", "app",
                "The common data standard: record types, code lists, JSON Schema."),
+    Subcommand("export", "crimeplan.cli.export", "app",
+               "Export the warehouse for other engines: hive-partitioned Parquet."),
     Subcommand("simulate", "crimeplan.cli.simulate", "app",
                "Simulations: feedback between patrols, forecasts and the crime record; a "
                "generated calls-for-service export."),
