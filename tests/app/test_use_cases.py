@@ -169,6 +169,9 @@ COMMANDS: dict[str, tuple[str, Callable[[World], list[str]], str]] = {
         "--caller", "who"], "home"),
     "analysis calls": ("analysis.calls", lambda w: ["--dataset", "room"], "home"),
     "analysis profile": ("analysis.profile", lambda w: ["--dataset", "tiny"], "home"),
+    "analysis stop-search-pack": ("report.stop-search-pack", lambda w: [
+        "--force", "metropolitan", "--quarter", "2018-Q3", "--out", str(w.tmp / "pack")],
+        "home"),
     "export parquet": ("export.parquet", lambda w: [str(w.tmp / "parquet")], "home"),
     "simulate calls": ("simulate.calls", lambda w: ["--out", str(w.tmp / "gen.csv"),
                                                     "--calls", "50", "--days", "7"], "home"),

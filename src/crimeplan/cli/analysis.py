@@ -14,9 +14,10 @@ from rich.table import Table
 from crimeplan.analysis.cost import CostTable
 from crimeplan.analysis.rates import read_area_set, read_denominator
 from crimeplan.analysis.scope import ScopeError
-from crimeplan.analysis.stop_search import read_reference_population
+from crimeplan.analysis.stop_search import BREAKDOWNS, read_reference_population
 from crimeplan.app import analysis as use
 from crimeplan.app import calls as calls_use
+from crimeplan.app import reports as reports_use
 from crimeplan.app.analysis import Where
 from crimeplan.cli.common import (
     HomeOption,
@@ -144,8 +145,7 @@ def outcomes(force: ForceOption = None, area: AreaOption = None, start: FromOpti
 @app.command("stop-search")
 def stop_search(force: ForceOption = None, start: FromOption = None, end: ToOption = None,
                 breakdown: Annotated[str, typer.Option(
-                    "--by", help="all, legislation, object, ethnicity or "
-                                 "self_defined_ethnicity.")] = "all",
+                    "--by", help=f"{', '.join(BREAKDOWNS)}.")] = "all",
                 population: Annotated[Path | None, typer.Option(
                     "--population", help="CSV (group, population) for disproportionality "
                                          "by officer-defined ethnicity.")] = None,
@@ -318,3 +318,36 @@ def profile(
           found.peak(5)[["day", "hour", "events", "weekdays", "per_day"]], found.note, False)
     _emit("Events by hour of the day", found.by_hour, "", False)
     console.print(f"Monday to Friday: {found.weekday_share:.1%} of events", highlight=False)
+
+
+@app.command("stop-search-pack")
+def stop_search_pack(
+    force: Annotated[str, typer.Option("--force", help="Force slug or published name.")],
+    quarter: Annotated[str, typer.Option("--quarter", help="Calendar quarter, YYYY-Qn.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html, figures.csv and "
+                                      "sample.csv.")],
+    population: Annotated[Path | None, typer.Option(
+        "--population", help="CSV (group, population) of residents by self-defined ethnic "
+                             "group, for disproportionality.")] = None,
+    reference_group: Annotated[str, typer.Option("--reference-group")] = "White",
+    sample: Annotated[int, typer.Option("--sample", help="Records in the panel's sample.")
+                      ] = 20,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """The stop and search community review pack for one force and quarter: rates by object,
+    outcome, age, sex and ethnicity, section 60, disproportionality and a sample of records
+    (offline report.html, figures.csv, sample.csv)."""
+    try:
+        pop = read_reference_population(population) if population else None
+    except (ScopeError, OSError) as exc:
+        fail(str(exc))
+    with reported():
+        done = reports_use.stop_search_pack(
+            actor(purpose), home_dir(home), out, force=force, quarter=quarter, population=pop,
+            reference_group=reference_group,
+            population_label=str(population) if population else "user-supplied",
+            sample_size=sample)
+    total = int(done.pack.overall.table["searches"].sum())
+    console.print(f"{total:,} searches in {escape(done.pack.scope.label)}, {quarter}; wrote "
+                  f"{done.files.html}", highlight=False)
