@@ -32,7 +32,7 @@ from builder import SAMPLE, real_slice_home  # noqa: E402
 from fake_police_api import FakePoliceApi  # noqa: E402
 
 #: Modules of the application layer that hold helpers, not use cases.
-HELPERS = {"actors", "errors", "registry"}
+HELPERS = {"actors", "errors", "recording", "registry"}
 #: Commands that are not use cases of the workspace, and why.
 EXEMPT = {
     "serve": "starts the web service, whose routes are shells over the same use cases",
@@ -136,6 +136,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     points = tmp / "points.csv"
     points.write_bytes(b"when,lon,lat,kind\n" + b"".join(
         f"2019-01-0{d}T10:00:00,-87.6{d},41.8{d},street\r\n".encode() for d in range(1, 8)))
+    from crimeplan.app.calls import ingest_calls
+    from crimeplan.app.data import ingest_points
+    from crimeplan.store.calls import CallsSpec
+    from crimeplan.store.points import PointsSpec
+
+    ingest_points(cli_actor(), home, points, PointsSpec("tiny", "when", "lon", "lat",
+                                                        "EPSG:4326", "kind"))
+
+    calls = tmp / "calls.csv"
+    calls.write_bytes(b"at,kind,who\n" + b"".join(
+        f"2019-01-0{d}T10:00:00,ASB,R{d % 3}\r\n".encode() for d in range(1, 8)))
+    ingest_calls(cli_actor(), home, calls, CallsSpec("room", "at", "kind", caller="who"))
     with pytest.MonkeyPatch.context() as mp, FakePoliceApi() as fake:
         mp.setenv("XDG_STATE_HOME", str(tmp / "state"))
         yield World(home, toy, tmp, files, fake, forecast_run, run.run_id, any_run, history)
@@ -170,6 +182,17 @@ COMMANDS: dict[str, tuple[str, Callable[[World], list[str]], str]] = {
     "ingest-points": ("ingest-points", lambda w: [
         str(w.tmp / "points.csv"), "--time", "when", "--x", "lon", "--y", "lat", "--crs",
         "EPSG:4326", "--name", "tiny", "--category", "kind"], "home"),
+    "ingest-calls": ("ingest-calls", lambda w: [
+        str(w.tmp / "calls.csv"), "--name", "room", "--time", "at", "--type", "kind",
+        "--caller", "who"], "home"),
+    "analysis calls": ("analysis.calls", lambda w: ["--dataset", "room"], "home"),
+    "analysis profile": ("analysis.profile", lambda w: ["--dataset", "tiny"], "home"),
+    "analysis stop-search-pack": ("report.stop-search-pack", lambda w: [
+        "--force", "metropolitan", "--quarter", "2018-Q3", "--out", str(w.tmp / "pack")],
+        "home"),
+    "export parquet": ("export.parquet", lambda w: [str(w.tmp / "parquet")], "home"),
+    "simulate calls": ("simulate.calls", lambda w: ["--out", str(w.tmp / "gen.csv"),
+                                                    "--calls", "50", "--days", "7"], "home"),
     "coverage": ("coverage", lambda w: [], "home"),
     "quarantine": ("quarantine", lambda w: ["--limit", "3"], "home"),
     "summary": ("summary", lambda w: [], "home"),

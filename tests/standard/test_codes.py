@@ -61,7 +61,8 @@ def test_force_lookup_by_slug_and_published_name(force) -> None:
 
 def test_schema_export_validates_a_record(tmp_path: Path) -> None:
     paths = export_schemas(tmp_path)
-    assert sorted(p.name for p in paths) == ["outcomes.schema.json", "points.schema.json",
+    assert sorted(p.name for p in paths) == ["calls.schema.json", "outcomes.schema.json",
+                                             "points.schema.json",
                                              "stop-and-search.schema.json",
                                              "street.schema.json"]
     schema = json.loads((tmp_path / "street.schema.json").read_text())

@@ -27,6 +27,16 @@ BREAKDOWNS = {
     "object": "coalesce(nullif(object_of_search, ''), 'Not recorded')",
     "ethnicity": "coalesce(nullif(officer_defined_ethnicity, ''), 'Not recorded')",
     "self_defined_ethnicity": "coalesce(nullif(self_defined_ethnicity, ''), 'Not recorded')",
+    # The broad group: the part of the self-defined ethnicity before ' - ' (e.g. 'Asian/Asian
+    # British'), the level at which populations by ethnicity are published;
+    # 'Other ethnic group - Not stated' is a search where no ethnicity was stated.
+    "self_defined_group": "CASE WHEN self_defined_ethnicity LIKE '%- Not stated' THEN "
+                          "'Not stated' ELSE coalesce(nullif(split_part(self_defined_ethnicity, "
+                          "' - ', 1), ''), 'Not recorded') END",
+    "age": "coalesce(nullif(age_range, ''), 'Not recorded')",
+    "sex": "coalesce(nullif(gender, ''), 'Not recorded')",
+    "outcome": "coalesce(nullif(outcome, ''), 'Not recorded')",
+    "type": "coalesce(nullif(type, ''), 'Not recorded')",
 }
 ARREST = "lower(coalesce(outcome, '')) LIKE '%arrest%'"
 

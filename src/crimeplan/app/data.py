@@ -13,42 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from crimeplan.app.errors import bad_input
+from crimeplan.app.recording import record_ingest, recorded
 from crimeplan.app.registry import use_case
 from crimeplan.cases.actor import Actor
-from crimeplan.provenance.hashing import sha256_file
 from crimeplan.provenance.runs import RunRecorder
 from crimeplan.store import Warehouse
 from crimeplan.store.coverage import Coverage
 from crimeplan.store.coverage import coverage as coverage_of
 from crimeplan.store.ingest import IngestReport
+from crimeplan.store.parquet import ParquetExport
 from crimeplan.store.points import PointsSpec
 from crimeplan.store.points import ingest_points as load_points
 from crimeplan.store.summary import WarehouseSummary, summarise
 
 #: The columns of a quarantined row, as listed.
 QUARANTINE_FIELDS = ("file", "line", "reason", "field", "value", "detail", "raw")
-
-
-def _record_ingest(run: RunRecorder, report: IngestReport) -> None:
-    """An ingest's run record: every file with its SHA-256 (as the ingest hashed it; a file it
-    refused before hashing is hashed here if it is on disk), status, counts, partitions
-    written and quarantine reasons, and the totals."""
-    for f in report.files:
-        sha256 = f.sha256 or (sha256_file(f.path) if Path(f.path).is_file() else None)
-        run.add_hashed_input(f.path, sha256, **{k: v for k, v in asdict(f).items()
-                                                 if k not in ("path", "sha256")})
-    run.set_result("totals", report.totals())
-    run.set_result("files_in_error", len(report.errors))
-
-
-def _recorded(run: RunRecorder) -> Callable[[IngestReport], None]:
-    """The ``before_commit`` of a warehouse change: append its record before the COMMIT."""
-
-    def append(report: IngestReport) -> None:
-        _record_ingest(run, report)
-        run.append_now()
-
-    return append
 
 
 @use_case("ingest", run_kind="ingest")
@@ -63,7 +42,7 @@ def ingest(actor: Actor, home: Path, paths: list[Path], *, force: str | None = N
     with bad_input(SourceError), RunRecorder(home, "ingest", actor,
                                               parameters=parameters) as run:
         return ingest_paths(home, paths, force=force, progress=progress,
-                            before_commit=_recorded(run))
+                            before_commit=recorded(run))
 
 
 @use_case("ingest-points", run_kind="ingest-points")
@@ -72,9 +51,9 @@ def ingest_points(actor: Actor, home: Path, file: Path, spec: PointsSpec) -> Ing
     before the warehouse commits."""
     with bad_input(ValueError), RunRecorder(home, "ingest-points", actor, parameters={
             "file": str(file), **asdict(spec)}) as run:
-        report = load_points(home, file, spec, before_commit=_recorded(run))
+        report = load_points(home, file, spec, before_commit=recorded(run))
         if not run.appended:  # stopped before the warehouse was touched
-            _record_ingest(run, report)
+            record_ingest(run, report)
         return report
 
 
@@ -138,3 +117,22 @@ def summary(actor: Actor, home: Path) -> WarehouseSummary:
         run.set_result("street_rows", found.street_rows)
         run.set_result("files_ingested", found.files_ingested)
     return found
+
+
+@use_case("export.parquet", run_kind="export.parquet")
+def export_parquet(actor: Actor, home: Path, out: Path) -> ParquetExport:
+    """The warehouse's data sets as hive-partitioned Parquet under ``out`` (new or empty), with
+    the standard's column names and types; the run records every file written."""
+    from crimeplan.store.parquet import export_parquet as write
+
+    with RunRecorder(home, "export.parquet", actor, parameters={"out": str(out)}) as run:
+        con = Warehouse(home).connect(read_only=True)
+        try:
+            with bad_input(ValueError):
+                done = write(con, out)
+        finally:
+            con.close()
+        run.add_output(out)
+        for name, rows in done.rows.items():
+            run.set_result(name, rows)
+    return done

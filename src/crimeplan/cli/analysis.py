@@ -14,8 +14,10 @@ from rich.table import Table
 from crimeplan.analysis.cost import CostTable
 from crimeplan.analysis.rates import read_area_set, read_denominator
 from crimeplan.analysis.scope import ScopeError
-from crimeplan.analysis.stop_search import read_reference_population
+from crimeplan.analysis.stop_search import BREAKDOWNS, read_reference_population
 from crimeplan.app import analysis as use
+from crimeplan.app import calls as calls_use
+from crimeplan.app import reports as reports_use
 from crimeplan.app.analysis import Where
 from crimeplan.cli.common import (
     HomeOption,
@@ -30,8 +32,9 @@ from crimeplan.cli.common import (
 )
 
 app = typer.Typer(help="Crime analysis indicators: trends, rates, rises, outcomes, stop and "
-                       "search, concentration, deprivation, cost of crime, peer groups and the "
-                       "official recorded crime series.", no_args_is_help=True)
+                       "search, concentration, deprivation, cost of crime, peer groups, the "
+                       "official recorded crime series and demand from calls for service.",
+                  no_args_is_help=True)
 
 ForceOption = Annotated[str | None, typer.Option("--force", help="Force slug or published "
                                                                  "name (default: all loaded).")]
@@ -142,8 +145,7 @@ def outcomes(force: ForceOption = None, area: AreaOption = None, start: FromOpti
 @app.command("stop-search")
 def stop_search(force: ForceOption = None, start: FromOption = None, end: ToOption = None,
                 breakdown: Annotated[str, typer.Option(
-                    "--by", help="all, legislation, object, ethnicity or "
-                                 "self_defined_ethnicity.")] = "all",
+                    "--by", help=f"{', '.join(BREAKDOWNS)}.")] = "all",
                 population: Annotated[Path | None, typer.Option(
                     "--population", help="CSV (group, population) for disproportionality "
                                          "by officer-defined ethnicity.")] = None,
@@ -255,3 +257,97 @@ def official(path: Annotated[Path, typer.Argument(help="Home Office recorded cri
         series = use.official(actor(purpose), home_dir(home), path, by=by, force=force)
     series = series.assign(quarter_start=series["quarter_start"].map(str))
     _emit(f"Police recorded crime (Home Office): {path.name}", series, "", as_json)
+
+
+@app.command("calls")
+def calls(
+    dataset: Annotated[str, typer.Option("--dataset", help="Calls data set name (as loaded "
+                                         "with ingest-calls).")],
+    top: Annotated[int, typer.Option("--top", help="How many of the most frequent callers "
+                                     "and locations to list.")] = 5,
+    as_json: JsonOption = False,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Demand from calls for service: by hour of the week and type, repeat callers
+    (pseudonymised) and locations, flagged calls and response times by grade."""
+    with reported():
+        found = calls_use.calls(actor(purpose), home_dir(home), dataset, top=top)
+    if as_json:
+        print_json(found.to_dict())
+        return
+    console.print(f"{found.calls:,} calls in {escape(dataset)}, {found.first_day} to "
+                  f"{found.last_day}", highlight=False)
+    busiest = found.hour_of_week.sort_values("per_day", ascending=False).head(5)
+    _emit("Busiest hours of the week (mean calls per occurrence of the weekday)",
+          busiest[["day", "hour", "calls", "weekdays", "per_day"]], "", False)
+    _emit("Calls by type", found.by_type, "", False)
+    for r in (found.callers, found.locations):
+        share = f"{r.repeat_share:.1%}" if r.calls_with_key else "n/a"
+        console.print(f"repeat {r.subject}: {r.repeat_keys:,} of {r.distinct:,} made "
+                      f"{r.repeat_calls:,} calls ({share} of {r.calls_with_key:,} calls with "
+                      f"a {'caller reference' if r.subject == 'callers' else 'location'})",
+                      highlight=False)
+        _emit(f"Top {len(r.top)} {r.subject}", r.top, "", False)
+    if not found.flags.empty:
+        _emit("Flagged calls (share of all calls)", found.flags, "", False)
+    if not found.response.empty:
+        _emit("Minutes from call to arrival by grade", found.response, "", False)
+    for note in found.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", markup=True)
+
+
+@app.command("profile")
+def profile(
+    dataset: Annotated[str, typer.Option("--dataset", help="Point data set name (as loaded "
+                                         "with ingest-points).")],
+    category: Annotated[str | None, typer.Option("--category", help="Only events of this "
+                                                 "category.")] = None,
+    as_json: JsonOption = False,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """When events happen, by hour of the week and of the day, for timestamped point data
+    (police.uk gives months only)."""
+    with reported():
+        found = calls_use.profile(actor(purpose), home_dir(home), dataset, category)
+    if as_json:
+        print_json(found.to_dict())
+        return
+    _emit("Peak hours of the week (mean events per occurrence of the weekday)",
+          found.peak(5)[["day", "hour", "events", "weekdays", "per_day"]], found.note, False)
+    _emit("Events by hour of the day", found.by_hour, "", False)
+    console.print(f"Monday to Friday: {found.weekday_share:.1%} of events", highlight=False)
+
+
+@app.command("stop-search-pack")
+def stop_search_pack(
+    force: Annotated[str, typer.Option("--force", help="Force slug or published name.")],
+    quarter: Annotated[str, typer.Option("--quarter", help="Calendar quarter, YYYY-Qn.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html, figures.csv and "
+                                      "sample.csv.")],
+    population: Annotated[Path | None, typer.Option(
+        "--population", help="CSV (group, population) of residents by self-defined ethnic "
+                             "group, for disproportionality.")] = None,
+    reference_group: Annotated[str, typer.Option("--reference-group")] = "White",
+    sample: Annotated[int, typer.Option("--sample", help="Records in the panel's sample.")
+                      ] = 20,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """The stop and search community review pack for one force and quarter: rates by object,
+    outcome, age, sex and ethnicity, section 60, disproportionality and a sample of records
+    (offline report.html, figures.csv, sample.csv)."""
+    try:
+        pop = read_reference_population(population) if population else None
+    except (ScopeError, OSError) as exc:
+        fail(str(exc))
+    with reported():
+        done = reports_use.stop_search_pack(
+            actor(purpose), home_dir(home), out, force=force, quarter=quarter, population=pop,
+            reference_group=reference_group,
+            population_label=str(population) if population else "user-supplied",
+            sample_size=sample)
+    total = int(done.pack.overall.table["searches"].sum())
+    console.print(f"{total:,} searches in {escape(done.pack.scope.label)}, {quarter}; wrote "
+                  f"{done.files.html}", highlight=False)

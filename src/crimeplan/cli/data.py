@@ -1,4 +1,4 @@
-"""``crimeplan ingest``, ``ingest-points``, ``coverage`` and ``quarantine``."""
+"""``crimeplan ingest``, ``ingest-points``, ``ingest-calls``, ``coverage`` and ``quarantine``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from crimeplan.app import calls as calls_use
 from crimeplan.app import data as use
 from crimeplan.cli.common import (
     HomeOption,
@@ -23,6 +24,7 @@ from crimeplan.cli.common import (
     reported,
 )
 from crimeplan.cli.common import print_json as emit_json
+from crimeplan.store.calls import CallsSpec
 from crimeplan.store.ingest import IngestReport
 from crimeplan.store.points import PointsSpec
 
@@ -139,6 +141,60 @@ def ingest_points_command(
                       time_format=time_format)
     with reported():
         report = use.ingest_points(actor(purpose), home_dir(home), file, spec)
+    _show(report, as_json)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _flag(text: str) -> tuple[str, str]:
+    name, sep, column = text.partition("=")
+    if not sep or not name or not column:
+        raise typer.BadParameter(f"{text!r}: give NAME=COLUMN, e.g. mental_health=MH_Flag",
+                                 param_hint="--flag")
+    return name.strip(), column.strip()
+
+
+def ingest_calls_command(
+    file: Annotated[Path, typer.Argument(help="CSV of calls for service (a command-and-control "
+                                         "export), or gzip of one.")],
+    name: Annotated[str, typer.Option("--name", help="Name to load the data set as.")],
+    time: Annotated[str, typer.Option("--time", help="Column with the time of the call.")],
+    call_type: Annotated[str, typer.Option("--type", help="Column with the call type.")],
+    grade: Annotated[str | None, typer.Option("--grade", help="Column with the grade "
+                                              "(response priority).")] = None,
+    caller: Annotated[str | None, typer.Option("--caller", help="Column with the caller's "
+                                               "reference, where lawful: pseudonymised on "
+                                               "ingest, never stored.")] = None,
+    lsoa: Annotated[str | None, typer.Option("--lsoa", help="Column with the LSOA code.")
+                    ] = None,
+    x: Annotated[str | None, typer.Option("--x", help="Column with x (or longitude).")] = None,
+    y: Annotated[str | None, typer.Option("--y", help="Column with y (or latitude).")] = None,
+    crs: Annotated[str | None, typer.Option("--crs", help="CRS of x/y, e.g. EPSG:27700.")
+                   ] = None,
+    arrival: Annotated[str | None, typer.Option("--arrival", help="Column with the time an "
+                                                "officer arrived (response times).")] = None,
+    flag: Annotated[list[str] | None, typer.Option("--flag", help="NAME=COLUMN of a yes/no "
+                                                   "flag, e.g. mental_health=MH_Flag "
+                                                   "(repeatable).")] = None,
+    time_format: Annotated[str | None, typer.Option(
+        "--time-format", help="strptime format of the time columns, if not ISO 8601.")] = None,
+    as_json: JsonOption = False,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Ingest a force's calls for service from any CSV by a column mapping, callers
+    pseudonymised, recorded in the audit log before the warehouse commits.
+
+    Every row is loaded or quarantined with its line, reason and field; a later export
+    replaces the months it covers. A caller reference never reaches the warehouse, the
+    quarantine or any output: it is replaced by a keyed hash (the key is the workspace's
+    keys/pseudonyms.key). One command writes a workspace at a time.
+    """
+    spec = CallsSpec(name=name, time=time, call_type=call_type, grade=grade, caller=caller,
+                     lsoa=lsoa, x=x, y=y, crs=crs, arrival=arrival,
+                     flags=tuple(_flag(f) for f in flag or ()), time_format=time_format)
+    with reported():
+        report = calls_use.ingest_calls(actor(purpose), home_dir(home), file, spec)
     _show(report, as_json)
     if not report.ok:
         raise typer.Exit(1)

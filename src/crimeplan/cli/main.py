@@ -40,6 +40,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("ingest-points", "crimeplan.cli.data", "ingest_points_command",
                "Ingest timestamped point events from any CSV (a force's export, other open "
                "data), recorded in the audit log before the warehouse commits."),
+    Subcommand("ingest-calls", "crimeplan.cli.data", "ingest_calls_command",
+               "Ingest a force's calls for service from any CSV by a column mapping, callers "
+               "pseudonymised, recorded in the audit log before the warehouse commits."),
     Subcommand("coverage", "crimeplan.cli.data", "coverage",
                "Force × month × dataset row counts, with months missing inside each force's "
                "span."),
@@ -56,8 +59,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "log."),
     Subcommand("standard", "crimeplan.cli.standard", "app",
                "The common data standard: record types, code lists, JSON Schema."),
+    Subcommand("export", "crimeplan.cli.export", "app",
+               "Export the warehouse for other engines: hive-partitioned Parquet."),
     Subcommand("simulate", "crimeplan.cli.simulate", "app",
-               "Simulations: feedback between patrols, forecasts and the crime record."),
+               "Simulations: feedback between patrols, forecasts and the crime record; a "
+               "generated calls-for-service export."),
     Subcommand("audit", "crimeplan.cli.audit", "app",
                "The audit log of runs, its integrity check, and fairness audits."),
     Subcommand("fetch", "crimeplan.cli.fetch", "app",
@@ -74,8 +80,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "Offender cohorts: harm-weighted scores, concentration, stability."),
     Subcommand("analysis", "crimeplan.cli.analysis", "app",
                "Crime analysis indicators: trends, rates, rises, outcomes, stop and search, "
-               "concentration, deprivation, cost of crime, peer groups and the official "
-               "recorded crime series."),
+               "concentration, deprivation, cost of crime, peer groups, the official "
+               "recorded crime series and demand from calls for service."),
     Subcommand("serve", "crimeplan.cli.serve", "serve",
                "Run the web service (pages and the API under /api/v1) on 127.0.0.1:8000."),
     Subcommand("service", "crimeplan.cli.service", "app",

@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
+from crimeplan.app import calls as calls_use
 from crimeplan.app import simulate as use
 from crimeplan.cli.common import HomeOption, PurposeOption, actor, console, home_dir, reported
 from crimeplan.forecast.models import MODELS
 from crimeplan.governance.feedback_study import COUNT_MODEL
 
-app = typer.Typer(help="Simulations: feedback between patrols, forecasts and the crime record.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Simulations: feedback between patrols, forecasts and the crime record; "
+                       "a generated calls-for-service export.", no_args_is_help=True)
 
 
 @app.command("feedback")
@@ -67,3 +68,23 @@ def feedback(
                       f"true {m['estimate_vs_true'][-1]:.3f}, patrols vs true "
                       f"{m['attention_vs_true'][-1]:.3f}")
     console.print(f"wrote {done.report} and {done.summary}")
+
+
+@app.command("calls")
+def calls(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write.")],
+    count: Annotated[int, typer.Option("--calls", help="Number of calls.")] = 100_000,
+    start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")
+                     ] = "2024-01-01",
+    days: Annotated[int, typer.Option("--days", help="Number of days covered.")] = 365,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (repeatable).")] = 0,
+    purpose: PurposeOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Write a generated command-and-control export: fictional callers and places in the
+    realistic shape described in crimeplan.sources.calls_synth (columns CallDateTime,
+    CallType, Grade, CallerRef, LSOA, ArrivedDateTime, MH_Flag)."""
+    with reported():
+        calls_use.simulate_calls(actor(purpose), home_dir(home), out, calls=count, start=start,
+                                 days=days, seed=seed)
+    console.print(f"wrote {count:,} calls to {out}", highlight=False)

@@ -94,9 +94,32 @@ class PointEvent(_Record):
     latitude: float = Field(ge=-90, le=90)
 
 
+class CallForService(_Record):
+    """One call for service from a force's command-and-control export (``ingest-calls``)."""
+
+    dataset: str = Field(description="Name given at ingest, e.g. 'essex-control-room'")
+    month: dt.date = Field(description="First day of the month of the call")
+    time: dt.datetime = Field(description="Time of the call")
+    call_type: str = Field(description="Call type as the export gives it")
+    grade: str | None = Field(None, description="Grade (response priority) as given")
+    caller_key: str | None = Field(
+        None, description="Keyed pseudonym of the caller (HMAC-SHA256 with the workspace's "
+                          "key, hex); never the caller's reference", pattern="^[0-9a-f]{64}$")
+    lsoa_code: str | None = Field(None, description="LSOA code, where the export gives one")
+    source_x: float | None = Field(None, description="Coordinate as supplied, in source_crs")
+    source_y: float | None = None
+    source_crs: str | None = None
+    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    flags: list[str] = Field(description="Names of the yes/no flags set, e.g. mental_health")
+    response_minutes: float | None = Field(None, ge=0, description="Minutes from call to "
+                                                                     "arrival")
+
+
 RECORD_TYPES: dict[str, type[BaseModel]] = {
     "street": StreetCrime,
     "outcomes": OutcomeRecord,
     "stop-and-search": StopSearchRecord,
     "points": PointEvent,
+    "calls": CallForService,
 }

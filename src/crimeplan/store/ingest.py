@@ -212,7 +212,7 @@ def unpack_folder(home: Path, kind: str) -> Iterator[Path]:
     workspace lock: no other run is going, so the folders a crashed run left are removed
     first."""
     root = home / UNPACK_DIR
-    for stale in (*root.glob("ingest-*"), *root.glob("points-*")):
+    for stale in root.glob("*-*"):
         shutil.rmtree(stale, ignore_errors=True)
     folder = root / f"{kind}-{uuid.uuid4().hex[:8]}"
     try:
@@ -559,7 +559,9 @@ _INSERT_COLUMNS: dict[str, tuple[str, ...]] = {
                         "removal_of_more_than_just_outer_clothing"),
 }
 _TABLE = {"street": "street", "outcomes": "outcomes", "stop-and-search": "stop_search",
-          "points": "points"}
+          "points": "points", "calls": "calls"}
+#: Data sets named by their user (one partition owner per name), not by force.
+_NAMED = ("points", "calls")
 
 
 def _write(con: duckdb.DuckDBPyConnection, files: list[PreparedFile], g: int, cand: str,
@@ -573,7 +575,7 @@ def _write(con: duckdb.DuckDBPyConnection, files: list[PreparedFile], g: int, ca
          AND pp.action IN ('new', 'replaced')
         WHERE c.reason IS NULL""")
     table = _TABLE[dataset]
-    owner = "dataset" if dataset == "points" else "force"
+    owner = "dataset" if dataset in _NAMED else "force"
     con.execute(f"""DELETE FROM {table} USING part_plan pp
         WHERE pp.action = 'replaced' AND {table}.{owner} = pp.force
           AND {table}.month = pp.month""")
@@ -585,6 +587,10 @@ def _write(con: duckdb.DuckDBPyConnection, files: list[PreparedFile], g: int, ca
     if dataset == "points":
         con.execute(f"""INSERT INTO points SELECT force, month, time, category, source_x,
             source_y, source_crs, longitude, latitude, file_id, line FROM {load}""")
+    elif dataset == "calls":
+        con.execute(f"""INSERT INTO calls SELECT force, month, time, call_type, grade,
+            caller_key, lsoa_code, source_x, source_y, source_crs, longitude, latitude, flags,
+            response_minutes, file_id, line FROM {load}""")
     else:
         enricher.add_new([f"(SELECT * FROM checks_{g} WHERE reason IS NULL)"])
         cols = _INSERT_COLUMNS[dataset]

@@ -61,32 +61,28 @@ def _builder(spec: PointsSpec, mapping: dict[str, str]):  # type: ignore[no-unty
     """Candidate query for point rows (coordinates are reprojected afterwards)."""
     t, x, y = (f"s.{mapping[c]}" for c in (spec.time, spec.x, spec.y))
     cat = f"{v.text('s.' + mapping[spec.category])}" if spec.category else "NULL::VARCHAR"
-    if spec.time_format:
-        fmt = spec.time_format.replace("'", "''")
-        time = f"TRY_STRPTIME({v.text(t)}, '{fmt}')"
-    else:
-        time = f"TRY_CAST({v.text(t)} AS TIMESTAMP)"
+    time = v.timestamp(t, spec.time_format)
     xv, yv = f"TRY_CAST({v.text(x)} AS DOUBLE)", f"TRY_CAST({v.text(y)} AS DOUBLE)"
     fields = {spec.time: t, spec.x: x, spec.y: y}
     rules = [
-        (f"{time} IS NULL", "unparsable time", f"'{spec.time}'"),
-        (f"{v.text(x)} IS NULL", "missing coordinates", f"'{spec.x}'"),
-        (f"{v.text(y)} IS NULL", "missing coordinates", f"'{spec.y}'"),
-        (f"{xv} IS NULL OR NOT isfinite({xv})", "coordinates unparsable", f"'{spec.x}'"),
-        (f"{yv} IS NULL OR NOT isfinite({yv})", "coordinates unparsable", f"'{spec.y}'"),
+        (f"{time} IS NULL", "unparsable time", v.literal(spec.time)),
+        (f"{v.text(x)} IS NULL", "missing coordinates", v.literal(spec.x)),
+        (f"{v.text(y)} IS NULL", "missing coordinates", v.literal(spec.y)),
+        (f"{xv} IS NULL OR NOT isfinite({xv})", "coordinates unparsable", v.literal(spec.x)),
+        (f"{yv} IS NULL OR NOT isfinite({yv})", "coordinates unparsable", v.literal(spec.y)),
     ]
     reasons = v.reason_columns(rules, fields)
     raw_cols = ", ".join(f"coalesce(s.{c}, '')" for c in mapping.values())
-    name = spec.name.replace("'", "''")
-    crs = spec.crs.replace("'", "''")
 
     def build(stage: str, lines: str, present: set[str]) -> str:
         del present
         return f"""
-            SELECT fm.file_id, {LINE} AS line, 'points' AS dataset, '{name}' AS force,
+            SELECT fm.file_id, {LINE} AS line, 'points' AS dataset,
+                   {v.literal(spec.name)} AS force,
                    date_trunc('month', {time})::DATE AS month, {time} AS time,
                    {cat} AS category, {xv} AS source_x, {yv} AS source_y,
-                   '{crs}' AS source_crs, NULL::DOUBLE AS longitude, NULL::DOUBLE AS latitude,
+                   {v.literal(spec.crs)} AS source_crs, NULL::DOUBLE AS longitude,
+                   NULL::DOUBLE AS latitude,
                    {reasons},
                    CASE WHEN reason IS NOT NULL THEN concat_ws(',', {raw_cols}) END AS raw
             {staged_rows(stage, lines)}"""
@@ -94,14 +90,16 @@ def _builder(spec: PointsSpec, mapping: dict[str, str]):  # type: ignore[no-unty
     return build
 
 
-def _reproject(spec: PointsSpec):  # type: ignore[no-untyped-def]
-    """Post-stage step: WGS84 longitude/latitude for valid rows; failures are quarantined."""
+def reprojector(crs: str, x_field: str):  # type: ignore[no-untyped-def]
+    """Post-stage step: WGS84 longitude/latitude for valid rows with source coordinates in
+    ``crs``; a row whose coordinates fall outside the CRS's valid area is quarantined, naming
+    ``x_field``. Rows without source coordinates are left unlocated."""
 
     def post(con: duckdb.DuckDBPyConnection, cand: str) -> None:
         xy = con.execute(f"SELECT DISTINCT source_x, source_y FROM {cand} "
-                         "WHERE reason IS NULL").df()
+                         "WHERE reason IS NULL AND source_x IS NOT NULL").df()
         lon, lat = reproject(xy["source_x"].to_numpy(float), xy["source_y"].to_numpy(float),
-                             spec.crs, "EPSG:4326")
+                             crs, "EPSG:4326")
         ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
         xy["longitude"] = np.where(ok, lon, np.nan)
         xy["latitude"] = np.where(ok, lat, np.nan)
@@ -111,8 +109,9 @@ def _reproject(spec: PointsSpec):  # type: ignore[no-untyped-def]
               AND {cand}.source_y = p.source_y AND {cand}.reason IS NULL""")
         con.unregister("points_lonlat")
         con.execute(f"""UPDATE {cand} SET reason = 'coordinates outside the CRS''s valid area',
-                field = '{spec.x.replace("'", "''")}', value = source_x::VARCHAR
-            WHERE reason IS NULL AND (longitude IS NULL OR isnan(longitude))""")
+                field = {v.literal(x_field)}, value = source_x::VARCHAR
+            WHERE reason IS NULL AND source_x IS NOT NULL
+              AND (longitude IS NULL OR isnan(longitude))""")
 
     return post
 
@@ -148,7 +147,7 @@ def ingest_points(home: Path, path: Path, spec: PointsSpec, progress: Progress |
         prepared = PreparedFile(SourceFile(disk, str(path), None), report,
                                 tuple(mapping.values()), spec.name, None, 0, scan)
         run_ingest(con, [prepared], {"points": _builder(spec, mapping)},
-                   post=_reproject(spec), progress=progress, total=1,
+                   post=reprojector(spec.crs, spec.x), progress=progress, total=1,
                    before_commit=partial(before_commit, IngestReport([report]))
                    if before_commit else None)
     return IngestReport([report])

@@ -63,13 +63,24 @@ CREATE TABLE IF NOT EXISTS points (
     longitude DOUBLE NOT NULL, latitude DOUBLE NOT NULL,
     {_PROVENANCE}
 )""",
+    "calls": f"""
+CREATE TABLE IF NOT EXISTS calls (
+    dataset VARCHAR NOT NULL, month DATE NOT NULL,   -- the data set's name; month of the call
+    time TIMESTAMP NOT NULL, call_type VARCHAR NOT NULL, grade VARCHAR,
+    caller_key VARCHAR,                -- keyed pseudonym of the caller (never the reference)
+    lsoa_code VARCHAR, source_x DOUBLE, source_y DOUBLE, source_crs VARCHAR,
+    longitude DOUBLE, latitude DOUBLE,
+    flags VARCHAR[] NOT NULL,          -- names of the flags set (e.g. mental_health)
+    response_minutes DOUBLE,           -- call to arrival, where the export has it
+    {_PROVENANCE}
+)""",
     "ingest_ledger": """
 CREATE TABLE IF NOT EXISTS ingest_ledger (
     file_id INTEGER PRIMARY KEY,
     path VARCHAR NOT NULL,             -- file path, or 'archive.zip!member' for archive members
     size BIGINT NOT NULL, sha256 VARCHAR NOT NULL,
-    dataset VARCHAR NOT NULL,          -- street | outcomes | stop-and-search | points
-    force VARCHAR,                     -- force slug, or the data set name for points
+    dataset VARCHAR NOT NULL,          -- street | outcomes | stop-and-search | points | calls
+    force VARCHAR,                     -- force slug, or the data set name (points, calls)
     release VARCHAR,                   -- YYYY-MM of the archive (or file) it came from
     rows_read BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
     status VARCHAR NOT NULL,           -- loaded | superseded | older-release
@@ -105,6 +116,7 @@ DATASET_TABLES: dict[str, str] = {
     "outcomes": "outcomes",
     "stop-and-search": "stop_search",
     "points": "points",
+    "calls": "calls",
 }
 
 

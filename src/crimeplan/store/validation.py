@@ -29,6 +29,19 @@ PARSER_REASONS: dict[str, str] = {
 }
 
 
+def literal(value: str) -> str:
+    """A SQL string literal of ``value`` (a user's column name or label), quotes doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def timestamp(col: str, time_format: str | None = None) -> str:
+    """A published time as TIMESTAMP (NULL when unparsable): by a strptime format, or as ISO
+    8601 and the common forms DuckDB reads."""
+    if time_format:
+        return f"TRY_STRPTIME({_text(col)}, {literal(time_format)})"
+    return f"TRY_CAST({_text(col)} AS TIMESTAMP)"
+
+
 def _text(col: str) -> str:
     """A published text value, NULL when empty (values are kept exactly as published)."""
     return f"NULLIF({col}, '')"
@@ -66,7 +79,7 @@ def _coordinate_rules(lon: str, lat: str) -> list[tuple[str, str, str]]:
 
 def _value_of(field_sql: str, columns: dict[str, str]) -> str:
     """SQL giving the offending value for the field named by ``field_sql``."""
-    whens = " ".join(f"WHEN '{label}' THEN {col}" for label, col in columns.items())
+    whens = " ".join(f"WHEN {literal(label)} THEN {col}" for label, col in columns.items())
     return f"CASE {field_sql} {whens} END"
 
 
