@@ -41,6 +41,12 @@ class Action(StrEnum):
     PERSON_EXPORT = "person.export"
     AUDIT_VERIFY = "audit.verify"
     STATS_READ = "stats.read"
+    # --- issue #12 pages: analysis, hotspot map, transparency, run log ---
+    ANALYSIS_READ = "analysis.read"
+    HOTSPOTS_READ = "hotspots.read"
+    TRANSPARENCY_READ = "transparency.read"
+    RUNS_READ = "runs.read"
+    # --- end issue #12 pages ---
 
 
 class Relationship(StrEnum):
@@ -143,6 +149,13 @@ RULES: dict[Action, tuple[Grant, ...]] = {
     Action.AUDIT_VERIFY: (_g(roles="system-admin dpo"),),
     Action.STATS_READ: (_g(roles="analyst pcc-viewer system-admin"),
                         _g(scopes="stats:read")),
+    # --- issue #12 pages: aggregates for analysts and the PCC's office; the run log (who ran
+    # which analysis, forecast or risk model) for the DPO and the system administrator ---
+    Action.ANALYSIS_READ: (_g(roles="analyst pcc-viewer"), _g(scopes="stats:read")),
+    Action.HOTSPOTS_READ: (_g(roles="analyst pcc-viewer"), _g(scopes="stats:read")),
+    Action.TRANSPARENCY_READ: (_g(roles="analyst pcc-viewer dpo system-admin"),),
+    Action.RUNS_READ: (_g(roles="dpo system-admin"),),
+    # --- end issue #12 pages ---
 }
 
 

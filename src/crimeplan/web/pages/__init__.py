@@ -3,11 +3,11 @@ and the data protection officer's views."""
 
 from fastapi import APIRouter
 
-from crimeplan.web.pages import admin, dpo, signin
+from crimeplan.web.pages import admin, analysis, dpo, signin, transparency
 from crimeplan.web.pages.render import render_error
 
 pages_router = APIRouter(include_in_schema=False)
-for _module in (signin, admin, dpo):
+for _module in (signin, admin, dpo, analysis, transparency):
     pages_router.include_router(_module.router)
 
 __all__ = ["pages_router", "render_error"]

@@ -134,6 +134,15 @@ TASKS = (
      "Check the log's integrity and see recent processing"),
     (Action.PERSON_HISTORY, "A person's record", "/dpo/people",
      "Who has looked at or changed a person's record; subject access"),
+    # --- issue #12 pages ---
+    (Action.ANALYSIS_READ, "Crime analysis", "/analysis?force=essex",
+     "Trends, rates, outcomes, concentration and stop and search of a force or area"),
+    (Action.HOTSPOTS_READ, "Hotspot map", "/map", "The latest hotspot forecast on a map"),
+    (Action.TRANSPARENCY_READ, "Transparency records", "/transparency",
+     "How each forecast and risk model works and who answers for it"),
+    (Action.RUNS_READ, "Run log", "/dpo/runs",
+     "Who ran which analysis, forecast or model, why and how"),
+    # --- end issue #12 pages ---
 )
 
 
