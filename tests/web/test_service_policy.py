@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
+from analysis_world import record_forecast
 from fastapi import FastAPI
 from service_world import World, client_for
 
@@ -172,6 +173,12 @@ def _new_person_for_agency(app: FastAPI, world: World) -> Call:
     return Call("/api/v1/people", {"given_name": "New", "family_name": "Person"})
 
 
+def _forecast(app: FastAPI, world: World) -> Call:
+    home = app.state.settings.home
+    run_id = record_forecast(home, home / "outputs" / f"plan-{next(_ids)}.geojson")
+    return Call(f"/api/v1/maps/forecasts/{run_id}")
+
+
 def _create_resource(actor: Actor) -> Resource:
     return Resource("person", None, actor.agency_id)
 
@@ -204,6 +211,8 @@ CASES: dict[tuple[str, str], tuple[Callable[[FastAPI, World], Call], str, int]] 
                                                            "subject-access", 200),
     ("GET", "/api/v1/audit/verify"): (_fixed("/api/v1/audit/verify"), "", 200),
     ("GET", "/api/v1/stats/people"): (_fixed("/api/v1/stats/people"), "", 200),
+    ("GET", "/api/v1/maps/forecasts"): (_fixed("/api/v1/maps/forecasts"), "", 200),
+    ("GET", "/api/v1/maps/forecasts/{run_id}"): (_forecast, "", 200),
 }
 #: Routes outside the matrix, with the test that covers them.
 ELSEWHERE = {("POST", "/api/v1/auth/sign-in"): "test_service_identity",
@@ -254,12 +263,15 @@ def test_authorisation_matrix(app: FastAPI, world: World) -> None:
 
 PAGES = {"/": Action.SIGNED_IN, "/admin/agencies": Action.AGENCY_CREATE,
          "/admin/users": Action.USER_LIST, "/admin/clients": Action.CLIENT_LIST,
-         "/dpo/audit": Action.AUDIT_VERIFY, "/dpo/people": Action.PERSON_HISTORY}
+         "/dpo/audit": Action.AUDIT_VERIFY, "/dpo/people": Action.PERSON_HISTORY,
+         "/analysis": Action.ANALYSIS_READ, "/map": Action.HOTSPOTS_READ,
+         "/transparency": Action.TRANSPARENCY_READ, "/dpo/runs": Action.RUNS_READ}
 
 
 def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: World) -> None:
     page_routes = {r.path: r.action for r in declared_routes(app) if "GET" in r.methods
-                   and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/"))}
+                   and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/", "/dpo/runs/",
+                                                "/transparency/"))}
     assert page_routes == PAGES
     failures = []
     for name, persona in world.personas.items():
