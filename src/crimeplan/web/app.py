@@ -21,6 +21,7 @@ from crimeplan.cases.migrate import upgrade
 from crimeplan.errors import CrimeplanError
 from crimeplan.web import problems
 from crimeplan.web.api import admin, auth, maps, oversight, people
+from crimeplan.web.gate import ConcurrencyGate
 from crimeplan.web.identity.tokens import load_or_create_key
 from crimeplan.web.pages import pages_router, render_error
 from crimeplan.web.security import SecurityMiddleware
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "assets",
                                      check_dir=False), name="assets")
     _handle_errors(app)
+    app.add_middleware(ConcurrencyGate)
     app.add_middleware(SecurityMiddleware, settings=settings)
     return app
 
