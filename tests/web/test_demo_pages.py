@@ -19,7 +19,7 @@ from crimeplan.web.app import create_app
 from crimeplan.web.settings import Settings
 
 sys.path.insert(0, str(ROOT / "tests" / "analysis"))
-from builder import real_slice_home  # noqa: E402
+from builder import real_slice_home
 
 __all__ = ["database_url", "world"]
 pytestmark = pytest.mark.slow
