@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 SHARED = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data")
 OUT = Path(__file__).resolve().parent
@@ -78,7 +79,20 @@ def _chicago() -> None:
         fh.writelines(kept)
 
 
+def _chicago_districts() -> None:
+    """The 25 Chicago police districts as GeoJSON (the published KML, flattened to 2-D,
+    simplified to about 20 m, coordinates to 5 decimal places), named "District 17" etc."""
+    kml = gpd.read_file(SHARED / "chicago" / "chicago_police_districts.kml")
+    districts = gpd.GeoDataFrame(
+        {"name": kml["description"], "district": kml["Name"]},
+        geometry=shapely.force_2d(kml.geometry.make_valid().simplify(0.0002).to_numpy()),
+        crs="EPSG:4326").sort_values("district", key=lambda d: d.astype(int))
+    districts.to_file(OUT / "chicago" / "chicago_police_districts.geojson", driver="GeoJSON",
+                      COORDINATE_PRECISION=5)
+
+
 if __name__ == "__main__":
     _police_archive()
     _reference()
     _chicago()
+    _chicago_districts()

@@ -65,6 +65,13 @@ def steps(home: Path, out: Path) -> list[Step]:
               "--until", "2019-06-03", "--horizon", "1W", "--top", "1", "--cell-size", "150",
               "--out", str(out / "chicago-hotspots.html"), "--purpose", "demo: patrol map",
               *h)),
+        Step("The same forecast for the service's hotspot map, in Chicago's police districts "
+             "(GeoJSON; the districts are the map's outlines)",
+             ("forecast", "predict", "--dataset", "chicago-assaults", "--model", "kde",
+              "--until", "2019-06-03", "--horizon", "1W", "--top", "1", "--cell-size", "150",
+              "--boundary", str(SAMPLE / "chicago" / "chicago_police_districts.geojson"),
+              "--out", str(out / "chicago-hotspots.geojson"),
+              "--purpose", "demo: patrol map in the service", *h)),
         Step("Place fairness audit of the backtest: attention by IMD decile",
              ("audit", "places", "--out", str(out / "audit-places"), *h),
              run_of="forecast.backtest"),

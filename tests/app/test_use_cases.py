@@ -32,7 +32,7 @@ from builder import SAMPLE, real_slice_home  # noqa: E402
 from fake_police_api import FakePoliceApi  # noqa: E402
 
 #: Modules of the application layer that hold helpers, not use cases.
-HELPERS = {"actors", "errors", "recording", "registry"}
+HELPERS = {"actors", "errors", "ingests", "recorded", "registry"}
 #: Commands that are not use cases of the workspace, and why.
 EXEMPT = {
     "serve": "starts the web service, whose routes are shells over the same use cases",

@@ -70,7 +70,7 @@ def test_enrolled_users_are_asked_for_their_code(app: FastAPI, world: World) -> 
 
 def test_home_pages_list_what_the_role_may_do(app: FastAPI, world: World) -> None:
     admin = client_for(app, world, "system-admin").get("/").text
-    for task in ("Agencies", "Users", "API clients", "Audit log"):
+    for task in ("Agencies", "Users", "API clients", "Audit log", "Run log"):
         assert f">{task}</a>" in admin
     analyst = client_for(app, world, "analyst").get("/").text
     # Analysts see aggregates only (the Victims' Code figures), nothing about a person.
@@ -84,6 +84,12 @@ def test_home_pages_list_what_the_role_may_do(app: FastAPI, world: World) -> Non
 
     for task in ("Agencies", "Users", "API clients", "Audit log"):
         assert f">{task}</a>" not in analyst    # analysts see programme aggregates only
+
+    for task in ("Crime analysis", "Hotspot map", "Transparency records"):
+        assert f">{task}</a>" in analyst
+    assert ">Run log</a>" not in analyst and ">Users</a>" not in analyst
+    caseworker = client_for(app, world, "police-caseworker").get("/").text
+    assert "govuk-task-list" not in caseworker
 
 
 def test_admin_creates_a_user_and_sees_the_password_once(app: FastAPI, world: World) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import asbei_world
 import pytest
+from analysis_world import record_forecast
 from fastapi import FastAPI
 from service_world import World, client_for
 from victims_matrix import VICTIM_CASES, VICTIM_PAGES, VICTIM_PAGES_ELSEWHERE
@@ -299,6 +300,12 @@ CREATES = {("POST", "/api/v1/people"): "person", ("POST", "/api/v1/locations"): 
            ("POST", "/api/v1/events"): "event", ("POST", "/api/v1/cases"): "case"}
 
 
+def _forecast(app: FastAPI, world: World) -> Call:
+    home = app.state.settings.home
+    run_id = record_forecast(home, home / "outputs" / f"plan-{next(_ids)}.geojson")
+    return Call(f"/api/v1/maps/forecasts/{run_id}")
+
+
 #: (method, path template): (how to make one call, purpose sent, success status).
 CASES: dict[tuple[str, str], tuple[Callable[[FastAPI, World], Call], str, int]] = {
     ("GET", "/api/v1/health"): (_fixed("/api/v1/health"), "", 200),
@@ -376,6 +383,8 @@ CASES: dict[tuple[str, str], tuple[Callable[[FastAPI, World], Call], str, int]] 
     ("POST", "/api/v1/link-proposals/{proposal_id}/decision"): (
         _proposal_call("/decision", {"decision": "reject", "reason": "Different people"}),
         "case-management", 200),
+    ("GET", "/api/v1/maps/forecasts"): (_fixed("/api/v1/maps/forecasts"), "", 200),
+    ("GET", "/api/v1/maps/forecasts/{run_id}"): (_forecast, "", 200),
 }
 # Victims' Code compliance (issue #13 item 5): its routes and pages, from victims_matrix.
 CASES.update(VICTIM_CASES)
@@ -449,11 +458,14 @@ PAGES.update({"/iom": Action.IOM_COHORT, "/iom/actions": Action.IOM_ACTIONS,
 IOMDIP_RECORD_PAGES = ("/iom/cases/", "/iom/nominations/", "/dip/pathways/")
 # --- end IOM and DIP ---
 PAGES.update(asbei_world.PAGES)  # issue #13: early intervention and ASB case reviews
+PAGES.update({"/analysis": Action.ANALYSIS_READ, "/map": Action.HOTSPOTS_READ,  # issue #12
+              "/transparency": Action.TRANSPARENCY_READ, "/dpo/runs": Action.RUNS_READ})
 
 
 def test_pages_follow_the_policy_and_deny_with_not_found(app: FastAPI, world: World) -> None:
     page_routes = {r.path: r.action for r in declared_routes(app) if "GET" in r.methods
                    and not r.path.startswith(("/api/", "/sign-in", "/dpo/people/",
+                                              "/dpo/runs/", "/transparency/",
                                               *VICTIM_PAGES_ELSEWHERE, *IOMDIP_RECORD_PAGES))
                    and "{" not in r.path and r.path not in asbei_world.RECORD_PAGES}
     assert page_routes == PAGES
@@ -486,7 +498,8 @@ def test_record_pages_follow_the_policy(app: FastAPI, world: World) -> None:
     (reads on pages are for case management), 404 otherwise."""
     templated = {r.path for r in declared_routes(app) if "GET" in r.methods
                  and "{" in r.path and not r.path.startswith(
-                     ("/api/", "/dpo/", *VICTIM_PAGES_ELSEWHERE, *IOMDIP_RECORD_PAGES))
+                     ("/api/", "/dpo/", "/transparency/", *VICTIM_PAGES_ELSEWHERE,
+                      *IOMDIP_RECORD_PAGES))
                  and r.path not in asbei_world.RECORD_PAGES}
     assert templated == set(RECORD_PAGES)
     failures = []

@@ -4,15 +4,19 @@ them, generating an export shaped like one, and the time profile of timestamped 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
+
+import duckdb
 
 from crimeplan.analysis.calls import CallsDemand, CallsError
 from crimeplan.analysis.calls import calls_demand as measure
 from crimeplan.analysis.sql import rows
 from crimeplan.analysis.timing import TimeProfile, TimingError, time_profile
 from crimeplan.app.errors import bad_input
-from crimeplan.app.recording import record_ingest, recorded
+from crimeplan.app.ingests import record_ingest, recorded
 from crimeplan.app.registry import use_case
 from crimeplan.cases.actor import Actor
 from crimeplan.provenance.runs import RunRecorder
@@ -22,10 +26,26 @@ from crimeplan.store.calls import ingest_calls as load_calls
 from crimeplan.store.ingest import IngestReport
 
 
-def _selection(parts: list[tuple[object, ...]]) -> str:
-    """SHA-256 of the partitions (month, file hash, rows) an analysis read."""
-    return hashlib.sha256("\n".join("|".join(str(v) for v in p) for p in parts).encode()
-                          ).hexdigest()
+@contextmanager
+def _named(actor: Actor, home: Path, kind: str, dataset: str, name: str,
+           errors: type[Exception], **parameters: object
+           ) -> Iterator[tuple[duckdb.DuckDBPyConnection, RunRecorder]]:
+    """The warehouse (read only) and the run of an analysis of the user-named data set
+    ``name`` (of ``dataset``: points or calls), recording the partitions it reads (their
+    months, file hashes and rows); ``errors`` are the caller's bad input."""
+    con = Warehouse(home).connect(read_only=True)
+    try:
+        with bad_input(errors), RunRecorder(home, kind, actor, parameters={
+                "dataset": name, **parameters}) as run:
+            parts = rows(con, "SELECT month, sha256, rows FROM partitions WHERE dataset = "
+                              "$dataset AND force = $name ORDER BY month",
+                         {"dataset": dataset, "name": name})
+            text = "\n".join("|".join(str(v) for v in p) for p in parts)
+            run.add_input_data("warehouse selection", hashlib.sha256(text.encode()).hexdigest(),
+                               dataset=name, months=len(parts))
+            yield con, run
+    finally:
+        con.close()
 
 
 @use_case("ingest-calls", run_kind="ingest-calls")
@@ -46,20 +66,12 @@ def ingest_calls(actor: Actor, home: Path, file: Path, spec: CallsSpec) -> Inges
 def calls(actor: Actor, home: Path, dataset: str, top: int = 5) -> CallsDemand:
     """Demand by hour of week and type, repeat callers (pseudonymised) and locations, flags and
     response times of one calls data set; the run records the partitions it read."""
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        with bad_input(CallsError), RunRecorder(home, "analysis.calls", actor, parameters={
-                "dataset": dataset, "top": top}) as run:
-            parts = rows(con, "SELECT month, sha256, rows FROM partitions WHERE dataset = "
-                              "'calls' AND force = $name ORDER BY month", {"name": dataset})
-            run.add_input_data("warehouse selection", _selection(parts), dataset=dataset,
-                               months=len(parts))
-            found = measure(con, dataset, top=top)
-            run.set_result("calls", found.calls)
-            run.set_result("top_callers_share", found.callers.top_share())
-            return found
-    finally:
-        con.close()
+    with _named(actor, home, "analysis.calls", "calls", dataset, CallsError,
+                top=top) as (con, run):
+        found = measure(con, dataset, top=top)
+        run.set_result("calls", found.calls)
+        run.set_result("top_callers_share", found.callers.top_share())
+    return found
 
 
 @use_case("simulate.calls", run_kind="simulate.calls")
@@ -87,16 +99,8 @@ def profile(actor: Actor, home: Path, dataset: str,
             category: str | None = None) -> TimeProfile:
     """When a point data set's events happen: by hour of the week and of the day (police.uk
     data has months only, and is refused with that reason)."""
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        with bad_input(TimingError), RunRecorder(home, "analysis.profile", actor, parameters={
-                "dataset": dataset, "category": category}) as run:
-            parts = rows(con, "SELECT month, sha256, rows FROM partitions WHERE dataset = "
-                              "'points' AND force = $name ORDER BY month", {"name": dataset})
-            run.add_input_data("warehouse selection", _selection(parts), dataset=dataset,
-                               months=len(parts))
-            found = time_profile(con, dataset, category)
-            run.set_result("events", found.events)
-            return found
-    finally:
-        con.close()
+    with _named(actor, home, "analysis.profile", "points", dataset, TimingError,
+                category=category) as (con, run):
+        found = time_profile(con, dataset, category)
+        run.set_result("events", found.events)
+    return found

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from crimeplan.app.errors import bad_input
-from crimeplan.app.recording import record_ingest, recorded
+from crimeplan.app.ingests import record_ingest, recorded
 from crimeplan.app.registry import use_case
 from crimeplan.cases.actor import Actor
 from crimeplan.provenance.runs import RunRecorder

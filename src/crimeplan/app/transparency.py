@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from crimeplan.app.errors import bad_input
+from crimeplan.app.recorded import recorded_output
 from crimeplan.app.registry import use_case
 from crimeplan.cases.actor import Actor
-from crimeplan.errors import BadInput, DataMissing, NotFound
+from crimeplan.errors import BadInput, NotFound
 from crimeplan.governance.transparency import TransparencyFiles
 from crimeplan.provenance.filelog import AuditLog
-from crimeplan.provenance.hashing import sha256_file
-from crimeplan.provenance.runs import RunRecorder, output_files
+from crimeplan.provenance.runs import RunRecorder
 
 KIND = "transparency"
 PUBLISHED = "it reads transparency records already written, each checked against its run record"
@@ -84,12 +84,5 @@ def read(actor: Actor, home: Path, run_id: str) -> dict[str, Any]:
     if entry is None or entry["record"].get("kind") != KIND or entry["record"]["run_id"] != (
             run_id):
         raise NotFound(f"no transparency record {run_id}")
-    written = entry["record"]
-    path = next((p for p in output_files(written) if p.name == "record.json"), None)
-    recorded = {o["path"]: o.get("sha256") for o in written["outputs"]}
-    if path is None or not path.is_file():
-        raise DataMissing(f"the record written by run {run_id} is no longer at {path}")
-    if sha256_file(path) != recorded.get(str(path)):
-        raise DataMissing(f"{path} is not the record run {run_id} wrote (its SHA-256 differs "
-                          "from the run record): it was changed afterwards")
+    path = recorded_output(entry["record"], lambda p: p.name == "record.json")
     return dict(json.loads(path.read_text(encoding="utf-8")))

@@ -66,8 +66,13 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _private_file(Path(parsed.database))
+        # Every transaction takes SQLite's one write lock (BEGIN IMMEDIATE), so one
+        # connection serves them all in turn: threads queue on the pool, handed over at once,
+        # rather than sleeping in SQLite's busy handler (up to 100 ms a retry), which under
+        # load made requests miss their turn for seconds.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
-                                                  "isolation_level": None})
+                                                  "isolation_level": None},
+                               pool_size=1, max_overflow=0, pool_timeout=60)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine

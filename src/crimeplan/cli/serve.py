@@ -44,6 +44,14 @@ def serve(
         "--behind-tls-proxy", help="A TLS-terminating proxy on this machine forwards to the "
         "service: cookies are Secure, HSTS is sent, X-Forwarded-* from 127.0.0.1 trusted.")
     ] = False,
+    tile_url: Annotated[str, typer.Option(
+        "--tile-url", envvar="CRIMEPLAN_TILE_URL",
+        help="Map tile server for the hotspot map, a URL template like "
+             "https://tiles.example.org/{z}/{x}/{y}.png (default none: area outlines are "
+             "the base map and nothing is loaded from elsewhere).")] = "",
+    tile_attribution: Annotated[str, typer.Option(
+        "--tile-attribution", envvar="CRIMEPLAN_TILE_ATTRIBUTION",
+        help="The attribution the tile server requires, shown on the map.")] = "",
     home: HomeOption = None,
 ) -> None:
     """Run the web service (pages and the API under /api/v1) on 127.0.0.1:8000.
@@ -52,13 +60,18 @@ def serve(
     """
     import uvicorn
 
+    from crimeplan.errors import BadInput
     from crimeplan.web.app import create_app
     from crimeplan.web.settings import Settings  # imported here: --help stays fast
 
     if (tls_cert is None) != (tls_key is None):
         fail("--tls-cert and --tls-key go together")
-    settings = Settings(home=home_dir(home).resolve(), database_url=database_url or "",
-                        tls=tls_cert is not None or behind_tls_proxy)
+    try:
+        settings = Settings(home=home_dir(home).resolve(), database_url=database_url or "",
+                            tls=tls_cert is not None or behind_tls_proxy, tile_url=tile_url,
+                            tile_attribution=tile_attribution)
+    except BadInput as exc:
+        fail(exc.message)
     app = create_app(settings)
     if not is_loopback(host):
         console.print(f"[yellow]warning:[/] listening on {escape(host)}: the service is "

@@ -42,6 +42,8 @@ from crimeplan.analysis.outcomes import REVISION_NOTE
 from crimeplan.analysis.scope import Scope, month_text
 from crimeplan.analysis.trends import ALL
 from crimeplan.csvsafe import write_csv
+from crimeplan.report import charts
+from crimeplan.report.charts import category_label, top_categories
 from crimeplan.report.html import (
     Section,
     assert_self_contained,
@@ -53,12 +55,11 @@ from crimeplan.report.html import (
 from crimeplan.report.html import table as html_table
 from crimeplan.report.numbers import money, money_summary
 from crimeplan.sources.home_office import RecordedCrime
-from crimeplan.standard.codes import OUTCOME_GROUPS, crime_category
+from crimeplan.standard.codes import OUTCOME_GROUPS
 
 ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence "
                "v3.0 (data.police.uk; ONS; MHCLG). Contains OS data © Crown copyright and "
                "database right.")
-TOP_CATEGORIES = 6
 #: Maps with more LSOAs than this are drawn as an inline image inside the SVG (page size).
 RASTER_ABOVE = 3000
 
@@ -159,19 +160,11 @@ def _trends(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     monthly = trends.monthly.groupby(["category", "month"], as_index=False)["crimes"].sum(
         min_count=1)
     wide = monthly.pivot(index="month", columns="category", values="crimes")
-    top = _top_categories(wide)
-    fig, ax = plt.subplots(figsize=(9, 4))
-    ax.plot(wide.index, wide[ALL], color="black", linewidth=2.2, label="All records")
-    for cat in top:
-        ax.plot(wide.index, wide[cat], marker="o", markersize=3, label=_label(cat))
-    ax.set_ylabel("records per month")
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, ncol=2)
-    ax.grid(alpha=0.3)
+    fig = charts.monthly_records(wide)
     section.add(svg_figure(fig, "Monthly records: all and the largest categories"))
     if trends.coverage.missing:
         section.add(note(trends.coverage.note() + " (gaps in the lines, not zeros)", warn=True))
-    table = wide.T.rename(index=_label)
+    table = wide.T.rename(index=category_label)
     table.columns = [month_text(m) for m in table.columns]
     section.add(html_table(table.reset_index(names="category"), float_format="{:,.0f}",
                            caption="Records per month by category"))
@@ -179,7 +172,7 @@ def _trends(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     if not yoy.empty:
         last = yoy[yoy["month"] == yoy["month"].max()]
         section.add(html_table(last[["category", "crimes", "crimes_year_before", "pct_change"]]
-                               .assign(category=lambda f: f["category"].map(_label)),
+                               .assign(category=lambda f: f["category"].map(category_label)),
                                caption=f"Year-on-year change, {month_text(last['month'].max())}"))
     else:
         section.add(note("Year-on-year changes and rolling 12-month totals need 13 or more "
@@ -196,12 +189,12 @@ def _indexed(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     summed["index"] = 100 * summed["crimes"] / summed["category"].map(base).where(
         summed["category"].map(base) > 0)
     wide = summed.pivot(index="month", columns="category", values="index")
-    top = _top_categories(summed.pivot(index="month", columns="category", values="crimes"))
+    top = top_categories(summed.pivot(index="month", columns="category", values="crimes"))
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.axhline(100, color="grey", linewidth=1)
     ax.plot(wide.index, wide[ALL], color="black", linewidth=2.2, label="All records")
     for cat in top:
-        ax.plot(wide.index, wide[cat], label=_label(cat))
+        ax.plot(wide.index, wide[cat], label=category_label(cat))
     ax.set_ylabel(f"index ({month_text(report.scope.start)} = 100)")
     ax.legend(fontsize=8, ncol=2)
     ax.grid(alpha=0.3)
@@ -216,7 +209,7 @@ def _indexed(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                                             None if pd.isna(r.index) else float(r.index),
                                             trends.base_label(), trends.coverage.note()))
     final = wide.iloc[-1].rename("index").reset_index()
-    final["category"] = final["category"].map(_label)
+    final["category"] = final["category"].map(category_label)
     section.add(html_table(final, caption=f"Index in {month_text(wide.index[-1])}"))
     return section
 
@@ -234,7 +227,7 @@ def _rates(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                           f"{len(report.scope.months)} months of the period, not annualised."))
     if scope_rates.note():
         section.add(note(scope_rates.note(), warn=True))
-    t = scope_rates.table.assign(category=lambda f: f["category"].map(_label))
+    t = scope_rates.table.assign(category=lambda f: f["category"].map(category_label))
     section.add(html_table(t[["area_name", "category", "crimes", "population",
                               "rate_per_1000"]], caption=scope_rates.unit))
     section.add(html_table(district.table[["area", "area_name", "crimes", "population",
@@ -263,7 +256,7 @@ def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     top = by_cat.top_absolute()
     if not top.empty:
         fig, ax = plt.subplots(figsize=(8, 0.45 * len(top) + 1))
-        ax.barh([_label(a) for a in top["area"]][::-1], top["change"].to_numpy()[::-1],
+        ax.barh([category_label(a) for a in top["area"]][::-1], top["change"].to_numpy()[::-1],
                 color="#d4351c")
         ax.set_xlabel(f"change in records, {by_cat.after.label} vs {by_cat.before.label}")
         ax.grid(axis="x", alpha=0.3)
@@ -277,7 +270,7 @@ def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
             if t.empty:
                 section.add(paragraph(f"No {label} rises {title}."))
                 continue
-            shown = t.assign(name=t["name"].map(_label) if rises.grouping == "category"
+            shown = t.assign(name=t["name"].map(category_label) if rises.grouping == "category"
                              else t["name"])
             section.add(html_table(shown[["area", "name", "before", "after", "change",
                                           "pct_change"]],
@@ -303,16 +296,8 @@ def _outcomes(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     wide = counts.pivot_table(index="category", columns="outcome_group", values="share_pct",
                               fill_value=0.0)
     order = [g for g in (*OUTCOME_GROUPS, "Unrecognised outcome") if g in wide.columns]
-    wide = wide[order].rename(index=_label)
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(wide) + 1.5))
-    left = np.zeros(len(wide))
-    colours = plt.get_cmap("tab10")
-    for i, group in enumerate(order):
-        ax.barh(wide.index, wide[group], left=left, label=group, color=colours(i % 10))
-        left += wide[group].to_numpy()
-    ax.set_xlabel("% of crimes")
-    ax.set_xlim(0, 100)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+    wide = wide[order].rename(index=category_label)
+    fig = charts.outcome_shares(wide)
     section.add(svg_figure(fig, "Last outcome by category (anti-social behaviour excluded)"))
     section.add(note(REVISION_NOTE))
     section.add(html_table(wide.reset_index(names="category"), float_format="{:.1f}",
@@ -468,7 +453,7 @@ def _cost(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     section.add(note(f"Unit costs: {cost.costs.citation} Table version {cost.costs.version}, "
                      f"from {cost.costs.source}. Each police.uk category is costed at one "
                      "offence's rate (mostly a lower bound); read totals as indicative."))
-    shown = cost.table.assign(category=cost.table["category"].map(_label),
+    shown = cost.table.assign(category=cost.table["category"].map(category_label),
                               cost_gbp=cost.table["cost_gbp"].where(cost.table["offence"].notna()))
     section.add(html_table(shown[["category", "crimes", "offence", "unit_cost_gbp", "cost_gbp",
                                   "limit"]], formats={"unit_cost_gbp": money, "cost_gbp": money},
@@ -542,23 +527,6 @@ def _methods(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers
-
-
-def _label(slug: str) -> str:
-    """A category's published label ('all' → 'All records')."""
-    if slug == ALL:
-        return "All records"
-    found = crime_category(slug)
-    return found.label if found else slug
-
-
-def _top_categories(wide: pd.DataFrame) -> list[str]:
-    totals = wide.drop(columns=[ALL], errors="ignore").sum().sort_values(ascending=False)
-    return list(totals.index[:TOP_CATEGORIES])
-
-
-
 _Builder = Callable[[duckdb.DuckDBPyConnection, AnalysisReport, ReportInputs, Section], Section]
 
 #: Report sections in order: title, anchor, builder, and whether it needs street crime.

@@ -114,17 +114,22 @@ def _cells(values: list[object], fmt: Formatter | None, float_format: str) -> li
     return cells
 
 
-def svg_figure(fig: Figure, caption: str | None = None) -> str:
-    """A matplotlib figure as inline SVG (the figure is closed)."""
+def svg_text(fig: Figure) -> str:
+    """A matplotlib figure as SVG markup, without the XML prolog and DOCTYPE (which names a
+    URL); the figure is closed."""
     import matplotlib.pyplot as plt  # already imported by whoever drew the figure
 
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
     svg = buf.getvalue()
-    svg = svg[svg.find("<svg"):]  # drop the XML prolog and DOCTYPE (which names a URL)
+    return svg[svg.find("<svg"):]
+
+
+def svg_figure(fig: Figure, caption: str | None = None) -> str:
+    """A matplotlib figure as inline SVG (the figure is closed)."""
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return f"<figure>{svg}{cap}</figure>"
+    return f"<figure>{svg_text(fig)}{cap}</figure>"
 
 
 def page(title: str, sections: Sequence[Section], *, intro: Iterable[str] = (),

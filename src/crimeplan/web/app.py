@@ -28,6 +28,7 @@ from crimeplan.web.api import (
     events,
     iom,
     linkage,
+    maps,
     oversight,
     people,
     places,
@@ -35,6 +36,7 @@ from crimeplan.web.api import (
 )
 from crimeplan.web.api.asb import router as asb_router  # issue 13: ASB case reviews
 from crimeplan.web.api.early_intervention import router as ei_router  # issue 13: EI
+from crimeplan.web.gate import ConcurrencyGate
 from crimeplan.web.identity.tokens import load_or_create_key
 from crimeplan.web.pages import pages_router, render_error
 from crimeplan.web.security import SecurityMiddleware
@@ -56,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.signing_key = load_or_create_key(settings.keys_dir)
-    for router in (auth.router, admin.router, people.router, oversight.router,
+    for router in (auth.router, admin.router, people.router, oversight.router, maps.router,
                    places.router, events.router, cases.router, linkage.router,
                    iom.router, dip.router):  # IOM and DIP (#13)
         app.include_router(router, prefix=API, responses=problems.RESPONSES)
@@ -68,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "assets",
                                      check_dir=False), name="assets")
     _handle_errors(app)
+    app.add_middleware(ConcurrencyGate)
     app.add_middleware(SecurityMiddleware, settings=settings)
     return app
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -119,6 +119,12 @@ def current_actor(
                      user_id=user.id, purpose=purpose, justification=x_justification,
                      request_id=request_id)
     return Actor(request_id=request_id, purpose=purpose)
+
+
+def acting(request: Request, actor: Actor) -> Actor:
+    """The caller as a use case's actor: with the request that acts, for its run record."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return replace(actor, via=f"{request.method} {request.url.path}{query}"[:500])
 
 
 class Authorise:

@@ -107,6 +107,13 @@ class Action(StrEnum):
     ASB_REVIEW_UPDATE = "asb.review.update"
     ASB_FIGURES = "asb.figures"
 
+    # --- issue #12 pages: analysis, hotspot map, transparency, run log ---
+    ANALYSIS_READ = "analysis.read"
+    HOTSPOTS_READ = "hotspots.read"
+    TRANSPARENCY_READ = "transparency.read"
+    RUNS_READ = "runs.read"
+    # --- end issue #12 pages ---
+
 
 class Relationship(StrEnum):
     """How the caller stands to a record, closest first."""
@@ -298,6 +305,14 @@ RULES: dict[Action, tuple[Grant, ...]] = {
     Action.DIP_MEASURES: (_g(roles="analyst pcc-viewer system-admin case-worker"),
                           _g(scopes="stats:read")),
     # --- end IOM and DIP ---
+
+    # --- issue #12 pages: aggregates for analysts and the PCC's office; the run log (who ran
+    # which analysis, forecast or risk model) for the DPO and the system administrator ---
+    Action.ANALYSIS_READ: (_g(roles="analyst pcc-viewer"), _g(scopes="stats:read")),
+    Action.HOTSPOTS_READ: (_g(roles="analyst pcc-viewer"), _g(scopes="stats:read")),
+    Action.TRANSPARENCY_READ: (_g(roles="analyst pcc-viewer dpo system-admin"),),
+    Action.RUNS_READ: (_g(roles="dpo system-admin"),),
+    # --- end issue #12 pages ---
 }
 
 # --- Victims' Code compliance (issue #13 item 5) -------------------------------------------

@@ -18,14 +18,24 @@ UNSAFE = frozenset({b"POST", b"PUT", b"PATCH", b"DELETE"})
 
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'")
 
 
+def tile_origin(tile_url: str) -> str:
+    """The origin (scheme://host[:port]) of a tile server URL template, "" for none."""
+    if not tile_url:
+        return ""
+    parts = urlsplit(tile_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def security_headers(settings: Settings) -> dict[str, str]:
+    origin = tile_origin(settings.tile_url)
     headers = {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY.format(
+            tiles=f" {origin}" if origin else ""),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",

@@ -9,8 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crimeplan.cases.db import default_url
+from crimeplan.errors import BadInput
+
+
+def check_tile_url(url: str) -> None:
+    """A tile server is an http(s) URL template with {z}, {x} and {y} in its path, on one host
+    (no {s} subdomains: the CSP names exactly one origin)."""
+    parts = urlsplit(url)
+    if (parts.scheme not in ("http", "https") or not parts.netloc or "{" in parts.netloc
+            or not all(k in parts.path + parts.query for k in ("{z}", "{x}", "{y}"))):
+        raise BadInput(f"tile server {url!r}: give an http(s) URL template on one host with "
+                       "{z}, {x} and {y}, e.g. https://tiles.example.org/{z}/{x}/{y}.png")
 
 
 @dataclass(frozen=True)
@@ -28,9 +40,17 @@ class Settings:
     lockout_base: dt.timedelta = dt.timedelta(minutes=1)
     lockout_max: dt.timedelta = dt.timedelta(hours=1)
     service_name: str = "crimeplan"
+    #: The hotspot map's tile server, a URL template such as
+    #: "https://tiles.example.org/{z}/{x}/{y}.png", and the attribution it requires. None by
+    #: default: the area outlines are then the base map, and the browser loads nothing from
+    #: elsewhere. When set, its origin (and only it) is allowed in the CSP's img-src.
+    tile_url: str = ""
+    tile_attribution: str = ""
     issuer: str = field(default="crimeplan")
 
     def __post_init__(self) -> None:
+        if self.tile_url:
+            check_tile_url(self.tile_url)
         if not self.database_url:
             object.__setattr__(self, "database_url", default_url(self.home))
 

@@ -176,6 +176,16 @@ TASKS += (
      "Applications, their clock and action plans"),
     (Action.ASB_FIGURES, "ASB case review figures", "/asb/figures",
      "The figures the 2014 Act requires to be published"),
+
+    # --- issue #12 pages ---
+    (Action.ANALYSIS_READ, "Crime analysis", "/analysis?force=essex",
+     "Trends, rates, outcomes, concentration and stop and search of a force or area"),
+    (Action.HOTSPOTS_READ, "Hotspot map", "/map", "The latest hotspot forecast on a map"),
+    (Action.TRANSPARENCY_READ, "Transparency records", "/transparency",
+     "How each forecast and risk model works and who answers for it"),
+    (Action.RUNS_READ, "Run log", "/dpo/runs",
+     "Who ran which analysis, forecast or model, why and how"),
+    # --- end issue #12 pages ---
 )
 
 
