@@ -20,7 +20,7 @@ from crimeplan.cases.db import Database
 from crimeplan.cases.migrate import upgrade
 from crimeplan.errors import CrimeplanError
 from crimeplan.web import problems
-from crimeplan.web.api import admin, auth, oversight, people
+from crimeplan.web.api import admin, auth, exchange, oversight, people
 from crimeplan.web.identity.tokens import load_or_create_key
 from crimeplan.web.pages import pages_router, render_error
 from crimeplan.web.security import SecurityMiddleware
@@ -42,9 +42,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.signing_key = load_or_create_key(settings.keys_dir)
-    for router in (auth.router, admin.router, people.router, oversight.router):
+    for router in (auth.router, admin.router, people.router, oversight.router,
+                   exchange.router):
         app.include_router(router, prefix=API, responses=problems.RESPONSES)
     app.include_router(pages_router)
+    exchange.deliver_in_background(app)  # exchange (issue #14): webhooks while serving
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "assets",
                                      check_dir=False), name="assets")

@@ -41,6 +41,11 @@ class Action(StrEnum):
     PERSON_EXPORT = "person.export"
     AUDIT_VERIFY = "audit.verify"
     STATS_READ = "stats.read"
+    # --- exchange: change events, subscriptions, dead letters (issue #14) ---
+    EVENTS_READ = "exchange.events.read"
+    SUBSCRIPTION_MANAGE = "exchange.subscription.manage"
+    DEAD_LETTER_MANAGE = "exchange.dead-letter.manage"
+    # --- end exchange ---
 
 
 class Relationship(StrEnum):
@@ -143,6 +148,14 @@ RULES: dict[Action, tuple[Grant, ...]] = {
     Action.AUDIT_VERIFY: (_g(roles="system-admin dpo"),),
     Action.STATS_READ: (_g(roles="analyst pcc-viewer system-admin"),
                         _g(scopes="stats:read")),
+    # --- exchange (issue #14): the feed shows each caller only events about records it may
+    # read (web.api.exchange filters with the read action); systems manage their agency's
+    # subscriptions and dead letters ---
+    Action.EVENTS_READ: (_g(roles="case-worker", purposes=CARE),
+                         _g(scopes="people:read", purposes=CARE)),
+    Action.SUBSCRIPTION_MANAGE: (_g(scopes="people:read", rel="agency", purposes=CARE),),
+    Action.DEAD_LETTER_MANAGE: (_g(scopes="people:read", rel="agency", purposes=CARE),),
+    # --- end exchange ---
 }
 
 

@@ -29,6 +29,9 @@ class Settings:
     lockout_max: dt.timedelta = dt.timedelta(hours=1)
     service_name: str = "crimeplan"
     issuer: str = field(default="crimeplan")
+    #: The URL other systems reach this one at: the ``source`` of its change events and the
+    #: base of their ``detailurl`` (``serve`` sets it; empty: the URL of each request).
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         if not self.database_url:
