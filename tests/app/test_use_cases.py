@@ -37,6 +37,8 @@ EXEMPT = {
     "serve": "starts the web service, whose routes are shells over the same use cases",
     "service": "administers the service database; its changes are security entries in the "
                "service's own chain (crimeplan.web.identity.accounts)",
+    "exchange": "works on the service database and its peers over HTTP; "
+                "tests/exchange/test_exchange_cli.py checks each command calls its use case",
 }
 #: Groups converted when issue #15's forecaster and scorecard land (see the report).
 PENDING = {"forecast", "risk"}

@@ -57,14 +57,15 @@ def serve(
 
     if (tls_cert is None) != (tls_key is None):
         fail("--tls-cert and --tls-key go together")
+    scheme = "https" if tls_cert is not None or behind_tls_proxy else "http"
     settings = Settings(home=home_dir(home).resolve(), database_url=database_url or "",
-                        tls=tls_cert is not None or behind_tls_proxy)
+                        tls=tls_cert is not None or behind_tls_proxy,
+                        public_url=f"{scheme}://{host}:{port}")
     app = create_app(settings)
     if not is_loopback(host):
         console.print(f"[yellow]warning:[/] listening on {escape(host)}: the service is "
                       "reachable from other machines" + ("" if settings.tls else " without TLS"),
                       markup=True)
-    scheme = "https" if settings.tls else "http"
     console.print(f"crimeplan service on {scheme}://{host}:{port}/ (database "
                   f"{_redacted(settings.database_url)}); Ctrl-C stops it")
     uvicorn.run(app, host=host, port=port, server_header=False,
