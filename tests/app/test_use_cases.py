@@ -164,6 +164,8 @@ COMMANDS: dict[str, tuple[str, Callable[[World], list[str]], str]] = {
                                     "--out", str(w.tmp / "report")], "home"),
     "standard schema": ("standard.schema", lambda w: ["--out", str(w.tmp / "schema")], "home"),
     "standard codes": ("standard.codes", lambda w: [], ""),
+    "standard export": ("standard.export", lambda w: ["--out", str(w.tmp / "standard")],
+                        "home"),
     "simulate feedback": ("simulate.feedback", lambda w: [
         "--dataset", "essex", "--out", str(w.tmp / "feedback")], "home"),
     "audit log": ("audit.log", lambda w: ["--json"], "home"),

@@ -26,6 +26,19 @@ def schema(actor: Actor, home: Path, out: Path) -> list[Path]:
     return paths
 
 
+@use_case("standard.export", run_kind="standard.export")
+def export(actor: Actor, home: Path, out: Path) -> list[Path]:
+    """Export the exchange standard (entities' JSON Schema, code lists, OpenAPI) into
+    ``out/v1``."""
+    from crimeplan.standard.exchange import export as export_standard  # loads the service
+
+    with RunRecorder(home, "standard.export", actor, parameters={"out": str(out)}) as rec:
+        paths = export_standard(out)
+        for path in paths:
+            rec.add_output(path)
+    return paths
+
+
 @use_case("standard.codes", run_kind=None,
           no_run_because="it lists code lists shipped with crimeplan, not data")
 def codes(actor: Actor) -> tuple[tuple[CrimeCategory, ...], tuple[OutcomeCategory, ...]]:

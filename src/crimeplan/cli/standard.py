@@ -22,6 +22,16 @@ def schema(out: Annotated[Path, typer.Option("--out", help="Folder for the .sche
         console.print(str(path))
 
 
+@app.command("export")
+def export(out: Annotated[Path, typer.Option("--out", help="Folder; the files go in its v1/.")],
+           home: HomeOption = None, purpose: PurposeOption = None) -> None:
+    """Export the exchange standard: one JSON Schema 2020-12 per exchanged entity, the code
+    lists and the OpenAPI 3.1 of the exchange endpoints (the run is recorded in the audit
+    log)."""
+    for path in use.export(actor(purpose), home_dir(home), out):
+        console.print(str(path))
+
+
 @app.command("codes")
 def codes() -> None:
     """List the crime and outcome code lists."""

@@ -3,7 +3,8 @@
 Until the record routes and read actions of the POLE services (issue #13) are merged, the
 policy's person-read grants stand for reading locations, events and cases too (owning agency,
 agencies a record is shared with, allocated workers; standard sensitivity; a care purpose):
-on merge each ``read=`` names its own action and ``resource=`` the POLE resource builder.
+on merge each ``read=`` names its own action, ``resource=`` the POLE resource builder and
+``schema=`` the POLE response model (the standard then publishes it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from crimeplan.cases.people import Address, Alias, Allocation, Person, Relation,
 from crimeplan.cases.places import Location
 from crimeplan.exchange.registry import Exchanged, SubjectKind, exchanged, subject
 from crimeplan.web.api.people import person_resource
+from crimeplan.web.api.schemas import PersonOut
 from crimeplan.web.policy import Action, Resource
 
 
@@ -60,7 +62,9 @@ def _case(db: Session, case_id: str) -> Resource | None:
                     shared_with=frozenset(s.agency_id for s in case.shares))
 
 
-subject(SubjectKind("person", "/api/v1/people/{id}", Action.PERSON_READ, _person))
+subject(SubjectKind("person", "/api/v1/people/{id}", Action.PERSON_READ, _person,
+                    schema=PersonOut, codes={"category": "subject-category",
+                                             "sensitivity": "sensitivity"}))
 subject(SubjectKind("location", "/api/v1/locations/{id}", Action.PERSON_READ, _location))
 subject(SubjectKind("event", "/api/v1/events/{id}", Action.PERSON_READ, _event))
 subject(SubjectKind("case", "/api/v1/cases/{id}", Action.PERSON_READ, _case))

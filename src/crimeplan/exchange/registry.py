@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from crimeplan.web.policy import Action, Resource
@@ -29,6 +30,10 @@ class SubjectKind:
     read: Action
     #: The policy's view of one record (None when it no longer exists).
     resource: Callable[[Session, str], Resource | None]
+    #: The API's response model at ``detail``: the standard publishes its JSON Schema.
+    schema: type[BaseModel] | None = None
+    #: Fields of that model whose values come from a code list (``standard.codes``).
+    codes: Mapping[str, str] = field(default_factory=dict)
 
     def detail_path(self, record_id: str) -> str:
         return self.detail.format(id=record_id)
