@@ -42,6 +42,8 @@ class Instance:
     process: subprocess.Popen[bytes] | None = None
     agency_id: str = ""
     clients: dict[str, str] = field(default_factory=dict)
+    #: Its service database; empty: SQLite in its workspace.
+    database: str = ""
 
     @property
     def url(self) -> str:
@@ -49,7 +51,7 @@ class Instance:
 
     @property
     def database_url(self) -> str:
-        return default_url(self.home)
+        return self.database or default_url(self.home)
 
     def db(self) -> Database:
         database = Database(self.database_url)
@@ -79,11 +81,12 @@ class Instance:
         db.dispose()
 
     def start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
         log = (self.home / "serve.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "crimeplan", "serve", "--home", str(self.home), "--port",
              str(self.port)], stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, "CRIMEPLAN_DATABASE_URL": ""})
+            env={**os.environ, "CRIMEPLAN_DATABASE_URL": self.database})
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from servers import served
-from service_world import CLIENT_SECRET, World
+from service_world import CLIENT_SECRET, World, client_for
 from sqlalchemy import select
 
 from crimeplan.cases import records, s62
@@ -172,3 +172,19 @@ def test_a_record_no_longer_shared_is_kept_as_gone(app: FastAPI, world: World, s
 def test_a_peer_needs_a_known_purpose(probation: FastAPI) -> None:
     with probation.state.db.session() as s, pytest.raises(Exception, match="purpose"):
         consumer.add_peer(s, "http://127.0.0.1:9", "c", "s", "curiosity")
+
+
+def test_the_inbox_takes_a_webhook_whose_sender_also_sent_a_token(app: FastAPI, world: World,
+                                                                   sender: str) -> None:
+    """A caller look-up (here: a bearer token) must not keep the database locked while the
+    event is applied (on SQLite that would wait for itself)."""
+    secret = new_secret()
+    _peer(app, world, sender, webhook_secret=secret)  # the instance follows itself
+    follower = Follower(app.state.db, sender, wait=0)
+    event = follower.client.feed(0, 100, 0).events[-1]
+    body = event.model_dump_json()
+    police = client_for(app, world, "police-system")
+    response = police.post("/api/v1/exchange/inbox", content=body,
+                           headers=_signed(body, event.id, secret))
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "applied"

@@ -117,6 +117,8 @@ def test_the_feed_needs_a_purpose_and_bounds_its_parameters(app: FastAPI,
     missing = police.get("/api/v1/events")
     assert missing.status_code == 400
     assert missing.json()["errors"][0]["field"] == "purpose"
+    ahead = police.get("/api/v1/events", params={"after": 10**6}, headers=CARE)
+    assert ahead.status_code == 400 and ahead.json()["errors"][0]["field"] == "after"
     too_long = police.get("/api/v1/events", params={"wait": 31}, headers=CARE)
     assert too_long.status_code == 422
     assert too_long.headers["content-type"] == "application/problem+json"

@@ -72,6 +72,10 @@ def feed(request: Request, db: DB,
     disclosure of each person's events is logged. ``next`` moves past events the caller may
     not see, so it always advances."""
     require_purpose(actor)
+    newest = outbox.last_seq(db)
+    if after > newest:
+        raise BadInput(f"the cursor is beyond the newest event ({newest})", fields=(
+            FieldProblem("after", "invalid", "Use a cursor this feed gave you"),))
     origin, types = source(request), tuple(type)
     deadline = time.monotonic() + wait
     while True:
@@ -181,11 +185,12 @@ def deliver_in_background(app: FastAPI) -> None:
 @router.post("/exchange/inbox", response_model=Received, openapi_extra={"requestBody": {
     "required": True, "content": {MEDIA_TYPE: {"schema": ChangeEvent.model_json_schema(
         ref_template="#/components/schemas/{model}")}}}})
-async def inbox(request: Request,
+async def inbox(request: Request, db: DB,
                 actor: Annotated[Actor, Depends(Authorise(Action.PUBLIC))]) -> Received:
     """A peer's webhook: a change event signed by the Standard Webhooks scheme with the
     secret of our subscription there; applied at most once (a repeat answers
     ``duplicate``)."""
+    db.commit()  # the caller's look-up holds no transaction (nor SQLite's writer lock)
     raw = await request.body()
     if len(raw) > MAX_EVENT_BYTES:
         raise BadInput("the event is too large", fields=(FieldProblem("body", "too_long"),))
