@@ -10,7 +10,6 @@ import json
 
 import pytest
 from fastapi import FastAPI
-from receiver import Receiver
 from service_world import World, client_for
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -20,6 +19,7 @@ from crimeplan.cases.db import utcnow
 from crimeplan.exchange.delivery import Backoff, Worker, signature
 from crimeplan.exchange.envelope import MEDIA_TYPE, ChangeEvent
 from crimeplan.exchange.subscriptions import Delivery, Subscription
+from crimeplan.standard.conformance import LoopbackInbox
 
 CARE = {"X-Purpose": "offender-management"}
 #: The Standard Webhooks specification's published test vector.
@@ -98,12 +98,12 @@ def test_rotation_signs_with_both_secrets_for_a_day(app: FastAPI, world: World) 
 
 def test_the_worker_delivers_signed_events_the_subscriber_may_see(app: FastAPI,
                                                                   world: World) -> None:
-    with Receiver() as receiver:
+    with LoopbackInbox() as receiver:
         sub = _subscribe(app, world, receiver.url)
         _change_shared_person(app, world, "Renamed")
         sent = Worker(app.state.db, "http://force-a.test").run_once()
-    assert sent == 1 and len(receiver.requests) == 1
-    got = receiver.requests[0]
+    assert sent == 1 and len(receiver.received) == 1
+    got = receiver.received[0]
     assert got.headers["content-type"] == MEDIA_TYPE
     body = Webhook(sub["secret"]).verify(got.body, got.headers)
     event = ChangeEvent.model_validate(body)
@@ -119,7 +119,7 @@ def test_the_worker_delivers_signed_events_the_subscriber_may_see(app: FastAPI,
 def test_failures_are_retried_with_exponential_back_off(app: FastAPI, world: World) -> None:
     clock = Clock()
     backoff = Backoff(base=dt.timedelta(seconds=10), attempts=5)
-    with Receiver([500, 503]) as receiver:
+    with LoopbackInbox([500, 503]) as receiver:
         _subscribe(app, world, receiver.url, ["person.updated"])
         _change_shared_person(app, world, "Retry")
         worker = Worker(app.state.db, "http://force-a.test", backoff=backoff, clock=clock)
@@ -127,7 +127,7 @@ def test_failures_are_retried_with_exponential_back_off(app: FastAPI, world: Wor
         for seconds in (0, 5, 10, 25, 30):
             clock.now = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC) + dt.timedelta(
                 seconds=seconds)
-            schedule.append((seconds, worker.run_once(), len(receiver.requests)))
+            schedule.append((seconds, worker.run_once(), len(receiver.received)))
     # tried at 0 (500), due at 10 (503), due at 10 + 20 = 30 (204)
     assert schedule == [(0, 0, 1), (5, 0, 1), (10, 0, 2), (25, 0, 2), (30, 1, 3)]
     with app.state.db.session() as s:
@@ -140,7 +140,7 @@ def test_dead_letters_are_listed_and_redelivered(app: FastAPI, world: World) -> 
     clock = Clock()
     backoff = Backoff(base=dt.timedelta(seconds=1), attempts=2)
     probation = client_for(app, world, "probation-system")
-    with Receiver([500, 500]) as receiver:
+    with LoopbackInbox([500, 500]) as receiver:
         _subscribe(app, world, receiver.url, ["person.updated"])
         _change_shared_person(app, world, "Dead")
         worker = Worker(app.state.db, "http://force-a.test", backoff=backoff, clock=clock)
@@ -159,7 +159,7 @@ def test_dead_letters_are_listed_and_redelivered(app: FastAPI, world: World) -> 
         assert again.status_code == 204
         clock.now = utcnow()  # redelivery is due at once (the API's time)
         assert worker.run_once() == 1
-    assert len(receiver.requests) == 3
+    assert len(receiver.received) == 3
     assert probation.get("/api/v1/exchange/dead-letters", headers=CARE).json() == []
 
 

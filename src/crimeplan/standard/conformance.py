@@ -62,19 +62,31 @@ def _problem(response: requests.Response, status: int) -> None:
 
 
 @dataclass
-class _Inbox:
-    """A loopback receiver for the webhook check."""
+class Delivered:
+    """One request a loopback inbox took: its headers (lower-case names) and body."""
 
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    headers: dict[str, str]
+    body: bytes
 
-    def start(self) -> str:
+
+@dataclass
+class LoopbackInbox:
+    """A webhook receiver on 127.0.0.1 (``with LoopbackInbox() as inbox``): takes POSTs at
+    ``inbox.url``, keeps them in ``inbox.received`` and answers with ``statuses`` in turn,
+    then 204."""
+
+    statuses: list[int] = field(default_factory=list)
+    received: list[Delivered] = field(default_factory=list)
+
+    def __enter__(self) -> LoopbackInbox:
         inbox = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
+            def do_POST(self) -> None:  # the http.server API
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                inbox.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(204)
+                inbox.received.append(Delivered(
+                    {k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(inbox.statuses.pop(0) if inbox.statuses else 204)
                 self.send_header("content-length", "0")
                 self.end_headers()
 
@@ -83,9 +95,13 @@ class _Inbox:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/conformance"
 
-    def stop(self) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
 
@@ -223,22 +239,22 @@ class Kit:
         return "created with a whsec_ secret, rotated, deleted"
 
     def webhooks(self) -> str:
-        inbox = _Inbox()
-        sub = self._subscribe(inbox.start())
-        try:
-            deadline = time.monotonic() + self.webhook_wait
-            while not inbox.received and time.monotonic() < deadline:
-                time.sleep(0.2)
-        finally:
-            self.http.delete(f"{self.url}/api/v1/exchange/subscriptions/{sub['id']}",
-                             headers=self._auth(), timeout=self.timeout)
-            inbox.stop()
+        with LoopbackInbox() as inbox:
+            sub = self._subscribe(inbox.url)
+            try:
+                deadline = time.monotonic() + self.webhook_wait
+                while not inbox.received and time.monotonic() < deadline:
+                    time.sleep(0.2)
+            finally:
+                self.http.delete(f"{self.url}/api/v1/exchange/subscriptions/{sub['id']}",
+                                 headers=self._auth(), timeout=self.timeout)
         if not inbox.received:
             return f"no delivery within {self.webhook_wait:g} s: signatures not checked"
         envelope = _validator("change-event")
-        for headers, body in inbox.received:
+        for delivery in inbox.received:
             try:
-                envelope.validate(Webhook(sub["secret"]).verify(body, headers))
+                envelope.validate(Webhook(sub["secret"]).verify(delivery.body,
+                                                                delivery.headers))
             except WebhookVerificationError as exc:
                 raise Failed(f"a delivery does not verify: {exc}") from exc
         return f"{len(inbox.received)} deliveries verified and valid"
