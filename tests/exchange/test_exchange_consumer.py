@@ -4,12 +4,15 @@ after a restart, and takes signed webhooks at /api/v1/exchange/inbox."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from instances import free_port
 from servers import served
 from service_world import CLIENT_SECRET, World, client_for
 from sqlalchemy import select
@@ -188,3 +191,25 @@ def test_the_inbox_takes_a_webhook_whose_sender_also_sent_a_token(app: FastAPI, 
                            headers=_signed(body, event.id, secret))
     assert response.status_code == 200, response.text
     assert response.json()["outcome"] == "applied"
+
+
+def test_a_follower_waits_out_a_peer_that_is_down(app: FastAPI, world: World,
+                                                  probation: FastAPI) -> None:
+    """Following a peer that is not up yet keeps trying, then applies once it answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    _peer(probation, world, url)
+    follower = Follower(probation.state.db, url, wait=0)
+    stop = threading.Event()
+    thread = threading.Thread(target=follower.run, args=(stop,), kwargs={"pause": 0.2})
+    thread.start()
+    time.sleep(1.0)
+    assert thread.is_alive() and _copies(probation) == {}
+    with served(app, port) as sender:
+        assert sender == url
+        deadline = time.monotonic() + 30
+        while not _copies(probation) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stop.set()
+        thread.join(timeout=30)
+    assert list(_copies(probation)) == [f"person/{world.people['shared']}"]

@@ -37,7 +37,7 @@ def deliver(
     database_url: DatabaseUrlOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Send webhook deliveries (``crimeplan serve`` also does, in the background)."""
+    """Send webhook deliveries (crimeplan serve also sends them while it runs)."""
     from crimeplan.app import exchange as use
 
     sent = use.deliver(_actor(), _database(home, database_url), public_url, once=once)
@@ -95,8 +95,10 @@ def follow(
     database_url: DatabaseUrlOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Apply a peer's change feed from our cursor, fetching each record with our own
-    credentials (Ctrl-C stops; a restart resumes where it left off)."""
+    """Apply a peer's change feed from our cursor, fetching records with our own credentials.
+
+    Ctrl-C stops; a restart resumes where it left off.
+    """
     from crimeplan.app import exchange as use
     from crimeplan.errors import CrimeplanError
 

@@ -26,9 +26,11 @@ def schema(out: Annotated[Path, typer.Option("--out", help="Folder for the .sche
 @app.command("export")
 def export(out: Annotated[Path, typer.Option("--out", help="Folder; the files go in its v1/.")],
            home: HomeOption = None, purpose: PurposeOption = None) -> None:
-    """Export the exchange standard: one JSON Schema 2020-12 per exchanged entity, the code
-    lists and the OpenAPI 3.1 of the exchange endpoints (the run is recorded in the audit
-    log)."""
+    """Export the exchange standard (JSON Schema, code lists, OpenAPI) into OUT/v1.
+
+    One JSON Schema 2020-12 per exchanged entity, the code lists and the OpenAPI 3.1 of the
+    exchange endpoints; the run is recorded in the audit log.
+    """
     for path in use.export(actor(purpose), home_dir(home), out):
         console.print(str(path))
 
@@ -48,8 +50,10 @@ def check(
                                                 "wait for a webhook delivery to verify.")
                             ] = 0.0,
 ) -> None:
-    """Run the exchange standard's conformance checks against an endpoint; exits 1 if any
-    fails."""
+    """Run the exchange standard's conformance checks against an endpoint.
+
+    Exits 1 if any check fails.
+    """
     results = use.check(actor(purpose), url, client_id, client_secret, purpose, webhook_wait)
     for r in results:
         colour = {"passed": "green", "failed": "red", "skipped": "yellow"}[r.status]

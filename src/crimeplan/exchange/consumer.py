@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from pydantic import ValidationError
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -240,12 +241,13 @@ class Follower:
         return len(page.events)
 
     def run(self, stop: threading.Event, pause: float = 1.0) -> None:
-        """Follow until ``stop`` is set; a failed step is retried after ``pause``."""
+        """Follow until ``stop`` is set; a step that fails (the peer down, a concurrent
+        delivery of the same event) is retried after ``pause``."""
         while not stop.is_set():
             try:
                 self.step()
-            except (requests.RequestException, Conflict):
-                stop.wait(pause)
+            except (requests.RequestException, Conflict, DBAPIError):
+                stop.wait(pause)  # the peer or our database is away: try again
 
 
 _clients: dict[tuple[str, str, str], PeerClient] = {}
