@@ -403,6 +403,58 @@ ELSEWHERE = {("POST", "/api/v1/auth/sign-in"): "test_service_identity",
              ("POST", "/api/v1/oauth/token"): "test_service_identity"}
 
 
+# --- exchange (issue #14): the feed, subscriptions and dead letters of the police system ---
+def _police_subscription(app: FastAPI, world: World, dead: bool = False) -> tuple[str, str]:
+    from crimeplan.cases.db import utcnow
+    from crimeplan.exchange.subscriptions import Delivery, Subscription, new_secret
+
+    with app.state.db.session() as s:
+        sub = Subscription(agency_id=world.agencies["police"], url="https://hook.test/in",
+                           client_id=world.personas["police-system"].actor.client_id,
+                           purpose="case-management", secret=new_secret())
+        s.add(sub)
+        s.flush()
+        delivery = Delivery(subscription_id=sub.id, event_seq=1, attempts=10,
+                            dead_at=utcnow() if dead else None)
+        s.add(delivery)
+        s.flush()
+        return sub.id, delivery.id
+
+
+def _subscription_call(suffix: str = "") -> Callable[[FastAPI, World], Call]:
+    def make(app: FastAPI, world: World) -> Call:
+        sub_id, _ = _police_subscription(app, world)
+        return Call(f"/api/v1/exchange/subscriptions/{sub_id}{suffix}", None,
+                    Resource("subscription", sub_id, world.agencies["police"]))
+    return make
+
+
+def _redeliver(app: FastAPI, world: World) -> Call:
+    sub_id, delivery_id = _police_subscription(app, world, dead=True)
+    return Call(f"/api/v1/exchange/dead-letters/{delivery_id}/redeliver", None,
+                Resource("subscription", sub_id, world.agencies["police"]))
+
+
+CASES.update({
+    ("GET", "/api/v1/events"): (_fixed("/api/v1/events"), "case-management", 200),
+    ("POST", "/api/v1/exchange/subscriptions"): (
+        _fixed("/api/v1/exchange/subscriptions", {"url": "https://hook.test/in"}),
+        "case-management", 201),
+    ("GET", "/api/v1/exchange/subscriptions"): (_fixed("/api/v1/exchange/subscriptions"),
+                                                "case-management", 200),
+    ("DELETE", "/api/v1/exchange/subscriptions/{subscription_id}"): (
+        _subscription_call(), "case-management", 204),
+    ("POST", "/api/v1/exchange/subscriptions/{subscription_id}/rotate-secret"): (
+        _subscription_call("/rotate-secret"), "case-management", 200),
+    ("GET", "/api/v1/exchange/dead-letters"): (_fixed("/api/v1/exchange/dead-letters"),
+                                               "case-management", 200),
+    ("POST", "/api/v1/exchange/dead-letters/{delivery_id}/redeliver"): (
+        _redeliver, "case-management", 204),
+})
+ELSEWHERE[("POST", "/api/v1/exchange/inbox")] = "test_exchange_consumer"  # signed webhooks
+# --- end exchange ---
+
+
 def test_the_matrix_covers_every_api_route(app: FastAPI) -> None:
     routes = {(m, r.path) for r in declared_routes(app) if r.path.startswith("/api/")
               for m in r.methods}

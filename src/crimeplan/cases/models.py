@@ -20,6 +20,13 @@ from crimeplan.cases.places import Location
 
 # Victims' Code compliance (issue #13 item 5)
 from crimeplan.cases.victims.models import NeedsAssessment, Obligation, VictimCare, VictimChoice
+
+# --- exchange (issue #14): the outbox tables; importing them installs the publishing hook ---
+from crimeplan.exchange.consumer import Copy, InboxEntry, Peer
+from crimeplan.exchange.outbox import OutboxEvent, OutboxHead
+from crimeplan.exchange.subscriptions import Delivery, Subscription
+
+# --- end exchange ---
 from crimeplan.provenance.dblog import AuditEntry, AuditHead
 
 __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry", "AuditHead",
@@ -30,3 +37,5 @@ __all__ = ["Address", "Agency", "Alias", "Allocation", "ApiClient", "AuditEntry"
 __all__ += ["IomAllocation", "IomNeed", "IomRecord", "IomReview",  # IOM (issue #13 item 2)
             "NominationDecision"]
 __all__ += ["AsbApplication", "Referral", "StatusPeriod"]  # issue 13: EI and ASB reviews
+__all__ += ["Copy", "Delivery", "InboxEntry", "OutboxEvent", "OutboxHead", "Peer",
+            "Subscription"]  # exchange (issue #14)

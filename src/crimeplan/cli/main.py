@@ -87,6 +87,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("service", "crimeplan.cli.service", "app",
                "Administer the web service: migrate its database, add agencies, users and API "
                "clients, seed the demo."),
+    # --- exchange (issue #14) ---
+    Subcommand("exchange", "crimeplan.cli.exchange", "app",
+               "Exchange with other agencies' systems: deliver webhooks, follow peers' change "
+               "feeds."),
+    # --- end exchange ---
 )
 
 

@@ -66,10 +66,12 @@ def serve(
 
     if (tls_cert is None) != (tls_key is None):
         fail("--tls-cert and --tls-key go together")
+    scheme = "https" if tls_cert is not None or behind_tls_proxy else "http"
     try:
         settings = Settings(home=home_dir(home).resolve(), database_url=database_url or "",
                             tls=tls_cert is not None or behind_tls_proxy, tile_url=tile_url,
-                            tile_attribution=tile_attribution)
+                            tile_attribution=tile_attribution,
+                            public_url=f"{scheme}://{host}:{port}")
     except BadInput as exc:
         fail(exc.message)
     app = create_app(settings)
@@ -77,7 +79,6 @@ def serve(
         console.print(f"[yellow]warning:[/] listening on {escape(host)}: the service is "
                       "reachable from other machines" + ("" if settings.tls else " without TLS"),
                       markup=True)
-    scheme = "https" if settings.tls else "http"
     console.print(f"crimeplan service on {scheme}://{host}:{port}/ (database "
                   f"{_redacted(settings.database_url)}); Ctrl-C stops it")
     uvicorn.run(app, host=host, port=port, server_header=False,

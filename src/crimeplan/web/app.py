@@ -26,6 +26,7 @@ from crimeplan.web.api import (
     cases,
     dip,
     events,
+    exchange,
     iom,
     linkage,
     maps,
@@ -60,12 +61,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.signing_key = load_or_create_key(settings.keys_dir)
     for router in (auth.router, admin.router, people.router, oversight.router, maps.router,
                    places.router, events.router, cases.router, linkage.router,
-                   iom.router, dip.router):  # IOM and DIP (#13)
+                   iom.router, dip.router, exchange.router):  # IOM and DIP (#13), exchange (#14)
         app.include_router(router, prefix=API, responses=problems.RESPONSES)
     app.include_router(victims.router, prefix=API, responses=problems.RESPONSES)  # issue #13.5
     for router in (ei_router, asb_router):  # issue 13: early intervention and ASB reviews
         app.include_router(router, prefix=API, responses=problems.RESPONSES)
     app.include_router(pages_router)
+    exchange.deliver_in_background(app)  # exchange (issue #14): webhooks while serving
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "assets",
                                      check_dir=False), name="assets")

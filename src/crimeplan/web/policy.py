@@ -114,6 +114,12 @@ class Action(StrEnum):
     RUNS_READ = "runs.read"
     # --- end issue #12 pages ---
 
+    # --- exchange: change events, subscriptions, dead letters (issue #14) ---
+    EVENTS_READ = "exchange.events.read"
+    SUBSCRIPTION_MANAGE = "exchange.subscription.manage"
+    DEAD_LETTER_MANAGE = "exchange.dead-letter.manage"
+    # --- end exchange ---
+
 
 class Relationship(StrEnum):
     """How the caller stands to a record, closest first."""
@@ -313,6 +319,15 @@ RULES: dict[Action, tuple[Grant, ...]] = {
     Action.TRANSPARENCY_READ: (_g(roles="analyst pcc-viewer dpo system-admin"),),
     Action.RUNS_READ: (_g(roles="dpo system-admin"),),
     # --- end issue #12 pages ---
+
+    # --- exchange (issue #14): the feed shows each caller only events about records it may
+    # read (web.api.exchange filters with the read action); systems manage their agency's
+    # subscriptions and dead letters ---
+    Action.EVENTS_READ: (_g(roles="case-worker", purposes=CARE),
+                         _g(scopes="people:read", purposes=CARE)),
+    Action.SUBSCRIPTION_MANAGE: (_g(scopes="people:read", rel="agency", purposes=CARE),),
+    Action.DEAD_LETTER_MANAGE: (_g(scopes="people:read", rel="agency", purposes=CARE),),
+    # --- end exchange ---
 }
 
 # --- Victims' Code compliance (issue #13 item 5) -------------------------------------------

@@ -47,6 +47,9 @@ class Settings:
     tile_url: str = ""
     tile_attribution: str = ""
     issuer: str = field(default="crimeplan")
+    #: The URL other systems reach this one at: the ``source`` of its change events and the
+    #: base of their ``detailurl`` (``serve`` sets it; empty: the URL of each request).
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         if self.tile_url:
