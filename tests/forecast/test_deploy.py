@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from crimeplan.forecast.deploy import (
-    context_outlines,
     patrol_areas,
     plan_deployment,
+    reference_areas,
     to_geojson,
     top_cells,
+    top_level,
     write_plan,
 )
 from crimeplan.forecast.grid import Grid
@@ -54,11 +55,17 @@ def weekly_events(seed: int = 1) -> pd.DataFrame:
 
 def test_top_cells_budget_and_ties():
     scores = np.array([5.0, 1.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-    assert list(top_cells(scores, 20)) == [0, 2]  # ties at the cut-off: earlier cell first
-    assert list(top_cells(scores, 1)) == [0]  # at least one cell
-    assert len(top_cells(scores, 100)) == 10
+    row = Grid("EPSG:27700", 100.0, np.arange(10), np.zeros(10))
+    assert list(top_cells(scores, top_level(row, 20).cells)) == [0, 2]  # ties: earlier first
+    assert top_level(row, 1).cells == 1  # at least one cell
+    assert top_level(row, 100).cells == 10
+    # an area: 0.03 km2 of 100 m cells is 3 cells; 0.024 km2 (2.4 cells) rounds to 2
+    assert (top_level(row, "0.03km2").cells, top_level(row, "0.024km2").cells) == (3, 2)
+    assert top_level(row, "0.03km2").label == "0.03km2"
     with pytest.raises(ValueError, match="percentage"):
-        top_cells(scores, 0)
+        top_level(row, 0)
+    with pytest.raises(ValueError, match="area"):
+        top_level(row, "3 cells")
 
 
 def test_patrol_areas_rook_and_queen_on_a_hand_built_pattern():
@@ -77,7 +84,7 @@ def test_patrol_areas_rook_and_queen_on_a_hand_built_pattern():
 def test_plan_flags_the_busy_cells_as_two_areas():
     grid = grid_8x8()
     plan = plan_deployment(weekly_events(), grid, "historical-mean",
-                           make_model("historical-mean"), "2020-03-16", "W", top_pct=7.8,
+                           make_model("historical-mean"), "2020-03-16", "W", top=7.8,
                            history=8)
     flagged = plan.cells.loc[plan.cells["flagged"]]
     block = {"5005_2005", "5006_2005", "5005_2006", "5006_2006"}
@@ -151,17 +158,18 @@ def test_html_map_is_offline_with_plotly_inline_and_outlines(tmp_path):
     con.execute("CREATE TABLE ref_lsoa_geom (lsoa11_code VARCHAR, wkb BLOB)")
     con.executemany("INSERT INTO ref_lsoa_geom VALUES (?, ?)",
                     [("E01000001", shapely.to_wkb(wgs[0])), ("E01000002", shapely.to_wkb(wgs[1]))])
-    outlines = context_outlines(con, grid, None)
+    areas = reference_areas(con, grid, None)
     con.close()
-    assert len(outlines) == 1  # only the LSOA overlapping the grid
-    assert outlines[0].equals_exact(lsoa, tolerance=0.01)
+    assert len(areas) == 1  # only the LSOA overlapping the grid; no names, no districts loaded
+    assert (areas[0].layer, areas[0].name) == ("neighbourhood", "E01000001")
+    assert areas[0].geometry.equals_exact(lsoa, tolerance=0.01)
     plan = plan_deployment(weekly_events(), grid, "historical-mean",
                            make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
-    page = write_plan(plan, tmp_path / "map.html", outlines, None).read_text()
+    page = write_plan(plan, tmp_path / "map.html", areas, None).read_text()
     assert external_references(page) == []
     assert "<script src" not in page
     assert "Plotly.newPlot" in page and len(page) > 1_000_000  # plotly.js itself is inline
-    assert "LSOA outlines" in page and "persistent hot spot" in page
+    assert '"name":"neighbourhoods"' in page and "persistent hot spot" in page
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None,
@@ -179,7 +187,7 @@ def test_html_map_draws_offline_in_headless_chromium(tmp_path):
     assert 'class="main-svg"' in dom  # plotly.js ran and drew the map
     # hot-spot classes present, patrol cells and the expected-events markers: one trace each
     classes = plan.cells.loc[plan.cells["hotspot"] != "not hot", "hotspot"].nunique()
-    assert dom.count('class="trace scatter') == classes + 2
+    assert dom.count('class="trace scatter') == classes + 3  # + patrol area numbers
     assert "data-title=\"Share chart" not in dom  # no button uploading the map to Plotly Cloud
     assert "data-title=\"Zoom in\"" in dom
 

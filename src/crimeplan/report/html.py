@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 STYLE = """
@@ -71,13 +72,13 @@ def table(frame: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:,.
     """A DataFrame as an HTML table, numbers right-aligned."""
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     rows = []
-    for _, row in frame.head(max_rows).iterrows():
+    for row in frame.head(max_rows).itertuples(index=False):  # keeps each column's type
         cells = []
         for value in row:
-            if isinstance(value, bool) or value is None:
+            if isinstance(value, bool | np.bool_) or value is None:
                 cells.append(f"<td>{esc('' if value is None else value)}</td>")
-            elif isinstance(value, int):
-                cells.append(f'<td class="num">{value:,}</td>')
+            elif isinstance(value, int | np.integer):
+                cells.append(f'<td class="num">{int(value):,}</td>')
             elif isinstance(value, float):
                 text = "" if value != value else float_format.format(value)
                 cells.append(f'<td class="num">{text}</td>')
