@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import http.server
 import json
 import shutil
 import subprocess
+import threading
 
 import numpy as np
 import pandas as pd
@@ -15,9 +18,11 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from crimeplan.forecast.deploy import (
+    map_figure,
     patrol_areas,
     plan_deployment,
     reference_areas,
+    tile_images,
     to_geojson,
     top_cells,
     top_level,
@@ -27,6 +32,21 @@ from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.models import make_model
 from crimeplan.report.html import external_references
 from crimeplan.store.warehouse import Warehouse
+
+#: A 1 x 1 transparent PNG, served as every tile.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
+                       "60e6kgAAAABJRU5ErkJggg==")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--virtual-time-budget=10000"]
+
+
+def chromium_dom(page, tmp_path, *extra: str) -> str:
+    """The page's DOM after headless Chromium ran its scripts."""
+    return subprocess.run(["chromium", *CHROMIUM_FLAGS, *extra,
+                           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                           page.resolve().as_uri()],
+                          capture_output=True, text=True, timeout=120, check=True).stdout
 
 
 def grid_8x8() -> Grid:
@@ -178,12 +198,8 @@ def test_html_map_draws_offline_in_headless_chromium(tmp_path):
     plan = plan_deployment(weekly_events(), grid_8x8(), "historical-mean",
                            make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
     page = write_plan(plan, tmp_path / "map.html")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--host-resolver-rules=MAP * ~NOTFOUND",  # no network: the page must not need it
-             "--virtual-time-budget=10000", f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run(["chromium", *flags, "--dump-dom", page.resolve().as_uri()],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    # no network, not even name resolution: the page must not need it
+    dom = chromium_dom(page, tmp_path, "--host-resolver-rules=MAP * ~NOTFOUND")
     assert 'class="main-svg"' in dom  # plotly.js ran and drew the map
     # hot-spot classes present, patrol cells and the expected-events markers: one trace each
     classes = plan.cells.loc[plan.cells["hotspot"] != "not hot", "hotspot"].nunique()
@@ -217,3 +233,50 @@ def test_patrol_areas_are_the_connected_pieces(cells, adjacency):
             assert len(touching) == 0
     expected = [scores[picked][areas == a].sum() for a in range(1, areas.max() + 1)]
     assert expected == sorted(expected, reverse=True)  # numbered from most expected events
+
+
+def test_tiles_cover_the_map_at_a_zoom_of_eight_tiles_across():
+    # 10 km square at the Web Mercator origin: zoom floor(log2(8 x 40,075,017 / 10,000)) = 14,
+    # tiles of 2,446 m: columns 8192-8196 east of the origin, rows 8187-8192 north of it
+    images = tile_images("http://127.0.0.1:1/{z}/{x}/{y}.png", (0.0, 0.0, 10000.0, 10000.0))
+    size = 2 * np.pi * 6378137.0 / 2**14
+    assert len(images) == 5 * 6
+    assert images[0]["source"] == "http://127.0.0.1:1/14/8192/8187.png"
+    assert images[-1]["source"] == "http://127.0.0.1:1/14/8196/8192.png"
+    last = images[-1]
+    assert (last["x"], last["y"], last["sizex"]) == pytest.approx((4 * size, 0.0, size))
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="Debian chromium not installed (make test installs it)")
+def test_map_loads_tiles_only_from_the_configured_server(tmp_path):
+    requested: list[str] = []
+
+    class Tiles(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(PNG)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
+    plan = plan_deployment(weekly_events(), grid_8x8(), "historical-mean",
+                           make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
+    page = write_plan(plan, tmp_path / "map.html", tiles=url)
+    try:
+        dom = chromium_dom(page, tmp_path)
+    finally:
+        server.shutdown()
+    expected = {im["source"].split(str(server.server_address[1]))[1]
+                for im in map_figure(plan, [], None, url).layout.images}
+    assert expected and set(requested) == expected  # every tile of the map, nothing else
+    assert 'class="main-svg"' in dom
+    assert url.split("{z}")[0] in page.read_text()
+    assert url.split("{z}")[0] not in write_plan(plan, tmp_path / "plain.html").read_text()
+    assert map_figure(plan, [], None).layout.images == ()  # no tiles unless configured

@@ -184,10 +184,11 @@ def _extent(grid: Grid, study_area: shapely.Geometry | None) -> shapely.Geometry
 
 def reference_areas(con: duckdb.DuckDBPyConnection, grid: Grid,
                     study_area: shapely.Geometry | None) -> list[NamedArea]:
-    """Local authority districts and LSOAs (neighbourhoods) of the reference data meeting the
-    study area, in the grid CRS, with their names (``ref_lsoa``; an LSOA without one is named
-    by its code), simplified to a quarter of a cell (the map cannot show finer detail).
-    Districts are their LSOAs dissolved; nothing when no boundaries are loaded."""
+    """Local authority districts and LSOAs (neighbourhoods) of the reference data in the study
+    area (an LSOA's representative point inside it), in the grid CRS, with their names
+    (``ref_lsoa``; an LSOA without one is named by its code), simplified to a quarter of a
+    cell (the map cannot show finer detail). Districts are their LSOAs dissolved; nothing
+    when no boundaries are loaded."""
     if not has_table(con, "ref_lsoa_geom"):
         return []
     extent = _extent(grid, study_area)
@@ -207,7 +208,8 @@ def reference_areas(con: duckdb.DuckDBPyConnection, grid: Grid,
     lsoas = pd.DataFrame([r[:4] for r in rows], columns=["code", "name", "lad", "lad_name"]
                          ).loc[near].reset_index(drop=True)
     lsoas["geometry"] = to_crs(geoms[near], grid.crs)
-    lsoas = lsoas.loc[shapely.intersects(lsoas["geometry"].to_numpy(), extent)]
+    inside = shapely.within(shapely.point_on_surface(lsoas["geometry"].to_numpy()), extent)
+    lsoas = lsoas.loc[inside]  # a neighbour's LSOA only touching the edge is left out
     tolerance = grid.cell_size / 4
     out = [NamedArea("district", str(name), shapely.simplify(
                shapely.union_all(part["geometry"].to_numpy()), tolerance))
@@ -348,6 +350,8 @@ def _labels(geoms: list[shapely.Geometry]) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_x(points), shapely.get_y(points)
 
 
+#: Patrol areas numbered on the map (the table lists every one; hovering a cell names its area).
+MAP_LABELS = 10
 #: How each layer of named areas is drawn: outline colour and width, names shown or on hover.
 _AREA_STYLE = {"district": ("#0b0c0c", 1.6, "text"), "area": ("#0b0c0c", 1.6, "text"),
                "neighbourhood": ("#8d9194", 0.6, "hover")}
@@ -371,9 +375,11 @@ def map_figure(plan: DeploymentPlan, areas: list[NamedArea],
             return list(geoms)
 
     fig = go.Figure()
-    flagged_in = plan.cells.loc[plan.cells["flagged"]]
-    centres = shapely.points((flagged_in["x_min"] + flagged_in["x_max"]) / 2,
-                             (flagged_in["y_min"] + flagged_in["y_max"]) / 2)
+    # the first patrol areas are numbered on the map, and the neighbourhoods they lie in named
+    labelled = plan.cells.loc[plan.cells["flagged"]
+                              & (plan.cells["patrol_area"] <= MAP_LABELS)]
+    centres = shapely.points((labelled["x_min"] + labelled["x_max"]) / 2,
+                             (labelled["y_min"] + labelled["y_max"]) / 2)
     for layer in ("neighbourhood", "district", "area"):
         mine = [a for a in areas if a.layer == layer]
         if not mine:
@@ -385,19 +391,18 @@ def map_figure(plan: DeploymentPlan, areas: list[NamedArea],
                                  line={"color": colour, "width": width}, hoverinfo="skip"))
         lx, ly = _labels(geoms)
         text = [a.name for a in mine]
-        if names == "hover":
-            # every neighbourhood is named on hover; those holding patrol cells also on the map
-            holding = np.array([bool(shapely.intersects(a.geometry, centres).any())
-                                for a in mine])
+        if names == "hover":  # every neighbourhood named on hover (invisible markers)
             fig.add_trace(go.Scatter(x=lx, y=ly, mode="markers", name=f"{layer} names",
                                      text=text, hoverinfo="text", showlegend=False,
-                                     marker={"size": 4, "color": colour, "opacity": 0.4}))
+                                     marker={"size": 8, "opacity": 0}))
+            holding = np.array([bool(shapely.intersects(a.geometry, centres).any())
+                                for a in mine])
             if holding.any():
                 fig.add_trace(go.Scatter(
                     x=lx[holding], y=ly[holding], mode="text", showlegend=False,
                     text=[t for t, h in zip(text, holding, strict=True) if h],
-                    name="neighbourhoods with patrol cells", hoverinfo="skip",
-                    textfont={"size": 10, "color": "#505a5f"}))
+                    name="neighbourhoods of the first patrol areas", hoverinfo="skip",
+                    textfont={"size": 9, "color": "#505a5f"}))
         else:
             fig.add_trace(go.Scatter(x=lx, y=ly, mode="text", text=text, hoverinfo="skip",
                                      name=f"{LAYERS[layer]} names", showlegend=False,
@@ -434,14 +439,15 @@ def map_figure(plan: DeploymentPlan, areas: list[NamedArea],
         mode="markers", name="expected events", text=text, hoverinfo="text",
         marker={"size": 6, "color": rows["score"], "colorscale": "YlOrRd", "showscale": True,
                 "colorbar": {"title": {"text": "expected"}}}))
+    first = plan.areas["patrol_area"].loc[plan.areas["patrol_area"] <= MAP_LABELS]
     numbers = [shapely.union_all(boxes[flagged][rows["patrol_area"].to_numpy() == a])
-               for a in plan.areas["patrol_area"]]
+               for a in first]
     if numbers:
         nx, ny = _labels(project(numbers))
         fig.add_trace(go.Scatter(x=nx, y=ny, mode="text", name="patrol area numbers",
-                                 text=[str(a) for a in plan.areas["patrol_area"]],
+                                 text=[f"<b>P{a}</b>" for a in first],
                                  hoverinfo="skip", textposition="top right",
-                                 textfont={"size": 12, "color": "#942514"}))
+                                 textfont={"size": 15, "color": "#6b1a0e"}))
     unit = "m" if plan.grid.unit == "metre" else plan.grid.unit
     axes = ({"xaxis": {"title": "easting (m, Web Mercator)", "showgrid": False},
              "yaxis": {"title": "northing (m)", "scaleanchor": "x", "scaleratio": 1,
@@ -490,7 +496,8 @@ def map_page(plan: DeploymentPlan, areas: list[NamedArea],
         Section("Patrol areas", "areas").add(note(
             f"Flagged cells sharing an {'edge' if plan.adjacency == 'rook' else 'edge or corner'}"
             f" ({plan.adjacency} adjacency) form one patrol area; areas are numbered from the "
-            f"most expected events, as on the map. {plan.top.cells:,} cells flagged "
+            f"most expected events; the first {MAP_LABELS} are marked P1, P2, … on the map, "
+            f"and hovering any flagged cell names its area. {plan.top.cells:,} cells flagged "
             f"({plan.top.label}, {plan.top.cells * plan.grid.cell_area / 1e6:.3g} km²)."
             + (" Neighbourhoods and districts: where the cells' centres lie." if areas else "")
         )).add(table(where)),
