@@ -22,6 +22,7 @@ alone on a two-thread LocalCluster.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -44,9 +45,9 @@ from crimeplan.forecast.base import to_offset
 from crimeplan.forecast.features import History, long_run_prior
 from crimeplan.forecast.grid import Grid, default_crs, project
 from crimeplan.forecast.headroom import Headroom, headroom, long_run_mean, share_of_gain
-from crimeplan.forecast.metrics import DEFAULT_COVERAGE, compare, evaluate
+from crimeplan.forecast.metrics import DEFAULT_COVERAGE, Evaluation, compare, evaluate
 from crimeplan.forecast.models import BASELINES, MODELS, make_model
-from crimeplan.forecast.models.auto import Candidate, choose
+from crimeplan.forecast.models.auto import Candidate, decide
 from crimeplan.forecast.models.learned import LearnedGrid
 from crimeplan.forecast.periods import period_counts
 
@@ -303,9 +304,10 @@ AUTO_SETS = {
                    "kde:bandwidth=100", "learned"),
     "everything": AUTO_POOL,
 }
-#: ... validation periods and margins.
+#: ... validation periods, margins, and whether a candidate must be no worse at every level.
 AUTO_WINDOWS = (4, 8, 13, 26)
 AUTO_MARGINS = (0.0, 0.02, 0.05)
+AUTO_EVERY_LEVEL = (True, False)
 #: The validation year: every week of 2018, with 26 weeks of 2017 before it to validate on.
 VALIDATION_START, VALIDATION_YEAR_AT, VALIDATION_WEEKS = pd.Timestamp("2017-07-03"), 26, 78
 
@@ -327,19 +329,19 @@ def validation_forecasts(study: Study) -> tuple[dict[str, np.ndarray], np.ndarra
     return {k: v.astype(np.float32) for k, v in result.forecasts.items()}, result.observed
 
 
-def simulate_auto(forecasts: dict[str, np.ndarray], observed: np.ndarray, specs: tuple[str, ...],
-                  windows: int, margin: float) -> tuple[np.ndarray, list[str]]:
-    """auto's forecasts of the weeks of the validation year and its choices, each made from
-    the ``windows`` weeks before it (the same ``choose`` as the model)."""
+def simulate_auto(scored: dict[str, Evaluation], specs: tuple[str, ...], windows: int,
+                  margin: float, every_level: bool) -> list[str]:
+    """auto's choice for each week of the validation year, from the ``windows`` weeks before
+    it: the rule of the model (``decide``) on the candidates' pooled PAI over those weeks,
+    pooled from each week's scores (``scored``: every week's evaluation per candidate)."""
     candidates = [Candidate.parse(s) for s in specs]
-    scores, chosen = [], []
-    for t in range(VALIDATION_YEAR_AT, observed.shape[0]):
-        past = slice(t - windows, t)
-        pick = choose(candidates, {s: forecasts[s][past] for s in specs}, observed[past],
-                      TARGET_LEVELS, margin).chosen
-        scores.append(forecasts[pick][t])
-        chosen.append(pick)
-    return np.array(scores), chosen
+    levels = [DEFAULT_COVERAGE.index(c) for c in TARGET_LEVELS]
+    chosen = []
+    for t in range(VALIDATION_YEAR_AT, VALIDATION_WEEKS):
+        weeks = np.arange(t - windows, t)
+        pai = {s: scored[s].pooled("pai", weeks)[levels] for s in specs}
+        chosen.append(decide(candidates, pai, margin, every_level)[0])
+    return chosen
 
 
 def choose_auto_defaults(study: Study) -> None:
@@ -347,6 +349,7 @@ def choose_auto_defaults(study: Study) -> None:
     each candidate set, number of validation weeks and margin: its pooled PAI at 1% and 5%
     against the best baseline of 2018 chosen after the fact."""
     forecasts, observed = validation_forecasts(study)
+    scored = {spec: evaluate(f, observed) for spec, f in forecasts.items()}  # every week
     year = slice(VALIDATION_YEAR_AT, None)
     truth = observed[year]
     evals = {spec: evaluate(f[year], truth) for spec, f in forecasts.items()}
@@ -359,18 +362,20 @@ def choose_auto_defaults(study: Study) -> None:
         print(f"  {spec:<28} {pai[levels[0]]:6.2f} / {pai[levels[1]]:5.2f}")
     print("best baseline after the fact: " + ", ".join(
         f"{base[c]} at {DEFAULT_COVERAGE[c]:.0%}" for c in levels))
-    print(f"{'candidates':<22}{'k':>3}{'margin':>7}{'PAI 1%':>8}{'PAI 5%':>7}{'x base 1%':>10}"
-          f"{'x base 5%':>10}  chosen")
+    print(f"{'candidates':<22}{'k':>3}{'margin':>7}{'every':>6}{'PAI 1%':>8}{'PAI 5%':>7}"
+          f"{'x base 1%':>10}{'x base 5%':>10}  chosen")
     for set_name, specs in AUTO_SETS.items():
-        for windows in AUTO_WINDOWS:
-            for margin in AUTO_MARGINS:
-                scores, chosen = simulate_auto(forecasts, observed, specs, windows, margin)
-                pai = evaluate(scores, truth).pooled("pai")
-                ratios = [pai[c] / evals[base[c]].pooled("pai")[c] for c in levels]
-                picks = ", ".join(f"{s} {n}" for s, n in Counter(chosen).most_common(3))
-                print(f"{set_name:<22}{windows:>3}{margin:>7.0%}{pai[levels[0]]:8.2f}"
-                      f"{pai[levels[1]]:7.2f}{ratios[0]:10.3f}{ratios[1]:10.3f}  {picks}",
-                      flush=True)
+        for windows, margin, every in itertools.product(AUTO_WINDOWS, AUTO_MARGINS,
+                                                        AUTO_EVERY_LEVEL):
+            chosen = simulate_auto(scored, specs, windows, margin, every)
+            scores = np.array([forecasts[s][VALIDATION_YEAR_AT + k]
+                               for k, s in enumerate(chosen)])
+            pai = evaluate(scores, truth).pooled("pai")
+            ratios = [pai[c] / evals[base[c]].pooled("pai")[c] for c in levels]
+            picks = ", ".join(f"{s} {n}" for s, n in Counter(chosen).most_common(3))
+            print(f"{set_name:<22}{windows:>3}{margin:>7.0%}{'yes' if every else 'no':>6}"
+                  f"{pai[levels[0]]:8.2f}{pai[levels[1]]:7.2f}{ratios[0]:10.3f}"
+                  f"{ratios[1]:10.3f}  {picks}", flush=True)
 
 
 def time_auto(study: Study) -> None:
@@ -391,6 +396,9 @@ def main() -> int:
     parser.add_argument("--only", choices=["chicago", "essex", "essex-all"],
                         help="run one data set (essex-all: every crime type, informational)")
     parser.add_argument("--no-timings", action="store_true", help="skip SEPP and 1M timings")
+    parser.add_argument("--local-cluster", action="store_true",
+                        help="run the fits on the two-thread LocalCluster (per-model seconds "
+                             "then overlap) instead of one after another")
     parser.add_argument("--short-history-check", action="store_true",
                         help="only check the learned model's short-history rule on Chicago")
     parser.add_argument("--choose-auto-defaults", action="store_true",
@@ -413,7 +421,7 @@ def main() -> int:
         if args.only and load.__name__ != args.only.replace("-", "_"):
             continue
         study = load(args.periods)
-        result = backtest(study, names)
+        result = backtest(study, names, None if args.local_cluster else SYNCHRONOUS)
         judged = load is not essex_all  # all Essex crime is not part of the 1.10 target
         met = report(study, result, judged)
         if judged:

@@ -46,21 +46,32 @@ def test_a_candidate_that_beats_the_best_baseline_at_every_level_is_chosen():
     # historical mean flags the empty cell 3 (PAI 0). prospective flags cell 0 (5: PAI 2.0),
     # then cell 0 and one of the three tied cells by expectation (5 + 5/3: PAI 1.33)
     given = forecasts(historical_mean=[1, 2, 3, 4], kde=[3, 4, 0, 0], prospective=[9, 1, 1, 1])
-    choice = choose(CANDIDATES, given, OBSERVED, LEVELS, margin=0.0)
+    choice = choose(CANDIDATES, given, OBSERVED, LEVELS, margin=0.0, every_level=True)
     assert choice.pai["kde"] == pytest.approx((1.2, 1.6))
     assert choice.pai["prospective"] == pytest.approx((2.0, 4 / 3))
     assert choice.reference == "kde"
     # prospective's merit sqrt(2 x 1.33) = 1.633 beats kde's sqrt(1.2 x 1.6) = 1.386, but it
-    # is lower at 50%: the baseline stays
+    # is lower at 50%: asked to be no worse at every level, the baseline stays
     assert choice.merit["prospective"] == pytest.approx(np.sqrt(2.0 * 4 / 3))
-    assert choice.chosen == "kde" and "no worse at every level" in choice.reason
+    assert choice.reason == ("the best baseline on validation: prospective was not better by "
+                             "the margin (0%) and at every level")
+    blend = choose(CANDIDATES, given, OBSERVED, LEVELS, 0.0)  # the default: the blend alone
+    assert blend.chosen == "prospective" and blend.reason == (
+        "validated 17.9% better than the best baseline kde (margin 0%)")
     better = forecasts(historical_mean=[1, 2, 3, 4], kde=[3, 4, 0, 0], prospective=[9, 8, 1, 1])
-    choice = choose(CANDIDATES, better, OBSERVED, LEVELS, margin=0.0)
+    choice = choose(CANDIDATES, better, OBSERVED, LEVELS, margin=0.0, every_level=True)
     assert choice.pai["prospective"] == pytest.approx((2.0, 1.6))  # cells 0 and 1: 8 of 10
     assert choice.chosen == "prospective"  # sqrt(2 x 1.6) = 1.789: 29% better than kde
-    assert "29.1% better than the best baseline kde" in choice.reason
+    assert choice.reason == ("validated 29.1% better than the best baseline kde (margin 0%) "
+                             "and no worse at any level")
     assert choose(CANDIDATES, better, OBSERVED, LEVELS, margin=0.25).chosen == "prospective"
     assert choose(CANDIDATES, better, OBSERVED, LEVELS, margin=0.30).chosen == "kde"
+
+
+def test_ties_go_to_the_baseline():
+    same = forecasts(historical_mean=[1, 2, 3, 4], kde=[3, 4, 0, 0], prospective=[3, 4, 0, 0])
+    choice = choose(CANDIDATES, same, OBSERVED, LEVELS, 0.0)
+    assert choice.merit["prospective"] == choice.merit["kde"] and choice.chosen == "kde"
 
 
 def test_without_validation_data_the_simplest_baseline_is_used():

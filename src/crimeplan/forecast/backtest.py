@@ -376,7 +376,7 @@ def _auto_forecasts(name: str, auto: Auto, plan: _FitPlan,
             continue
         labels = [s.strftime("%Y-%m-%d") for s in starts]
         choices.append(choose(auto.parsed, ok, window_counts(events, grid, starts, step),
-                              auto.levels, auto.margin, labels))
+                              auto.levels, auto.margin, labels, auto.every_level))
     if failed:
         return failed
     forecasts = np.vstack([fits[keys[c.chosen], p.start].scores
