@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import threading
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from crimeplan.forecast.deploy import (
+    file_areas,
     map_figure,
     patrol_areas,
     plan_deployment,
@@ -26,6 +28,7 @@ from crimeplan.forecast.deploy import (
     to_geojson,
     top_cells,
     top_level,
+    where_areas_are,
     write_plan,
 )
 from crimeplan.forecast.grid import Grid
@@ -280,3 +283,29 @@ def test_map_loads_tiles_only_from_the_configured_server(tmp_path):
     assert url.split("{z}")[0] in page.read_text()
     assert url.split("{z}")[0] not in write_plan(plan, tmp_path / "plain.html").read_text()
     assert map_figure(plan, [], None).layout.images == ()  # no tiles unless configured
+
+
+def test_named_areas_from_a_file_locate_the_patrol_areas(tmp_path):
+    # two police districts as WGS84 polygons: the west and east halves of the 8 x 8 grid
+    grid = grid_8x8()
+    inverse = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    west = shapely.box(500000, 200000, 500400, 200800)
+    east = shapely.box(500400, 200000, 500800, 200800)
+    wgs = [shapely.transform(g, lambda xy: np.column_stack(inverse.transform(*xy.T)))
+           for g in (west, east)]
+    path = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame({"DIST_NUM": [1, 2], "label": ["West", "East"]}, geometry=wgs,
+                     crs="EPSG:4326").to_file(path)
+    areas = file_areas(path, grid)  # no field called name: the first text field
+    assert [(a.layer, a.name) for a in areas] == [("area", "West"), ("area", "East")]
+    assert areas[0].geometry.equals_exact(west, tolerance=0.01)
+    assert [a.name for a in file_areas(path, grid, "DIST_NUM")] == ["1", "2"]
+    with pytest.raises(ValueError, match=r"districts\.geojson, field district: no such field"):
+        file_areas(path, grid, "district")
+    plan = plan_deployment(weekly_events(), grid, "historical-mean",
+                           make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
+    table = where_areas_are(plan, areas)
+    # the corner cell (0, 0) is in the west; the busy block (5..6, 5..6) in the east
+    assert table.set_index("patrol_area")["areas"].to_dict() == {1: "East", 2: "West"}
+    page = write_plan(plan, tmp_path / "map.html", areas).read_text()
+    assert '"text":["West","East"]' in page

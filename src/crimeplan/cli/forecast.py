@@ -286,7 +286,7 @@ def predict(
     out: Annotated[Path, typer.Option("--out", help="Output file: .geojson (WGS84), .csv "
                                       "(grid CRS) or .html (interactive offline map).")],
     top: Annotated[float | None, typer.Option(
-        "--top", help="Percent of the study area to flag.")] = None,
+        "--top", help="Percent of the study area to flag (or give --top-area).")] = None,
     top_area: Annotated[str | None, typer.Option(
         "--top-area", help="Area to flag instead, e.g. 0.25mi2 or 0.6km2 (units m2, km2, mi2, "
                            "ft2): the nearest whole number of cells.")] = None,

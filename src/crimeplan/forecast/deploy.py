@@ -239,7 +239,8 @@ def file_areas(path: Path, grid: Grid, name_field: str | None = None) -> list[Na
     columns = [c for c in frame.columns if c != "geometry"]
     if name_field is None:
         named = [c for c in columns if c.lower() == "name"]
-        text = [c for c in columns if frame[c].dtype == object and frame[c].notna().any()]
+        text = [c for c in columns
+                if pd.api.types.is_string_dtype(frame[c]) and frame[c].notna().any()]
         name_field = (named or text or [None])[0]
     elif name_field not in columns:
         raise ValueError(f"--areas {path}, field {name_field}: no such field (fields: "

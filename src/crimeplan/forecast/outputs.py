@@ -23,7 +23,7 @@ from crimeplan.forecast.backtest import BacktestResult
 from crimeplan.forecast.flagging import FlagLevel
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.headroom import Headroom
-from crimeplan.forecast.metrics import compare
+from crimeplan.forecast.metrics import compare, flagged_cells
 from crimeplan.forecast.models import BASELINES
 from crimeplan.forecast.periods import horizon_unit
 from crimeplan.forecast.study import Study
@@ -133,12 +133,10 @@ def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
                  "cell_size_m": grid.cell_size_m, "cells": grid.n_cells,
                  "area_km2": grid.n_cells * grid.cell_area / 1e6,
                  "study_area": info.area_source},
-        "levels": [{"label": info.label(c), "coverage": c,
-                    "cells": int(result.evaluations[result.models[0]].area_share[k]
-                                 * grid.n_cells + 0.5),
-                    "area_km2": float(result.evaluations[result.models[0]].area_share[k]
-                                      * grid.n_cells * grid.cell_area / 1e6)}
-                   for k, c in enumerate(result.coverage)],
+        "levels": [{"label": info.label(c), "coverage": c, "cells": int(k),
+                    "area_km2": float(k * grid.cell_area / 1e6)}
+                   for c, k in zip(result.coverage,
+                                   flagged_cells(result.coverage, grid.n_cells), strict=True)],
         "periods": [{"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
                      "events": int(result.observed[p.index].sum())} for p in result.periods],
         "models": result.models,
