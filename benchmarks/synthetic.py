@@ -13,6 +13,7 @@ Run: ``.venv/bin/python benchmarks/synthetic.py`` (needs ../shared/data).
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -23,7 +24,8 @@ import pandas as pd
 from crimeplan.standard.forces import FORCES
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(ROOT.parent / "shared" / "data")
+#: The shared data sets; CRIMEPLAN_SHARED_DATA names them when the checkout is elsewhere.
+SHARED = Path(os.environ.get("CRIMEPLAN_SHARED_DATA") or ROOT.parent / "shared" / "data")
 OUT = ROOT / "benchmarks" / "out" / "national"
 TARGET_ROWS = 6_500_000
 MONTHS = [f"2019-{m:02d}" for m in range(1, 13)]

@@ -105,12 +105,16 @@ def steps(home: Path, out: Path) -> list[Step]:
              ("transparency", "--owner-file", str(ROOT / "docs" / "owner-example.yaml"),
               "--out", str(out / "transparency"), *h), run_of="forecast.backtest"),
         Step("Verify the audit log's hash chain", ("audit", "verify", *h)),
+        Step("Service: demo agencies of every kind in Essex, a user of every role and an API "
+             "client (passwords and TOTP secrets printed, kept in demo-accounts.json)",
+             ("service", "seed-demo", *h)),
     ]
 
 
 def latest_run(home: Path, kind: str) -> str:
     """Id of the newest run of a kind in the workspace's audit log (which must verify)."""
-    from crimeplan.governance.audit import AuditLog, AuditLogError
+    from crimeplan.provenance.chain import AuditLogError
+    from crimeplan.provenance.filelog import AuditLog
 
     try:
         AuditLog(home).check()
@@ -141,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
           f"browser, offline): {args.out}")
     for page in sorted(args.out.rglob("*.html")):
         print(f"  {page}")
+    print(f"\nStart the web service on this workspace (Ctrl-C stops it):\n"
+          f"  make serve    # or: .venv/bin/crimeplan serve --home {args.home}\n"
+          "then open http://127.0.0.1:8000/ and sign in with an account printed above.")
     return 0
 
 

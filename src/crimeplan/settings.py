@@ -17,6 +17,12 @@ DEFAULT_HOME = Path("crimeplan-home")
 WAREHOUSE_FILE = "warehouse.duckdb"
 AUDIT_LOG_FILE = "audit/log.jsonl"
 RUNS_DIR = "runs"
+LOCK_FILE = "crimeplan.lock"  # held by the one command writing the warehouse
+UNPACK_DIR = "tmp"  # archives and gzip files unpacked by an ingest, removed after it
+
+#: How long a command that writes the warehouse waits for another one to finish.
+LOCK_WAIT_ENV = "CRIMEPLAN_LOCK_WAIT"
+DEFAULT_LOCK_WAIT_SECONDS = 600.0
 
 #: Memory the embedded warehouse may use before it spills to disk.
 WAREHOUSE_MEMORY_LIMIT = os.environ.get("CRIMEPLAN_MEMORY_LIMIT", "2GB")
@@ -28,3 +34,14 @@ def resolve_home(home: str | Path | None = None) -> Path:
         return Path(home)
     env = os.environ.get(HOME_ENV)
     return Path(env) if env else DEFAULT_HOME
+
+
+def lock_wait_seconds() -> float:
+    """Seconds a writer waits for the workspace: ``$CRIMEPLAN_LOCK_WAIT``, else 600."""
+    text = os.environ.get(LOCK_WAIT_ENV)
+    if text is None:
+        return DEFAULT_LOCK_WAIT_SECONDS
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        raise ValueError(f"{LOCK_WAIT_ENV}={text!r}: give a number of seconds") from None

@@ -25,8 +25,8 @@ from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid, project
 from crimeplan.forecast.models import MODELS
 from crimeplan.forecast.study import to_crs
-from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.transparency import build_record
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import external_references
 from crimeplan.store.events import load_events
 from crimeplan.store.warehouse import Warehouse

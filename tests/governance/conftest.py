@@ -83,7 +83,8 @@ def build_forecast_run(home: Path, dataset: str = "toy", model: str = "naive") -
     """A recorded forecast backtest with two monthly periods over the four cells; returns id."""
     import json
 
-    from crimeplan.governance.runs import RunRecorder
+    from crimeplan.app.actors import cli_actor
+    from crimeplan.provenance.runs import RunRecorder
 
     out = home / "backtest"
     for period, scores in SCORES.items():
@@ -101,7 +102,7 @@ def build_forecast_run(home: Path, dataset: str = "toy", model: str = "naive") -
     (out / "scores.csv").write_text(
         "model,period,coverage,n,N,hit_rate,pai,pei\n"
         f"{model},2018-01,0.5,2,4,0.5,1.0,0.5\n{model},2018-02,0.5,1,4,0.25,0.5,0.25\n")
-    with RunRecorder(home, "forecast.backtest", purpose="test hot spots",
+    with RunRecorder(home, "forecast.backtest", cli_actor("test hot spots"),
                      parameters={"dataset": dataset, "grid_crs": "EPSG:27700",
                                  "cell_size": CELL, "coverages": [0.5]}) as run:
         run.add_output(out / "scores.csv")

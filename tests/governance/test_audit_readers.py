@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.main import app
 from crimeplan.demo import latest_run
-from crimeplan.governance.audit import AuditLog, AuditLogDamaged
-from crimeplan.governance.runs import RunRecorder
+from crimeplan.provenance.chain import AuditLogDamaged
+from crimeplan.provenance.filelog import AuditLog
+from crimeplan.provenance.runs import RunRecorder
 
 runner = CliRunner()
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "owner-example.yaml"
@@ -23,7 +25,7 @@ def logged(toy_home):
     """The toy forecast run on line 1, then two report runs on lines 2 and 3."""
     home, run_id = toy_home
     for i in range(2):
-        with RunRecorder(home, "report", purpose=f"later {i}"):
+        with RunRecorder(home, "report", cli_actor(f"later {i}")):
             pass
     return home, run_id
 

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
 from crimeplan.forecast.grid import Grid
-from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.feedback import (
     FeedbackSettings,
     gini,
@@ -20,6 +19,7 @@ from crimeplan.governance.feedback import (
     total_variation,
 )
 from crimeplan.governance.feedback_study import TrueCrime, model_forecaster, run_study, true_crime
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import assert_self_contained
 from crimeplan.store.events import EventData
 

@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.people import newcombe, read_people, wilson
-from crimeplan.governance.runs import RunRecorder
+from crimeplan.provenance.filelog import AuditLog
+from crimeplan.provenance.runs import RunRecorder
 from crimeplan.report.html import assert_self_contained
 
 runner = CliRunner()
@@ -45,7 +46,7 @@ def evaluation_run(tmp_path):
                "protected_attributes": ["sex"], "overall": _row("all", "all", 320, 0.5, 0.27,
                                                                 0.26, 0.52), "groups": GROUPS}
     (out / "metrics.json").write_text(json.dumps(metrics))
-    with RunRecorder(home, "risk.evaluate", purpose="board review") as run:
+    with RunRecorder(home, "risk.evaluate", cli_actor("board review")) as run:
         run.add_output(out / "metrics.json")
     return home, run.run_id
 
@@ -98,7 +99,7 @@ def test_base_rate_difference_explains_the_trade_off(tmp_path):
     rows = [_row("ethnicity", "A", 400, 0.30, 0.1, 0.3, 0.3),
             _row("ethnicity", "B", 300, 0.45, 0.2, 0.2, 0.45)]
     (out / "metrics.json").write_text(json.dumps({"groups": rows}))
-    with RunRecorder(home, "risk.evaluate") as run:
+    with RunRecorder(home, "risk.evaluate", cli_actor()) as run:
         run.add_output(out / "metrics.json")
     text = read_people(AuditLog(home).find(run.run_id)).reading["ethnicity"]
     assert any("Base rates differ" in s and "30.0% to 45.0%" in s for s in text)
@@ -119,7 +120,7 @@ def test_cli_people_records_and_writes(evaluation_run, tmp_path):
 
 def test_people_refuses_other_runs_and_broken_metrics(evaluation_run, tmp_path):
     home, run_id = evaluation_run
-    with RunRecorder(home, "forecast.predict") as other:
+    with RunRecorder(home, "forecast.predict", cli_actor()) as other:
         pass
     result = runner.invoke(app, ["audit", "people", other.run_id, "--home", str(home)])
     assert result.exit_code == 2 and "not a risk.evaluate run" in " ".join(result.output.split())

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
 from crimeplan.forecast.metrics import flagged_cells
-from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.forecast_run import ForecastRun, PeriodWindow
 from crimeplan.governance.places import audit_places
 from crimeplan.governance.places_io import run_place_audit
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import assert_self_contained
 from crimeplan.store.warehouse import Warehouse
 

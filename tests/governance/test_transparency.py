@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog
 from crimeplan.governance.transparency import build_record, read_owner_file, record_schema
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import assert_self_contained
 
 runner = CliRunner()

@@ -19,10 +19,12 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "analysis"))
 from builder import Builder, months, real_slice_home
 
 from crimeplan.analysis.indicators import COLUMNS
+from crimeplan.app.actors import cli_actor
+from crimeplan.app.reports import report
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog
-from crimeplan.hashing import sha256_file
-from crimeplan.report.analysis_report import SECTIONS, ReportInputs, run_report
+from crimeplan.provenance.filelog import AuditLog
+from crimeplan.provenance.hashing import sha256_file
+from crimeplan.report.analysis_report import SECTIONS, ReportInputs
 from crimeplan.report.html import external_references
 from crimeplan.sources.home_office import read_recorded_crime
 
@@ -44,8 +46,8 @@ def home(tmp_path_factory):
 def essex(home, tmp_path_factory):
     out = tmp_path_factory.mktemp("essex-report")
     official = read_recorded_crime(FIXTURES / "home_office_prc_pfa.csv")
-    return run_report(home, out, force="Essex Police", purpose="test the report",
-                      inputs=ReportInputs(official=official))
+    return report(cli_actor("test the report"), home, out, force="Essex Police",
+                  inputs=ReportInputs(official=official))
 
 
 def test_writes_self_contained_page_and_tidy_csv(essex):
@@ -71,7 +73,7 @@ def test_every_number_in_the_tables_is_in_the_csv(essex):
     values = pd.read_csv(essex.indicators)["value"].dropna()
     printed = set()
     for v in values:
-        printed |= {f"{v:,.2f}", f"{v:,.0f}", f"{v:.1f}"}
+        printed |= {f"{v:,.2f}", f"{v:,.0f}", f"{v:.1f}", f"£{v:,.2f}"}
         if float(v).is_integer():
             printed.add(f"{int(v):,}")
     assert shown, "the report has numeric table cells"
@@ -92,8 +94,8 @@ def test_run_is_recorded_with_hashes(essex, home):
 
 def test_stop_search_only_force_with_disproportionality(home, tmp_path):
     population = {"White": 4_000_000, "Black": 1_000_000, "Asian": 1_500_000}
-    run = run_report(home, tmp_path, force="metropolitan",
-                     inputs=ReportInputs(ethnicity_population=population))
+    run = report(cli_actor(), home, tmp_path, force="metropolitan",
+                 inputs=ReportInputs(ethnicity_population=population))
     html = run.html.read_text(encoding="utf-8")
     assert "No street-level crime loaded for Metropolitan Police Service" in html
     csv = pd.read_csv(run.indicators)
@@ -112,7 +114,7 @@ def test_report_without_reference_data_says_so(tmp_path):
         b.street("essex", m, "burglary", 30, lsoa="E01000001", point=(0.5, 0.5))
     b.partitions("street", "essex", "2018-01", "2018-04")
     b.done().close()
-    run = run_report(tmp_path / "home", tmp_path / "out", force="essex")
+    run = report(cli_actor(), tmp_path / "home", tmp_path / "out", force="essex")
     html = run.html.read_text(encoding="utf-8")
     for section in ("Rates need", "Deprivation needs", "The map needs", "Rises by lad need"):
         assert f"{section} the reference data" in html
@@ -121,7 +123,7 @@ def test_report_without_reference_data_says_so(tmp_path):
 
 
 def test_district_report(home, tmp_path):
-    run = run_report(home, tmp_path, area="E06000033")
+    run = report(cli_actor(), home, tmp_path, area="E06000033")
     assert run.report.scope.label == "Southend-on-Sea (E06000033)"
     csv = pd.read_csv(run.indicators)
     assert set(csv.loc[csv.indicator == "crime_rate", "area_type"]) >= {"lad", "lsoa"}

@@ -8,7 +8,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import assert_self_contained
 
 runner = CliRunner()
@@ -89,3 +89,21 @@ def test_synth_then_report(tmp_path):
                                  "--home", str(home)])
     assert result.exit_code == 0, result.output
     assert "Concentration of harm" in (tmp_path / "r" / "report.html").read_text()
+
+
+def test_cohort_csvs_neutralise_formula_ids(tmp_path):
+    import csv
+    path, home = tmp_path / "history.csv", tmp_path / "home"
+    path.write_text(HISTORY.replace("A,", "=1+1,").replace("D,", "@D,"))
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["cohort", "score", str(path), *COLUMNS, "--from", "2023-01-01",
+                                 "--to", "2024-01-01", "--out", str(out), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert [r["person"] for r in rows] == ["'=1+1", "'@D", "B", "C"]
+    assert [float(r["harm"]) for r in rows] == [365, 5, 2, 2]
+    result = runner.invoke(app, ["cohort", "report", str(path), *COLUMNS, "--out",
+                                 str(tmp_path / "report"), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    report = list(csv.DictReader((tmp_path / "report" / "scores.csv").open(newline="")))
+    assert {r["person"] for r in report} == {"'=1+1", "'@D", "B", "C", "E"}

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crimeplan.cli.main import app
-from crimeplan.governance.audit import AuditLog
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import assert_self_contained
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.modeldir import load_model
@@ -39,7 +39,7 @@ def fitted(tmp_path_factory, custody_csvs):
 def test_fit_writes_a_checked_model_card(fitted, custody_csvs):
     home, model = fitted
     card = json.loads((model / "model.json").read_text())
-    assert card["format"] == "crimeplan-risk-model" and card["format_version"] == 2
+    assert card["format"] == "crimeplan-risk-model" and card["format_version"] == 3
     assert card["model"] == "logistic" and card["features"] == list(CUSTODY_FEATURES)
     assert card["cost_ratio"] == "2:1"
     assert card["bands"] == pytest.approx({"moderate_from": 1 / 3, "high_from": 2 / 3})
@@ -156,7 +156,7 @@ def test_tampered_model_is_refused(fitted, tmp_path):
     _, model = fitted
     copy = tmp_path / "copy"
     shutil.copytree(model, copy)
-    with open(copy / "model.joblib", "ab") as fh:
+    with open(copy / "model.skops", "ab") as fh:
         fh.write(b"x")
     with pytest.raises(RiskInputError, match="SHA-256 differs"):
         load_model(copy)
@@ -165,6 +165,52 @@ def test_tampered_model_is_refused(fitted, tmp_path):
     (copy / "model.json").write_text(json.dumps(card))
     with pytest.raises(RiskInputError, match="version 99"):
         load_model(copy)
+
+
+def test_predictions_neutralise_formula_ids_and_keep_numbers(fitted, custody, tmp_path):
+    import csv
+    home, model = fitted
+    people = custody.head(4).assign(custody_id=['=HYPERLINK("http://x","y")', "@SUM(1)",
+                                                "-7", "C1"])
+    people.to_csv(tmp_path / "people.csv", index=False)
+    out = tmp_path / "p.csv"
+    result = runner.invoke(app, ["risk", "predict", str(model), str(tmp_path / "people.csv"),
+                                 "--out", str(out), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert [r["custody_id"] for r in rows] == ['\'=HYPERLINK("http://x","y")', "'@SUM(1)",
+                                               "-7", "C1"]
+    assert all(0 < float(r["probability"]) < 1 for r in rows)
+
+
+class _Marker:
+    """Unpickling this creates the file ``path``: proof that code from the data ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_predict_never_runs_a_pickle_named_by_the_card(fitted, custody_csvs, tmp_path):
+    import pickle
+    import shutil
+
+    from crimeplan.provenance.hashing import sha256_file
+    home, model = fitted
+    copy = tmp_path / "copy"
+    shutil.copytree(model, copy)
+    marker, evil = tmp_path / "MARKER", tmp_path / "evil.pkl"
+    evil.write_bytes(pickle.dumps(_Marker(marker)))
+    card = json.loads((copy / "model.json").read_text())
+    card.update(model_file="../evil.pkl", model_sha256=sha256_file(evil))
+    (copy / "model.json").write_text(json.dumps(card))
+    result = runner.invoke(app, ["risk", "predict", str(copy), str(custody_csvs[1]), "--out",
+                                 str(tmp_path / "p.csv"), "--home", str(home)])
+    assert result.exit_code == 2
+    assert "'../evil.pkl' leaves the model folder" in result.output
+    assert not marker.exists() and not (tmp_path / "p.csv").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [

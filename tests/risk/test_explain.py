@@ -64,3 +64,19 @@ def test_global_importance_ranks_signal_above_noise(fitted):
     assert [i.feature for i in ranking][-1] == "noise"
     assert ranking[0].feature == "priors"
     assert ranking[-1].mean_abs_contribution < 0.02
+
+
+def test_reasons_order_by_size_ties_in_column_order_and_skip_small_factors():
+    X = pd.DataFrame({"a": [1.0, 5.0], "b": ["x", "y"], "c": [2.5, 0.0]}, index=[10, 11])
+    contrib = pd.DataFrame({"a": [0.10, 0.004], "b": [-0.20, 0.0], "c": [0.10, -0.03]},
+                           index=[10, 11])
+    ref = {"a": 2.0, "b": "y", "c": 1.0}
+    assert reasons(X, contrib, ref) == [
+        "b is x (typical y): lowers the estimate by 20 points; "
+        "a is 1 (typical 2): raises the estimate by 10 points; "
+        "c is 2.5 (typical 1): raises the estimate by 10 points",
+        "c is 0 (typical 1): lowers the estimate by 3 points"]
+    assert reasons(X, contrib, ref, top=1)[0] == "b is x (typical y): lowers the estimate by " \
+                                                 "20 points"
+    # people are matched by index, not position
+    assert reasons(X.iloc[::-1], contrib, ref) == reasons(X, contrib, ref)

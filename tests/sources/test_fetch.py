@@ -22,6 +22,7 @@ from shapely.geometry import Polygon, box
 from typer.testing import CliRunner
 
 from crimeplan.cli.fetch import app
+from crimeplan.provenance.filelog import AuditLog
 from crimeplan.sources._http import HttpSession
 from crimeplan.sources.api import (
     PoliceApi,
@@ -134,6 +135,9 @@ def test_street_crime_round_trips_to_the_archive_files(tmp_path, fake):
         assert sum(1 for r in rows if r["Longitude"] == "") == sum(
             1 for r in sample if r["Longitude"] == "")
         assert summary["files"][0 if month == "2018-01" else 1]["rows"] == len(expected)
+    (record,) = [r for r in AuditLog(tmp_path).records() if r["kind"] == "fetch.api"]
+    assert [o["path"] for o in record["outputs"]] == [f["path"] for f in summary["files"]]
+    assert record["results"]["rows"] == summary["rows"]
 
 
 def test_category_and_poly_narrow_the_fetch(tmp_path, fake):
@@ -315,6 +319,11 @@ def test_archive_download_copy_and_extract(tmp_path, fake):
         for name in (f"2018-0{i}/2018-0{i}-essex-street.csv" for i in range(1, 8)):
             assert (tmp_path / "csv" / name).read_bytes() == z.read(name)
     assert not list((tmp_path / "csv").glob("*/*metropolitan*"))
+    first, second = (r for r in AuditLog(tmp_path).records() if r["kind"] == "fetch.archive")
+    assert first["outputs"][0]["sha256"] == expected and not first["outputs"][0]["from_cache"]
+    assert second["outputs"][0]["from_cache"] and len(second["outputs"]) == 8  # zip + 7 files
+    assert {o["sha256"] for o in second["outputs"][1:]} == {
+        hashlib.sha256((tmp_path / "csv" / f).read_bytes()).hexdigest() for f in summary["files"]}
 
 
 def test_archive_resumes_after_a_cut(tmp_path, fake):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from crimeplan.store import Warehouse
-from crimeplan.store.ingest import ingest_paths, scan_file
+from crimeplan.store.ingest import ingest_paths
+from crimeplan.store.staging import scan_file
 
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
           "LSOA name,Crime type,Last outcome category,Context")

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.areas import covered_areas
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
@@ -75,44 +77,48 @@ def concentration(con: duckdb.DuckDBPyConnection, scope: Scope, places: str = "l
     if cell_size <= 0:
         raise ScopeError("cell size must be positive")
     cat = "" if category is None else "AND s.category = $category"
-    params = {"category": category} if category else {}
+    params = {**scope.params(), "category": category, "cell": cell_size}
     where = f"{scope.where('s')} {cat}"
     if places == "lsoa" and table_exists(con, "ref_lsoa"):
-        covered_areas(con, scope)
+        areas = covered_areas(con, scope)
         lsoa = LSOA_EXPR.format(a="s")
-        counts_sql = f"""SELECT count(s.force) AS c FROM scope_lsoa l
-                         LEFT JOIN street s ON {lsoa} = l.lsoa11_code AND {where}
-                         GROUP BY l.lsoa11_code"""
+        found = sql.frame(con, f"""
+            SELECT {lsoa} AS lsoa11_code, count(*) AS c FROM street s
+            WHERE {where} AND {lsoa} IN (SELECT unnest($lsoas)) GROUP BY 1""",
+            {**params, "lsoas": areas.codes})
+        counts = (areas.covered[["lsoa11_code"]].merge(found, on="lsoa11_code", how="left")
+                  ["c"].fillna(0).to_numpy())
         universe = "places: every covered LSOA, including those with no crime"
     else:
         keys = {"lsoa": [LSOA_EXPR.format(a="s")],
-                "grid": [f"floor(s.x / {cell_size})", f"floor(s.y / {cell_size})"],
+                "grid": ["floor(s.x / $cell)", "floor(s.y / $cell)"],
                 "location": ["s.longitude", "s.latitude"]}[places]
         present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
-        counts_sql = f"""SELECT count(*) AS c FROM street s WHERE {where} AND {present}
-                         GROUP BY {", ".join(keys)}"""
+        counts = sql.arrays(con, f"""SELECT count(*) AS c FROM street s
+                                     WHERE {where} AND {present} GROUP BY {", ".join(keys)}""",
+                            params)["c"]
         universe = "places: those with at least one crime"
-    tops = ", ".join(
-        f"coalesce(sum(c) FILTER (WHERE r_desc <= greatest(1, ceil({k} / 100.0 * n))), 0) "
-        f"AS top_{k}" for k in TOP_PERCENTS)
-    row = con.execute(f"""
-        WITH counts AS ({counts_sql}),
-        ranked AS (SELECT c, row_number() OVER (ORDER BY c DESC) AS r_desc,
-                          row_number() OVER (ORDER BY c ASC) AS r_asc,
-                          count(*) OVER () AS n FROM counts)
-        SELECT count(*) AS n, coalesce(sum(c), 0) AS total, {tops},
-               2.0 * sum(r_asc * c) / (count(*) * sum(c)) - (count(*) + 1.0) / count(*) AS gini
-        FROM ranked""", params).fetchall()[0]
-    n, total = int(row[0]), int(row[1])
-    shares = {k: (100.0 * row[2 + i] / total if total else float("nan"))
-              for i, k in enumerate(TOP_PERCENTS)}
-    repeat, at_repeat, mapped = con.execute(f"""
+    n, total, shares, gini = _spread(np.asarray(counts, dtype="float64"))
+    repeat, at_repeat, mapped = sql.rows(con, f"""
         WITH pts AS (SELECT s.longitude, s.latitude, count(*) AS c FROM street s
                      WHERE {where} AND s.mapped GROUP BY 1, 2)
         SELECT count(*) FILTER (WHERE c >= 2), coalesce(sum(c) FILTER (WHERE c >= 2), 0),
-               coalesce(sum(c), 0) FROM pts""", params).fetchall()[0]
+               coalesce(sum(c), 0) FROM pts""", params)[0]
     return Concentration(
-        scope, coverage(con, scope, "street"), places, universe, n, total, shares,
-        float(row[2 + len(TOP_PERCENTS)]) if total else float("nan"), int(repeat),
-        100.0 * at_repeat / mapped if mapped else float("nan"),
+        scope, coverage(con, scope, "street"), places, universe, n, total, shares, gini,
+        int(repeat), 100.0 * at_repeat / mapped if mapped else float("nan"),
         cell_size if places == "grid" else None)
+
+
+def _spread(counts: np.ndarray) -> tuple[int, int, dict[int, float], float]:
+    """Places, crimes, the % of crimes in the top k% of places (the ceiling of k% of the
+    places, at least one) and the Gini coefficient of a set of per-place counts."""
+    n, total = len(counts), int(counts.sum())
+    if not total:
+        return n, total, {k: float("nan") for k in TOP_PERCENTS}, float("nan")
+    descending = np.sort(counts)[::-1]
+    shares = {k: 100.0 * descending[:max(1, -(-k * n // 100))].sum() / total
+              for k in TOP_PERCENTS}
+    ranks = np.arange(1, n + 1)
+    gini = 2.0 * float((ranks * descending[::-1]).sum()) / (n * total) - (n + 1.0) / n
+    return n, total, shares, gini

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
 from crimeplan.analysis.scope import Scope, ScopeError
@@ -120,8 +121,8 @@ def cost_of_crime(con: duckdb.DuckDBPyConnection, scope: Scope,
                   costs: CostTable | None = None) -> CrimeCost:
     """Crimes per category times the mapped unit cost."""
     costs = costs or CostTable.load()
-    counts = con.execute(f"""SELECT s.category, count(*) AS crimes FROM street s
-                             WHERE {scope.where('s')} GROUP BY 1""").df()
+    counts = sql.frame(con, f"""SELECT s.category, count(*) AS crimes FROM street s
+                                WHERE {scope.where('s')} GROUP BY 1""", scope.params())
     table = counts.merge(costs.mapping, on="category", how="left")
     table["unit_cost_gbp"] = table["offence"].map(costs.unit_costs).astype("float64")
     table["cost_gbp"] = (table["crimes"] * table["unit_cost_gbp"]).fillna(0.0)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.scope import Scope, month_text
 
 
@@ -65,10 +66,10 @@ class Coverage:
 
 def coverage(con: duckdb.DuckDBPyConnection, scope: Scope, dataset: str = "street") -> Coverage:
     """The loaded and missing force-months of ``dataset`` for a scope."""
-    loaded = {(f, m) for f, m in con.execute(
-        "SELECT force, month FROM partitions WHERE dataset = ? AND force IN (SELECT unnest(?)) "
-        "AND month BETWEEN ? AND ?",
-        [dataset, list(scope.forces), scope.start, scope.end]).fetchall()}
+    loaded = {(f, m) for f, m in sql.rows(
+        con, "SELECT force, month FROM partitions WHERE dataset = $dataset AND force IN "
+             "(SELECT unnest($forces)) AND month BETWEEN $start AND $end",
+        {**scope.params(), "dataset": dataset})}
     missing = tuple((f, m) for f in scope.forces for m in scope.months if (f, m) not in loaded)
     return Coverage(dataset, scope.forces, scope.months, missing)
 

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 from scipy import stats
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.areas import IMD_DENOMINATOR, CoveredAreas, covered_areas
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
@@ -72,13 +73,16 @@ def deprivation(con: duckdb.DuckDBPyConnection, scope: Scope,
     areas = covered_areas(con, scope)
     lsoa = LSOA_EXPR.format(a="s")
     cat = "" if category is None else "AND s.category = $category"
-    frame = con.execute(f"""
-        SELECT l.lsoa11_code, any_value(l.lsoa11_name) AS lsoa11_name,
-               any_value(l.imd_rank) AS imd_rank, any_value(l.imd_decile) AS imd_decile,
-               count(s.force) AS crimes, any_value(l.population) AS population
-        FROM scope_lsoa l LEFT JOIN street s
-          ON {lsoa} = l.lsoa11_code AND {scope.where('s')} {cat}
-        GROUP BY 1 ORDER BY 1""", {"category": category} if category else None).df()
+    found = sql.frame(con, f"""
+        SELECT {lsoa} AS lsoa11_code, count(*) AS crimes FROM street s
+        WHERE {scope.where('s')} {cat} AND {lsoa} IN (SELECT unnest($lsoas)) GROUP BY 1""",
+        {**scope.params(), "category": category, "lsoas": areas.codes})
+    frame = (areas.covered[["lsoa11_code", "lsoa11_name", "imd_rank", "imd_decile",
+                            "population"]]
+             .merge(found, on="lsoa11_code", how="left").fillna({"crimes": 0})
+             .sort_values("lsoa11_code").reset_index(drop=True))
+    frame = frame[["lsoa11_code", "lsoa11_name", "imd_rank", "imd_decile", "crimes",
+                   "population"]]
     frame = frame.astype({"crimes": "int64", "population": "float64"})
     frame["rate_per_1000"] = 1000.0 * frame["crimes"] / frame["population"].where(
         frame["population"] > 0)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from crimeplan.analysis.areas import IMD_DENOMINATOR, ensure_lsoa_force
+from crimeplan.analysis import sql
+from crimeplan.analysis.areas import IMD_DENOMINATOR, lsoa_force
 from crimeplan.analysis.indicators import IndicatorRow
 from crimeplan.analysis.scope import ScopeError, require_reference
 from crimeplan.sources.home_office import RecordedCrime
@@ -81,18 +82,18 @@ def official_benchmark(con: duckdb.DuckDBPyConnection, recorded: RecordedCrime,
     offences = rows.groupby(["force", "force_name"], as_index=False).agg(
         quarters=("quarter", "nunique"), offences=("offences", "sum"))
     require_reference(con, "ref_lsoa")
-    ensure_lsoa_force(con)
-    population = con.execute(
-        "SELECT lf.force, sum(r.population) AS population FROM ref_lsoa r "
-        "JOIN lsoa_force lf USING (lsoa11_code) GROUP BY 1").df()
+    forces_sql, forces_params = lsoa_force(con)
+    population = sql.frame(
+        con, "SELECT lf.force, sum(r.population) AS population FROM ref_lsoa r "
+             f"JOIN ({forces_sql}) lf USING (lsoa11_code) GROUP BY 1", forces_params)
     start = dt.date(int(year[:4]), 4, 1)
-    span = [start, dt.date(start.year + 1, 3, 1)]
-    police_uk = con.execute(
-        "SELECT force, count(*) AS police_uk_crimes FROM street WHERE month BETWEEN ? AND ? "
-        "AND category <> 'anti-social-behaviour' GROUP BY 1", span).df()
-    months = con.execute(
-        "SELECT force, count(*) AS police_uk_months FROM partitions WHERE dataset = 'street' "
-        "AND month BETWEEN ? AND ? GROUP BY 1", span).df()
+    span = {"start": start, "end": dt.date(start.year + 1, 3, 1)}
+    police_uk = sql.frame(
+        con, "SELECT force, count(*) AS police_uk_crimes FROM street WHERE month BETWEEN "
+             "$start AND $end AND category <> 'anti-social-behaviour' GROUP BY 1", span)
+    months = sql.frame(
+        con, "SELECT force, count(*) AS police_uk_months FROM partitions WHERE dataset = "
+             "'street' AND month BETWEEN $start AND $end GROUP BY 1", span)
     out = (offences.merge(population, on="force", how="left")
            .merge(police_uk, on="force", how="left").merge(months, on="force", how="left"))
     out["police_uk_months"] = out["police_uk_months"].fillna(0).astype("int64")

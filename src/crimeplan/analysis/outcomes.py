@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
 from crimeplan.analysis.scope import Scope
@@ -58,21 +59,22 @@ def outcome_shares(con: duckdb.DuckDBPyConnection, scope: Scope,
     lookup = pd.DataFrame(
         [(name, o.group) for o in OUTCOME_CATEGORIES for name in (o.label, o.slug)],
         columns=["label", "outcome_group"]).drop_duplicates("label")
-    con.register("_outcome_lookup", lookup)
     area, join = area_expr(area_type)
-    counts = con.execute(f"""
-        WITH rows AS (
+    counts = sql.frame(con, f"""
+        WITH lookup AS (SELECT unnest($labels) AS label, unnest($groups) AS outcome_group),
+        rows AS (
             SELECT {area} AS area, s.category,
-                   CASE WHEN nullif(trim(s.last_outcome_category), '') IS NULL THEN '{NO_OUTCOME}'
-                        ELSE coalesce(o.outcome_group, '{UNRECOGNISED}') END AS outcome_group
+                   CASE WHEN nullif(trim(s.last_outcome_category), '') IS NULL THEN $none
+                        ELSE coalesce(o.outcome_group, $unrecognised) END AS outcome_group
             FROM street s {join}
-            LEFT JOIN _outcome_lookup o ON o.label = s.last_outcome_category
+            LEFT JOIN lookup o ON o.label = s.last_outcome_category
             WHERE {scope.where('s')} AND s.category <> 'anti-social-behaviour'
               AND {area} IS NOT NULL)
         SELECT area, category, outcome_group, count(*) AS crimes FROM rows
         GROUP BY GROUPING SETS ((area, category, outcome_group), (area, outcome_group))
-        """).df()
-    con.unregister("_outcome_lookup")
+        """, {**scope.params(), "labels": list(lookup["label"]),
+              "groups": list(lookup["outcome_group"]), "none": NO_OUTCOME,
+              "unrecognised": UNRECOGNISED})
     counts["category"] = counts["category"].astype(object).where(counts["category"].notna(),
                                                                  "all")
     totals = counts.groupby(["area", "category"])["crimes"].transform("sum")

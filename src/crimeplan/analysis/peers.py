@@ -15,7 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from crimeplan.analysis.areas import IMD_DENOMINATOR, ensure_lsoa_force
+from crimeplan.analysis import sql
+from crimeplan.analysis.areas import IMD_DENOMINATOR, lsoa_force
 from crimeplan.analysis.indicators import IndicatorRow
 from crimeplan.analysis.scope import ScopeError, require_reference
 from crimeplan.standard.forces import FORCES, find_force
@@ -58,19 +59,20 @@ class Peers:
 def area_features(con: duckdb.DuckDBPyConnection, area_type: str = "force") -> pd.DataFrame:
     """Population, density and deprived share for every force area or district."""
     require_reference(con, "ref_lsoa")
+    params: dict[str, object] = {}
     if area_type == "force":
-        ensure_lsoa_force(con)
-        key, name, join = "lf.force", "lf.force", "JOIN lsoa_force lf USING (lsoa11_code)"
+        forces_sql, params = lsoa_force(con)
+        key, name, join = "lf.force", "lf.force", f"JOIN ({forces_sql}) lf USING (lsoa11_code)"
     elif area_type == "lad":
         key, name, join = "r.lad19_code", "any_value(r.lad19_name)", ""
     else:
         raise ScopeError("peer groups are for area types force or lad")
-    frame = con.execute(f"""
+    frame = sql.frame(con, f"""
         SELECT {key} AS area, {name} AS name, sum(r.population) AS population,
                sum(r.area_km2) AS area_km2,
                100.0 * sum(r.population) FILTER (WHERE r.imd_decile <= 2) / sum(r.population)
                    AS deprived_share_pct
-        FROM ref_lsoa r {join} WHERE {key} IS NOT NULL GROUP BY 1""").df()
+        FROM ref_lsoa r {join} WHERE {key} IS NOT NULL GROUP BY 1""", params)
     frame = frame.astype({"population": "float64", "area_km2": "float64"})
     if area_type == "force":
         names = {f.slug: f.name for f in FORCES}

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.areas import IMD_DENOMINATOR, CoveredAreas, covered_areas
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
@@ -20,6 +21,8 @@ from crimeplan.analysis.scope import LSOA_EXPR, Scope, ScopeError, read_populati
 from crimeplan.standard.forces import FORCES
 
 AREA_TYPES = ("force", "lad", "lsoa", "custom")
+#: The category of a rate over every crime.
+ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -96,40 +99,27 @@ def crime_rates(con: duckdb.DuckDBPyConnection, scope: Scope, area_type: str = "
     if area_type == "custom" and area_set is None:
         raise ScopeError("custom areas need an area set (lsoa11_code, area)")
     cov = coverage(con, scope, "street")
-    lsoa = LSOA_EXPR.format(a="s")
-    cat = "s.category" if by_category else "'all'"
-    areas = None
-    if denominator is None or denominator.populations is None or area_type != "force":
-        areas = covered_areas(con, scope)
-    if area_set is not None:
-        con.register("_area_set", area_set)
-        con.execute("CREATE OR REPLACE TEMP TABLE area_set AS SELECT lsoa11_code::VARCHAR "
-                    "AS lsoa11_code, area::VARCHAR AS area FROM _area_set")
-        con.unregister("_area_set")
-    place = {"force": ("l.force", "l.force"), "lad": ("l.lad19_code", "l.lad19_name"),
-             "lsoa": ("l.lsoa11_code", "l.lsoa11_name"), "custom": ("a.area", "a.area")}
-    key, name = place[area_type]
-    set_join = "JOIN area_set a ON a.lsoa11_code = l.lsoa11_code" if area_type == "custom" else ""
+    user_pops = denominator.populations if denominator is not None else None
+    own_populations = user_pops is not None and area_type == "force"
+    areas = None if own_populations else covered_areas(con, scope)
     if area_type == "force":
-        counts = con.execute(f"""
+        cat = "s.category" if by_category else "$all"
+        counts = sql.frame(con, f"""
             SELECT s.force AS area, {cat} AS category, count(*) AS crimes
-            FROM street s WHERE {scope.where('s')} GROUP BY ALL""").df()
-    else:
-        counts = con.execute(f"""
-            SELECT {key} AS area, {cat} AS category, count(s.force) AS crimes
-            FROM scope_lsoa l {set_join} LEFT JOIN street s
-              ON {lsoa} = l.lsoa11_code AND {scope.where('s')}
-            GROUP BY ALL""").df()
-        if by_category:
-            counts = _complete_categories(counts)
-    if denominator is not None and denominator.populations is not None:
-        pops = denominator.populations.rename(columns={"population": "population"})
-        pops = pops.assign(area_name=pops["area"])
+            FROM street s WHERE {scope.where('s')} GROUP BY ALL""",
+            {**scope.params(), "all": ALL})
+    if areas is not None:
+        places = _places(areas, area_type, area_set)
+        if area_type != "force":
+            counts = _area_counts(places, _lsoa_counts(con, scope, areas, by_category),
+                                  by_category)
+    if denominator is not None and user_pops is not None:
+        pops = user_pops.assign(area_name=user_pops["area"])
         label = denominator.label
     else:
-        pops = con.execute(f"""
-            SELECT {key} AS area, any_value({name}) AS area_name, sum(l.population) AS population
-            FROM scope_lsoa l {set_join} GROUP BY 1""").df()
+        pops = (places.groupby("area", as_index=False)
+                .agg(area_name=("area_name", "first"),
+                     population=("population", lambda p: p.sum(min_count=1))))
         label = IMD_DENOMINATOR
     table = counts.merge(pops, on="area", how="left")
     if area_type == "force":
@@ -139,19 +129,51 @@ def crime_rates(con: duckdb.DuckDBPyConnection, scope: Scope, area_type: str = "
     table["crimes"] = table["crimes"].astype("int64")
     table["rate_per_1000"] = 1000.0 * table["crimes"] / table["population"].where(
         table["population"] > 0)
-    table = table.sort_values(["category", "rate_per_1000"], ascending=[True, False],
+    table = table.sort_values(["category", "rate_per_1000", "area"],
+                              ascending=[True, False, True],
                               na_position="last").reset_index(drop=True)
     return Rates(scope, cov, area_type, label,
                  table[["area", "area_name", "category", "crimes", "population",
                         "rate_per_1000"]], areas)
 
 
-def _complete_categories(counts: pd.DataFrame) -> pd.DataFrame:
-    """Areas with no crime of a category get an explicit zero row (not a missing row)."""
-    cats = sorted(c for c in counts["category"].dropna().unique() if c != "all")
-    areas = counts["area"].unique()
-    grid = pd.MultiIndex.from_product([areas, cats], names=["area", "category"]).to_frame(
-        index=False)
-    out = grid.merge(counts.dropna(subset=["category"]), on=["area", "category"], how="left")
+def _places(areas: CoveredAreas, area_type: str, area_set: pd.DataFrame | None
+            ) -> pd.DataFrame:
+    """The covered LSOAs with the area each belongs to: lsoa11_code, area, area_name,
+    population (an LSOA in two areas of a custom set counts in both)."""
+    covered = areas.covered
+    if area_type == "custom" and area_set is not None:
+        chosen = covered.merge(area_set.astype({"lsoa11_code": str, "area": str}),
+                               on="lsoa11_code")
+        key, name = "area", "area"
+    else:
+        chosen = covered
+        key, name = {"force": ("force", "force"), "lad": ("lad19_code", "lad19_name"),
+                     "lsoa": ("lsoa11_code", "lsoa11_name")}[area_type]
+    return pd.DataFrame({"lsoa11_code": chosen["lsoa11_code"], "area": chosen[key],
+                         "area_name": chosen[name], "population": chosen["population"]})
+
+
+def _lsoa_counts(con: duckdb.DuckDBPyConnection, scope: Scope, areas: CoveredAreas,
+                 by_category: bool) -> pd.DataFrame:
+    """Crimes per covered LSOA (and category): lsoa11_code, category, crimes."""
+    lsoa = LSOA_EXPR.format(a="s")
+    cat = "s.category" if by_category else "$all"
+    return sql.frame(con, f"""
+        SELECT {lsoa} AS lsoa11_code, {cat} AS category, count(*) AS crimes
+        FROM street s WHERE {scope.where('s')} AND {lsoa} IN (SELECT unnest($lsoas))
+        GROUP BY ALL""", {**scope.params(), "all": ALL, "lsoas": areas.codes})
+
+
+def _area_counts(places: pd.DataFrame, per_lsoa: pd.DataFrame, by_category: bool
+                 ) -> pd.DataFrame:
+    """Crimes per area (and category): every area of ``places``, with an explicit zero for a
+    category an area had none of (not a missing row)."""
+    found = (per_lsoa.merge(places[["lsoa11_code", "area"]], on="lsoa11_code")
+             .groupby(["area", "category"], as_index=False)["crimes"].sum())
+    cats = sorted(found["category"].unique()) if by_category else [ALL]
+    grid = pd.MultiIndex.from_product([places["area"].unique(), cats],
+                                      names=["area", "category"]).to_frame(index=False)
+    out = grid.merge(found, on=["area", "category"], how="left")
     out["crimes"] = out["crimes"].fillna(0)
     return out

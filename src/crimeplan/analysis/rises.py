@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.areas import CoveredAreas, covered_areas
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
@@ -136,15 +137,16 @@ def largest_rises(con: duckdb.DuckDBPyConnection, scope: Scope, grouping: str = 
     areas = None
     if grouping in ("lad", "lsoa"):  # only the scope's covered districts, not stray rows
         areas = covered_areas(con, kept_scope)
-        cat_filter += f" AND {LSOA_EXPR.format(a='s')} IN (SELECT lsoa11_code FROM scope_lsoa)"
-    table = con.execute(f"""
+        cat_filter += f" AND {LSOA_EXPR.format(a='s')} IN (SELECT unnest($lsoas))"
+    table = sql.frame(con, f"""
         SELECT {key} AS area, {name} AS name,
                count(*) FILTER (WHERE s.month BETWEEN $b0 AND $b1) AS before,
                count(*) FILTER (WHERE s.month BETWEEN $a0 AND $a1) AS after
         FROM street s {join}
         WHERE {kept_scope.where('s')} AND {key} IS NOT NULL {cat_filter}
-        GROUP BY 1""", {"b0": before.start, "b1": before.end, "a0": after.start,
-                        "a1": after.end, **({"category": category} if category else {})}).df()
+        GROUP BY 1""", {**kept_scope.params(), "b0": before.start, "b1": before.end,
+                        "a0": after.start, "a1": after.end, "category": category,
+                        "lsoas": areas.codes if areas else []})
     if grouping == "force":
         names = {f.slug: f.name for f in FORCES}
         table["name"] = table["area"].map(lambda a: names.get(a, a))

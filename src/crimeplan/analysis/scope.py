@@ -1,23 +1,29 @@
 """Which rows an indicator looks at: forces, an optional district, and a month range.
 
 A ``Scope`` is resolved once from what the user asked for (a force by slug or published name,
-an area code, ``--from``/``--to``) and what the warehouse holds; indicators turn it into SQL.
+an area code, ``--from``/``--to``) and what the warehouse holds; indicators turn it into a SQL
+condition whose values are bound parameters (``where`` and ``params``).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from crimeplan.analysis import sql
 from crimeplan.standard.forces import FORCES, find_force
 
 #: The LSOA a row falls in: the computed 2011 code, else the code published with the row.
 LSOA_EXPR = "coalesce({a}.lsoa11_code, {a}.lsoa_code)"
+
+#: Reference tables an indicator may require, by name.
+REFERENCE_TABLES = ("ref_lsoa", "ref_lsoa_geom", "ref_pfa")
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _CODE = re.compile(r"^[A-Z]\d{8}$")
@@ -52,20 +58,20 @@ class Scope:
 
     def where(self, alias: str = "s", lsoa: str | None = None) -> str:
         """SQL condition selecting this scope's rows of a street/outcomes/stop_search table;
-        ``lsoa`` is the row's LSOA expression (default: computed, else published code)."""
-        forces = ", ".join(quote(f) for f in self.forces) or "NULL"
-        cond = (f"{alias}.force IN ({forces}) AND {alias}.month BETWEEN "
-                f"DATE '{self.start.isoformat()}' AND DATE '{self.end.isoformat()}'")
+        ``lsoa`` is the row's LSOA expression (default: computed, else published code). Its
+        values are the parameters ``$forces``, ``$start``, ``$end`` and ``$lad`` of
+        ``params``."""
+        cond = (f"{alias}.force IN (SELECT unnest($forces)) AND {alias}.month BETWEEN $start "
+                "AND $end")
         if self.lad_code:
             lsoa = lsoa or LSOA_EXPR.format(a=alias)
-            cond += (f" AND {lsoa} IN (SELECT lsoa11_code FROM ref_lsoa "
-                     f"WHERE lad19_code = {quote(self.lad_code)})")
+            cond += f" AND {lsoa} IN (SELECT lsoa11_code FROM ref_lsoa WHERE lad19_code = $lad)"
         return cond
 
-
-def quote(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+    def params(self) -> dict[str, object]:
+        """The values of ``where``'s condition."""
+        return {"forces": list(self.forces), "start": self.start, "end": self.end,
+                "lad": self.lad_code}
 
 
 def parse_month(text: str, field: str = "month") -> dt.date:
@@ -95,15 +101,14 @@ def month_range(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchall()[0][0])
+    return bool(sql.rows(con, "SELECT count(*) FROM information_schema.tables "
+                              "WHERE table_name = $name", {"name": name})[0][0])
 
 
 def require_reference(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
-    """Raise a clear error when reference tables have not been loaded."""
-    missing = [t for t in tables if not table_exists(con, t)
-               or not con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]]
+    """Raise a clear error when reference tables (named in the code) have not been loaded."""
+    missing = [t for t in tables if t not in REFERENCE_TABLES or not table_exists(con, t)
+               or not sql.rows(con, f"SELECT count(*) FROM {t}")[0][0]]
     if missing:
         raise ScopeError(f"reference table(s) {', '.join(missing)} not loaded: "
                          "run `crimeplan reference load DIR` first")
@@ -129,15 +134,15 @@ def resolve_scope(con: duckdb.DuckDBPyConnection, *, force: str | None = None,
     elif area:
         forces, label, lad_code = _resolve_area(con, area.strip().upper())
     else:
-        forces = tuple(r[0] for r in con.execute(
-            "SELECT DISTINCT force FROM partitions WHERE dataset = ? ORDER BY force",
-            [dataset]).fetchall())
+        forces = tuple(r[0] for r in sql.rows(
+            con, "SELECT DISTINCT force FROM partitions WHERE dataset = $dataset ORDER BY force",
+            {"dataset": dataset}))
         if not forces:
             raise ScopeError(f"no {dataset} data in the warehouse: ingest police.uk files first")
         label = "All forces loaded"
-    first, last = con.execute(
-        "SELECT min(month), max(month) FROM partitions WHERE force IN (SELECT unnest(?))",
-        [list(forces)]).fetchall()[0]
+    first, last = sql.rows(
+        con, "SELECT min(month), max(month) FROM partitions WHERE force IN "
+             "(SELECT unnest($forces))", {"forces": list(forces)})[0]
     if first is None and (start is None or end is None):
         raise ScopeError(f"no data loaded for {label}")
     s = parse_month(start, "--from") if start else first
@@ -156,18 +161,31 @@ def _resolve_area(con: duckdb.DuckDBPyConnection, code: str) -> tuple[tuple[str,
         if f.pfa_code == code:
             return (f.slug,), f.name, None
     require_reference(con, "ref_lsoa")
-    row = con.execute("SELECT any_value(lad19_name) FROM ref_lsoa WHERE lad19_code = ?",
-                      [code]).fetchall()[0]
+    row = sql.rows(con, "SELECT any_value(lad19_name) FROM ref_lsoa WHERE lad19_code = $lad",
+                   {"lad": code})[0]
     if row is None or row[0] is None:
         raise ScopeError(f"area {code!r} is neither a force area nor a local authority "
                          "district in ref_lsoa")
     lsoa = LSOA_EXPR.format(a="s")
-    forces = tuple(r[0] for r in con.execute(
-        f"SELECT DISTINCT s.force FROM street s WHERE {lsoa} IN "
-        "(SELECT lsoa11_code FROM ref_lsoa WHERE lad19_code = ?) ORDER BY 1", [code]).fetchall())
+    forces = tuple(r[0] for r in sql.rows(
+        con, f"SELECT DISTINCT s.force FROM street s WHERE {lsoa} IN "
+             "(SELECT lsoa11_code FROM ref_lsoa WHERE lad19_code = $lad) ORDER BY 1",
+        {"lad": code}))
     if not forces:
         raise ScopeError(f"no street crime loaded for area {code} ({row[0]})")
     return forces, f"{row[0]} ({code})", code
+
+
+def selection_hash(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+    """SHA-256 over the partitions (file hashes) and reference versions a report reads."""
+    parts = sql.rows(con, "SELECT dataset, force, month, sha256 FROM partitions WHERE force IN "
+                          "(SELECT unnest($forces)) AND month BETWEEN $start AND $end "
+                          "ORDER BY 1, 2, 3", scope.params())
+    refs = (sql.rows(con, "SELECT name, sha256 FROM ref_versions ORDER BY 1")
+            if table_exists(con, "ref_versions") else [])
+    text = "\n".join("|".join(str(v) for v in row) for row in [*parts, *refs])
+    text += f"\nlad={scope.lad_code}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def read_populations(path: Path, key: str) -> dict[str, float]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
 from crimeplan.analysis.scope import Scope, ScopeError, read_populations
@@ -67,14 +68,14 @@ def stop_search_summary(con: duckdb.DuckDBPyConnection, scope: Scope,
     """Searches, arrest rate and find rate by one breakdown (see ``BREAKDOWNS``)."""
     if breakdown not in BREAKDOWNS:
         raise ScopeError(f"breakdown must be one of {', '.join(BREAKDOWNS)}")
-    table = con.execute(f"""
+    table = sql.frame(con, f"""
         SELECT {BREAKDOWNS[breakdown]} AS "group", count(*) AS searches,
                count(*) FILTER (WHERE {ARREST}) AS arrests,
                count(*) FILTER (WHERE outcome_linked_to_object_of_search) AS finds,
                count(*) FILTER (WHERE outcome_linked_to_object_of_search IS NULL)
                    AS link_unrecorded
         FROM stop_search s WHERE {scope.where('s', 's.lsoa11_code')}
-        GROUP BY 1 ORDER BY searches DESC, 1""").df()
+        GROUP BY 1 ORDER BY searches DESC, 1""", scope.params())
     table["arrest_rate_pct"] = 100.0 * table["arrests"] / table["searches"]
     recorded = (table["searches"] - table["link_unrecorded"]).astype("float64")
     table["find_rate_pct"] = 100.0 * table["finds"] / recorded.where(recorded > 0)

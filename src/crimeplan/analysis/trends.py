@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from crimeplan.analysis import sql
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow
 from crimeplan.analysis.scope import LSOA_EXPR, Scope, ScopeError, add_months, month_text
@@ -115,11 +116,11 @@ def monthly_counts(con: duckdb.DuckDBPyConnection, scope: Scope, area_type: str 
     """Crimes per area × category × month; category ``all`` holds the total."""
     area, join = area_expr(area_type)
     cov = coverage(con, scope, "street")
-    cat = "s.category" if by_category else f"'{ALL}'"
-    counts = con.execute(f"""
+    cat = "s.category" if by_category else "$all"
+    counts = sql.frame(con, f"""
         SELECT {area} AS area, {cat} AS category, s.month, count(*) AS crimes
         FROM street s {join} WHERE {scope.where('s')} AND {area} IS NOT NULL
-        GROUP BY ALL""").df()
+        GROUP BY ALL""", {**scope.params(), "all": ALL})
     if by_category:
         totals = counts.groupby(["area", "month"], as_index=False)["crimes"].sum()
         counts = pd.concat([counts, totals.assign(category=ALL)], ignore_index=True)

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import duckdb
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from crimeplan import analysis as an
-from crimeplan.analysis.official import official_benchmark
+from crimeplan.analysis.cost import CostTable
 from crimeplan.analysis.rates import read_area_set, read_denominator
-from crimeplan.analysis.scope import Scope, ScopeError, resolve_scope
+from crimeplan.analysis.scope import ScopeError
 from crimeplan.analysis.stop_search import read_reference_population
-from crimeplan.cli.common import HomeOption, JsonOption, console, fail, home_dir, print_json
-from crimeplan.sources.home_office import RecordedCrimeError, read_recorded_crime
-from crimeplan.store import Warehouse
+from crimeplan.app import analysis as use
+from crimeplan.app.analysis import Where
+from crimeplan.cli.common import (
+    HomeOption,
+    JsonOption,
+    PurposeOption,
+    actor,
+    console,
+    fail,
+    home_dir,
+    print_json,
+    reported,
+)
 
 app = typer.Typer(help="Crime analysis indicators: trends, rates, rises, outcomes, stop and "
                        "search, concentration, deprivation, cost of crime, peer groups and the "
@@ -31,21 +39,6 @@ AreaOption = Annotated[str | None, typer.Option("--area", help="District (LAD) o
                                                                "code.")]
 FromOption = Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")]
-
-
-def _run(home: Path | None, force: str | None, area: str | None, start: str | None,
-         end: str | None, compute: Callable[[duckdb.DuckDBPyConnection, Scope], Any],
-         dataset: str = "street") -> Any:
-    """Open the warehouse, resolve the scope and compute; errors exit non-zero."""
-    con = Warehouse(home_dir(home)).connect(read_only=True)
-    try:
-        scope = resolve_scope(con, force=force, area=area, start=start, end=end,
-                              dataset=dataset)
-        return compute(con, scope)
-    except ScopeError as exc:
-        fail(str(exc))
-    finally:
-        con.close()
 
 
 def _emit(title: str, frame: pd.DataFrame, note: str, as_json: bool,
@@ -61,7 +54,7 @@ def _emit(title: str, frame: pd.DataFrame, note: str, as_json: bool,
         table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
     if note:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}", markup=True)
 
 
 @app.command("trends")
@@ -70,10 +63,12 @@ def trends(force: ForceOption = None, area: AreaOption = None, start: FromOption
            area_type: Annotated[str, typer.Option("--by", help="force, lad or lsoa.")] = "force",
            measure: Annotated[str, typer.Option(
                "--measure", help="counts, rolling (12 months), yoy or index.")] = "counts",
-           home: HomeOption = None, as_json: JsonOption = False) -> None:
+           home: HomeOption = None, as_json: JsonOption = False,
+           purpose: PurposeOption = None) -> None:
     """Crimes by category × area × month, rolling 12 months, year-on-year or indexed."""
-    t = _run(home, force, area, start, end,
-             lambda con, scope: an.monthly_counts(con, scope, area_type))
+    with reported():
+        t = use.trends(actor(purpose), home_dir(home), Where(force, area, start, end),
+                       area_type)
     frames = {"counts": lambda: t.monthly, "rolling": t.rolling_12, "yoy": t.year_on_year,
               "index": t.indexed}
     if measure not in frames:
@@ -98,16 +93,18 @@ def rates(force: ForceOption = None, area: AreaOption = None, start: FromOption 
           = "user-supplied population",
           areas: Annotated[Path | None, typer.Option(
               "--areas", help="CSV (lsoa11_code, area) defining custom areas.")] = None,
-          home: HomeOption = None, as_json: JsonOption = False) -> None:
+          home: HomeOption = None, as_json: JsonOption = False,
+          purpose: PurposeOption = None) -> None:
     """Crimes per 1,000 residents, naming the denominator and its year."""
     try:
         denominator = read_denominator(population, population_label) if population else None
         area_set = read_area_set(areas) if areas else None
     except (ScopeError, OSError) as exc:
         fail(str(exc))
-    r = _run(home, force, area, start, end, lambda con, scope: an.crime_rates(
-        con, scope, area_type, by_category=by_category, denominator=denominator,
-        area_set=area_set))
+    with reported():
+        r = use.rates(actor(purpose), home_dir(home), Where(force, area, start, end),
+                      area_type, by_category=by_category, denominator=denominator,
+                      area_set=area_set)
     _emit(f"Rates: {r.unit}", r.table, r.note(), as_json, {"unit": r.unit})
 
 
@@ -121,10 +118,12 @@ def rises(force: ForceOption = None, area: AreaOption = None, start: FromOption 
               "--min-count", help="Smallest earlier-period count for a percentage rise.")] = 20,
           absolute: Annotated[bool, typer.Option(
               "--absolute", help="Rank by absolute rather than percentage rise.")] = False,
-          home: HomeOption = None, as_json: JsonOption = False) -> None:
+          home: HomeOption = None, as_json: JsonOption = False,
+          purpose: PurposeOption = None) -> None:
     """Areas with the largest rise: last 12 months vs the 12 before, or half vs half."""
-    r = _run(home, force, area, start, end, lambda con, scope: an.largest_rises(
-        con, scope, grouping, n=n, min_count=min_count))
+    with reported():
+        r = use.rises(actor(purpose), home_dir(home), Where(force, area, start, end),
+                      grouping, n=n, min_count=min_count)
     frame = r.top_absolute() if absolute else r.top_percentage()
     _emit(f"Largest {'absolute' if absolute else 'percentage'} rises by {grouping}",
           frame.drop(columns=["eligible"]), r.note(), as_json)
@@ -132,9 +131,11 @@ def rises(force: ForceOption = None, area: AreaOption = None, start: FromOption 
 
 @app.command("outcomes")
 def outcomes(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
-             end: ToOption = None, home: HomeOption = None, as_json: JsonOption = False) -> None:
+             end: ToOption = None, home: HomeOption = None, as_json: JsonOption = False,
+             purpose: PurposeOption = None) -> None:
     """Share of crimes by last outcome group, by category."""
-    o = _run(home, force, area, start, end, an.outcome_shares)
+    with reported():
+        o = use.outcomes(actor(purpose), home_dir(home), Where(force, area, start, end))
     _emit(f"Outcomes: {o.scope.label}, {o.scope.period}", o.table, o.note(), as_json)
 
 
@@ -147,21 +148,24 @@ def stop_search(force: ForceOption = None, start: FromOption = None, end: ToOpti
                     "--population", help="CSV (group, population) for disproportionality "
                                          "by officer-defined ethnicity.")] = None,
                 reference_group: Annotated[str, typer.Option("--reference-group")] = "White",
-                home: HomeOption = None, as_json: JsonOption = False) -> None:
+                home: HomeOption = None, as_json: JsonOption = False,
+                purpose: PurposeOption = None) -> None:
     """Searches, arrest rate and find rate; with --population, disproportionality ratios."""
     try:
         pop = read_reference_population(population) if population else None
     except (ScopeError, OSError) as exc:
         fail(str(exc))
+    where = Where(force, None, start, end)
     if pop is not None:
-        d = _run(home, force, None, start, end, lambda con, scope: an.disproportionality(
-            con, scope, pop, reference_group=reference_group,
-            population_label=str(population)), dataset="stop-and-search")
+        with reported():
+            d = use.disproportionality(actor(purpose), home_dir(home), where, pop,
+                                       reference_group=reference_group,
+                                       population_label=str(population))
         _emit(f"Disproportionality against {reference_group}", d.table, d.coverage.note(),
               as_json)
         return
-    s = _run(home, force, None, start, end, lambda con, scope: an.stop_search_summary(
-        con, scope, breakdown), dataset="stop-and-search")
+    with reported():
+        s = use.stop_search(actor(purpose), home_dir(home), where, breakdown)
     _emit(f"Stop and search by {breakdown}: {s.scope.label}, {s.scope.period}", s.table,
           s.note(), as_json)
 
@@ -173,10 +177,12 @@ def concentration(force: ForceOption = None, area: AreaOption = None, start: Fro
                                                                        "location.")] = "lsoa",
                   cell_size: Annotated[float, typer.Option("--cell-size",
                                                            help="Grid cell, metres.")] = 250.0,
-                  home: HomeOption = None, as_json: JsonOption = False) -> None:
+                  home: HomeOption = None, as_json: JsonOption = False,
+                  purpose: PurposeOption = None) -> None:
     """Share of crime in the top 1/5/10% of places, Gini, repeat locations."""
-    c = _run(home, force, area, start, end, lambda con, scope: an.concentration(
-        con, scope, places, cell_size=cell_size))
+    with reported():
+        c = use.concentration(actor(purpose), home_dir(home), Where(force, area, start, end),
+                              places, cell_size)
     frame = pd.DataFrame([{"indicator": r.indicator, "value": r.value, "unit": r.unit}
                           for r in c.rows()])
     _emit(f"Concentration across {c.place_label}: {c.scope.label}, {c.scope.period}", frame,
@@ -186,9 +192,10 @@ def concentration(force: ForceOption = None, area: AreaOption = None, start: Fro
 @app.command("deprivation")
 def deprivation(force: ForceOption = None, area: AreaOption = None, start: FromOption = None,
                 end: ToOption = None, home: HomeOption = None,
-                as_json: JsonOption = False) -> None:
+                as_json: JsonOption = False, purpose: PurposeOption = None) -> None:
     """Crime rate by IMD 2019 decile and its rank correlation with IMD rank."""
-    d = _run(home, force, area, start, end, an.deprivation)
+    with reported():
+        d = use.deprivation(actor(purpose), home_dir(home), Where(force, area, start, end))
     _emit(f"Deprivation: {d.unit}; Spearman rho {d.spearman_rho:.3f} over {len(d.lsoa):,} "
           "LSOAs", d.by_decile, d.note(), as_json, {"spearman_rho": d.spearman_rho})
 
@@ -198,14 +205,15 @@ def cost(force: ForceOption = None, area: AreaOption = None, start: FromOption =
          end: ToOption = None,
          costs: Annotated[Path | None, typer.Option(
              "--costs", help="Folder replacing the shipped unit-cost table.")] = None,
-         home: HomeOption = None, as_json: JsonOption = False) -> None:
+         home: HomeOption = None, as_json: JsonOption = False,
+         purpose: PurposeOption = None) -> None:
     """Estimated cost of crime with the Home Office unit costs (Heeks et al. 2018)."""
     try:
-        table = an.CostTable.load(costs) if costs else None
+        table = CostTable.load(costs) if costs else None
     except ScopeError as exc:
         fail(str(exc))
-    c = _run(home, force, area, start, end, lambda con, scope: an.cost_of_crime(
-        con, scope, table))
+    with reported():
+        c = use.cost(actor(purpose), home_dir(home), Where(force, area, start, end), table)
     _emit(f"Cost of crime, total £{c.total:,.0f} ({c.unit})", c.table, c.note(), as_json,
           {"total_gbp": c.total, "citation": c.costs.citation})
 
@@ -214,15 +222,11 @@ def cost(force: ForceOption = None, area: AreaOption = None, start: FromOption =
 def peers(area: Annotated[str, typer.Argument(help="Force (slug or name) or district code.")],
           area_type: Annotated[str, typer.Option("--type", help="force or lad.")] = "force",
           n: Annotated[int, typer.Option("--top")] = 5,
-          home: HomeOption = None, as_json: JsonOption = False) -> None:
+          home: HomeOption = None, as_json: JsonOption = False,
+          purpose: PurposeOption = None) -> None:
     """The most similar areas on population, density and deprivation."""
-    con = Warehouse(home_dir(home)).connect(read_only=True)
-    try:
-        p = an.peer_group(con, area, area_type, n)
-    except ScopeError as exc:
-        fail(str(exc))
-    finally:
-        con.close()
+    with reported():
+        p = use.peers(actor(purpose), home_dir(home), area, area_type, n)
     _emit(f"Peers of {p.area}", p.peers, "", as_json)
 
 
@@ -236,27 +240,18 @@ def official(path: Annotated[Path, typer.Argument(help="Home Office recorded cri
              benchmark: Annotated[str | None, typer.Option(
                  "--benchmark", help="Rank every force on offences per 1,000 residents in this "
                                      "financial year (e.g. 2017/18; 'latest').")] = None,
-             home: HomeOption = None, as_json: JsonOption = False) -> None:
+             home: HomeOption = None, as_json: JsonOption = False,
+             purpose: PurposeOption = None) -> None:
     """Offences per force × offence × financial quarter from the official series, or (with
     --benchmark) every force's rate and rank for a financial year."""
-    try:
-        recorded = read_recorded_crime(path)
-        if benchmark is None:
-            series = recorded.series(by, force)
-    except RecordedCrimeError as exc:
-        fail(str(exc))
     if benchmark is not None:
-        year = None if benchmark == "latest" else benchmark
-        con = Warehouse(home_dir(home)).connect(read_only=True)
-        try:
-            b = official_benchmark(con, recorded, year)
-        except ScopeError as exc:
-            fail(str(exc))
-        finally:
-            con.close()
+        with reported():
+            b = use.official_rank(actor(purpose), home_dir(home), path,
+                                  None if benchmark == "latest" else benchmark)
         _emit(f"Official series benchmark: {b.unit}", b.table.astype({"rank": "float64"}),
               b.note(), as_json, {"unit": b.unit})
         return
-    home_dir(home)
+    with reported():
+        series = use.official(actor(purpose), home_dir(home), path, by=by, force=force)
     series = series.assign(quarter_start=series["quarter_start"].map(str))
     _emit(f"Police recorded crime (Home Office): {path.name}", series, "", as_json)

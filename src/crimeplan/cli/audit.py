@@ -3,56 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperGroup
 
+from crimeplan.app import audit as use
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    actor,
     console,
     err_console,
     fail,
     home_dir,
     print_json,
+    reported,
 )
-from crimeplan.governance.anchors import (
-    ANCHOR_ENV,
-    Anchor,
-    AnchorError,
-    default_anchor_file,
-    read_anchor,
-    write_anchor,
-)
-from crimeplan.governance.audit import AuditLog, AuditLogError
-from crimeplan.governance.people import read_people, write_people_audit
-from crimeplan.governance.places import WEIGHTINGS, interval_json
-from crimeplan.governance.places_io import run_place_audit, write_place_audit
-from crimeplan.governance.runs import RunRecorder
-from crimeplan.settings import RUNS_DIR
-from crimeplan.store.warehouse import Warehouse
+from crimeplan.cli.serve import DATABASE_URL_ENV
+from crimeplan.provenance.anchors import ANCHOR_ENV
 
 app = typer.Typer(help="The audit log of runs, its integrity check, and fairness audits.",
                   no_args_is_help=True)
-
-
-class AuditLogErrors(TyperGroup):
-    """The top-level command group: an audit log that cannot be read or written safely ends
-    any command with its message (file, line, run) and exit code 1, not a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except AuditLogError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
-                              soft_wrap=True)
-            raise typer.Exit(1) from exc
 
 
 @app.command("log")
@@ -70,7 +46,7 @@ def log(
             start = dt.date.fromisoformat(since)
         except ValueError:
             fail(f"--since {since!r} is not a date (use YYYY-MM-DD)")
-    records = AuditLog(home_dir(home)).records(since=start)
+    records = use.runs(actor(), home_dir(home), since=start)
     if as_json:
         print_json([_summary(r) for r in records])
         return
@@ -89,7 +65,8 @@ def show(
     home: HomeOption = None,
 ) -> None:
     """Print one run's full record as JSON (refused if the log fails verification up to it)."""
-    print_json(_find(home_dir(home), run)["record"])
+    with reported():
+        print_json(use.find_run(actor(), home_dir(home), run)["record"])
 
 
 @app.command("verify")
@@ -99,38 +76,49 @@ def verify(
                       ] = None,
     anchor_file: Annotated[Path | None, typer.Option(
         "--anchor-file", envvar=ANCHOR_ENV, help="Where the head last verified is kept, "
-        "outside the workspace.", show_default="$XDG_STATE_HOME/crimeplan/anchors/<id>.json")
+        "outside the log.", show_default="$XDG_STATE_HOME/crimeplan/anchors/<id>.json")
                            ] = None,
+    service: Annotated[bool, typer.Option(
+        "--service", help="Verify the service database's log (s.62 and security entries): "
+        f"--database-url, else ${DATABASE_URL_ENV}, else service.db in the workspace.")
+                       ] = False,
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", help="Verify this service database's log (implies --service).")
+                            ] = None,
     home: HomeOption = None,
 ) -> None:
     """Check the hash chain, the head and the head kept by the last verify; name the first bad
-    entry and exit 1 if the log was tampered with. An append interrupted by a crash is repaired
-    first; a log that passes has its head printed and kept outside the workspace."""
+    entry and exit 1 if the log was tampered with. The workspace's log of runs, or with
+    --service the service database's: the same chain, output and anchors. An append to the
+    file log interrupted by a crash is repaired first; a log that passes has its head printed
+    and kept outside it."""
     workspace = home_dir(home)
-    kept_in = anchor_file or default_anchor_file(workspace)
-    try:
-        seen = read_anchor(kept_in, workspace)
-    except AnchorError as exc:
-        fail(str(exc))
-    result = AuditLog(workspace).verify(anchor=anchor, seen=seen)
+    if database_url is None and service:
+        from crimeplan.cases.db import default_url
+
+        database_url = os.environ.get(DATABASE_URL_ENV) or default_url(workspace)
+    with reported():
+        checked = use.verify(actor(), workspace, anchor=anchor, anchor_file=anchor_file,
+                             database_url=database_url)
+    result, seen, kept_in = checked.result, checked.seen, checked.kept_in
+    what = "audit log" if database_url is None else "service audit log"
     for repair in result.repairs:
-        console.print(f"[yellow]repaired:[/] {repair}", highlight=False)
+        console.print(f"[yellow]repaired:[/] {escape(str(repair))}", markup=True,
+                      highlight=False)
     if not result.ok:
-        err_console.print(f"[bold red]audit log FAILED:[/] {escape(result.describe())}",
-                          highlight=False)
+        err_console.print(f"[bold red]{escape(what)} FAILED:[/] {escape(result.describe())}",
+                          markup=True, highlight=False)
         if seen is not None:
             err_console.print(f"last verified head (kept in {kept_in}): {seen.count} entries, "
                               f"{seen.hash}, on {seen.seen_at}", highlight=False)
         raise typer.Exit(1)
-    console.print(f"audit log {result.describe()}", highlight=False)
+    console.print(f"{what} {result.describe()}", highlight=False)
     console.print("matches the head last verified " + (
         f"on {seen.seen_at} ({seen.count} entries)" if seen else "(none kept before)"),
         highlight=False)
-    try:
-        write_anchor(kept_in, Anchor.now(result.entries, result.head, workspace))
-    except OSError as exc:
+    if checked.keep_error is not None:
         fail(f"the log verified, but its head could not be kept in {kept_in} "
-             f"({exc.strerror}): name a writable file with --anchor-file")
+             f"({checked.keep_error}): name a writable file with --anchor-file")
     console.print(f"head kept in {kept_in}; keep a copy off this machine too (e.g. in your "
                   f"records system) and check it with --anchor {result.head}", highlight=False)
 
@@ -154,39 +142,16 @@ def places(
     home: HomeOption = None,
 ) -> None:
     """Audit where a forecast run's flagged cells and attention go, by IMD decile or attribute."""
-    workspace = home_dir(home)
-    entry = _find(workspace, run)
-    record = entry["record"]
-    if weighting not in WEIGHTINGS:
-        fail(f"--weighting {weighting!r}: use one of {', '.join(WEIGHTINGS)}")
-    if imd is not None and not imd.is_file():
-        fail(f"--imd {imd}: no such file")
-    parameters = {"run": record["run_id"], "imd": str(imd) if imd else None,
-                  "coverage": coverage, "weighting": weighting}
-    con = Warehouse(workspace).connect(read_only=True)
-    try:
-        audit = run_place_audit(con, record, imd, coverage=coverage, weighting=weighting)
-    except ValueError as exc:
-        fail(str(exc))
-    finally:
-        con.close()
-    with RunRecorder(workspace, "audit.places", purpose=purpose, parameters=parameters) as rec:
-        rec.add_input_data(f"run:{record['run_id']}", entry["hash"])
-        if imd is not None:
-            rec.add_input(imd)
-        files = write_place_audit(audit, out or workspace / RUNS_DIR / rec.run_id)
-        for path in (files.json, files.csv, files.html):
-            rec.add_output(path)
-        for r in audit.results:
-            rec.set_result(f"{r.model} by {r.attribute}", {
-                "disparity_vs_crime": interval_json(r.disparity_crime),
-                "disparity_vs_residents": interval_json(r.disparity_residents)})
+    with reported():
+        done = use.audit_places(actor(purpose), home_dir(home), run, imd=imd,
+                                coverage=coverage, weighting=weighting, out=out)
+    audit, files, record = done.audit, done.files, done.audited
     if as_json:
-        print_json({"audit_run": rec.run_id, **audit.to_json()})
+        print_json({"audit_run": done.run_id, **audit.to_json()})
         return
-    console.print(f"audit run {rec.run_id} of forecast run {record['run_id']}")
+    console.print(f"audit run {done.run_id} of forecast run {record['run_id']}")
     for note_ in audit.notes:
-        console.print(f"[yellow]note:[/] {note_}")
+        console.print(f"[yellow]note:[/] {escape(note_)}", markup=True)
     for r in audit.results:
         line = f"  {r.model} by {r.attribute}:"
         if r.disparity_crime is not None:
@@ -211,37 +176,18 @@ def people(
     home: HomeOption = None,
 ) -> None:
     """Read a risk evaluation's group metrics in plain language: who bears which errors."""
-    workspace = home_dir(home)
-    entry = _find(workspace, run)
-    record = entry["record"]
-    try:
-        audit = read_people(record)
-    except ValueError as exc:
-        fail(str(exc))
-    with RunRecorder(workspace, "audit.people", purpose=purpose,
-                     parameters={"run": record["run_id"]}) as rec:
-        rec.add_input_data(f"run:{record['run_id']}", entry["hash"])
-        files = write_people_audit(audit, out or workspace / RUNS_DIR / rec.run_id)
-        for path in (files.json, files.csv, files.html):
-            rec.add_output(path)
-        rec.set_result("reading", audit.reading)
+    with reported():
+        done = use.audit_people(actor(purpose), home_dir(home), run, out=out)
+    audit, files, record = done.audit, done.files, done.audited
     if as_json:
-        print_json({"audit_run": rec.run_id, **audit.to_json()})
+        print_json({"audit_run": done.run_id, **audit.to_json()})
         return
-    console.print(f"audit run {rec.run_id} of risk evaluation run {record['run_id']}")
+    console.print(f"audit run {done.run_id} of risk evaluation run {record['run_id']}")
     for attribute, sentences in audit.reading.items():
-        console.print(f"[bold]{attribute}[/]")
+        console.print(f"[bold]{escape(attribute)}[/]", markup=True)
         for sentence in sentences:
             console.print(f"  • {sentence}", highlight=False)
     console.print(f"wrote {files.html}")
-
-
-def _find(home: Path, run: str) -> dict[str, Any]:
-    """The log entry of one run (its record and hash), verified up to and including it."""
-    entry = AuditLog(home).find_entry(run)
-    if entry is None:
-        fail(f"no single run matches {run!r} in {home} (see crimeplan audit log)")
-    return entry
 
 
 def _summary(record: dict[str, Any]) -> dict[str, Any]:

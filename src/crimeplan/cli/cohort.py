@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
+from crimeplan.app import cohorts as use
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    StepBar,
+    actor,
     console,
     fail,
     home_dir,
     print_json,
+    reported,
 )
-from crimeplan.governance.runs import RunRecorder
-from crimeplan.risk import cohorts
-from crimeplan.risk.cohorts import DEFAULT_SHARES, OffenceHistory, read_history, score_people
-from crimeplan.risk.errors import RiskInputError
-from crimeplan.risk.harm import HarmTable, available_tables, load_harm_table
-from crimeplan.risk.report import cohort_report
-from crimeplan.risk.synthetic import offence_histories
 
 app = typer.Typer(help="Offender cohorts: harm-weighted scores, concentration, stability.",
                   no_args_is_help=True)
@@ -41,37 +37,24 @@ From = Annotated[str | None, typer.Option("--from", help="Period start, inclusiv
                                           "default the first offence.")]
 To = Annotated[str | None, typer.Option("--to", help="Period end, exclusive (YYYY-MM-DD); "
                                         "default the day after the last offence.")]
-DEFAULT_TABLE = "cchi-style-illustrative"
+DEFAULT_TABLE = use.DEFAULT_TABLE
 
 
-def _date(text: str | None, name: str) -> dt.date | None:
-    if text is None:
-        return None
+def _day(text: str, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
         fail(f"{name} {text!r} is not a date (YYYY-MM-DD)")
 
 
-@contextmanager
-def _cohort_run(kind: str, history: Path, person: str, date: str, offence: str,
-                harm_table: str, start: str | None, end: str | None, home: Path | None,
-                purpose: str | None, **extra: object
-                ) -> Iterator[tuple[RunRecorder, HarmTable, OffenceHistory]]:
-    """A recorded cohort run: its harm table and offence history, bad input as a clear error
-    (the run is recorded as failed)."""
-    parameters = {"person": person, "date": date, "offence": offence, "harm_table": harm_table,
-                  "from": start, "to": end, **extra}
-    try:
-        with RunRecorder(home_dir(home), kind=kind, purpose=purpose,
-                         parameters=parameters) as run:
-            run.add_input(history)
-            table = load_harm_table(harm_table)
-            offences = read_history(history, person=person, date=date, offence=offence)
-            run.set_result("harm_table", table.label)
-            yield run, table, offences
-    except RiskInputError as exc:
-        fail(str(exc))
+def _date(text: str | None, name: str) -> dt.date | None:
+    return None if text is None else _day(text, name)
+
+
+def _history(history: Path, person: str, date: str, offence: str, harm_table: str,
+             start: str | None, end: str | None) -> use.History:
+    return use.History(history, person, date, offence, harm_table, _date(start, "--from"),
+                       _date(end, "--to"))
 
 
 def _shares(text: str) -> tuple[float, ...]:
@@ -85,9 +68,9 @@ def _shares(text: str) -> tuple[float, ...]:
 def tables(home: HomeOption = None) -> None:
     """List the harm tables shipped with crimeplan, with their status and citation."""
     home_dir(home)
-    for name in available_tables():
-        table = load_harm_table(name)
-        console.print(f"[bold]{table.label}[/]: {table.unit}\n  {table.citation}")
+    for table in use.tables(actor()):
+        console.print(f"[bold]{escape(table.label)}[/]: {escape(table.unit)}\n  "
+                      f"{escape(table.citation)}", markup=True)
 
 
 @app.command("score")
@@ -97,19 +80,14 @@ def score(history: History, person: Person, date: Date, offence: Offence,
           home: HomeOption = None, purpose: PurposeOption = None,
           as_json: JsonOption = False) -> None:
     """Score each person's total harm in a period and rank them."""
-    period = (_date(start, "--from"), _date(end, "--to"))
-    with _cohort_run("cohort.score", history, person, date, offence, harm_table, start, end,
-                     home, purpose, out=str(out)) as (run, table, offences):
-        scores = score_people(offences, table, *period)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        scores.to_csv(out, index=False)
-        run.add_output(out)
-        run.set_result("people", len(scores))
+    with reported():
+        done = use.score(actor(purpose), home_dir(home), _history(
+            history, person, date, offence, harm_table, start, end), out)
     if as_json:
-        print_json({"run_id": run.run_id, "out": str(out), "people": len(scores),
-                    "harm_table": table.label})
+        print_json({"run_id": done.run_id, "out": str(out), "people": done.people,
+                    "harm_table": done.table.label})
         return
-    console.print(f"{len(scores):,} people scored with {table.label}; written to {out}")
+    console.print(f"{done.people:,} people scored with {done.table.label}; written to {out}")
 
 
 @app.command("concentration")
@@ -121,11 +99,10 @@ def concentration(history: History, person: Person, date: Date, offence: Offence
                   home: HomeOption = None, purpose: PurposeOption = None,
                   as_json: JsonOption = False) -> None:
     """Share of all harm caused by the top 1 / 5 / 10 % of people."""
-    period = (_date(start, "--from"), _date(end, "--to"))
-    with _cohort_run("cohort.concentration", history, person, date, offence, harm_table,
-                     start, end, home, purpose, shares=shares) as (run, table, offences):
-        result = cohorts.concentration(score_people(offences, table, *period), _shares(shares))
-        run.set_result("concentration", [asdict(r) for r in result.rows])
+    with reported():
+        done = use.concentration(actor(purpose), home_dir(home), _history(
+            history, person, date, offence, harm_table, start, end), _shares(shares))
+    table, result = done.table, done.result
     if as_json:
         print_json({"harm_table": table.label, **asdict(result)})
         return
@@ -146,13 +123,11 @@ def stability(history: History, person: Person, date: Date, offence: Offence,
               home: HomeOption = None, purpose: PurposeOption = None,
               as_json: JsonOption = False) -> None:
     """How many of the later period's top group were already top in the earlier period."""
-    period = (_date(start, "--from"), _date(end, "--to"))
-    middle = _date(split, "--split")
-    with _cohort_run("cohort.stability", history, person, date, offence, harm_table, start,
-                     end, home, purpose, split=split, share=share) as (run, table, offences):
-        result = cohorts.stability(score_people(offences, table, period[0], middle),
-                                   score_people(offences, table, middle, period[1]), share)
-        run.set_result("stability", asdict(result))
+    middle = _day(split, "--split")
+    with reported():
+        done = use.stability(actor(purpose), home_dir(home), _history(
+            history, person, date, offence, harm_table, start, end), middle, share)
+    table, result = done.table, done.result
     if as_json:
         print_json({"harm_table": table.label, **asdict(result)})
         return
@@ -171,27 +146,12 @@ def report(history: History, person: Person, date: Date, offence: Offence,
                "--share", help="Top share for stability.")] = 0.05,
            home: HomeOption = None, purpose: PurposeOption = None) -> None:
     """Write the cohort report (harm table, concentration, top people, stability)."""
-    period = (_date(start, "--from"), _date(end, "--to"))
-    middle = _date(split, "--split")
-    with _cohort_run("cohort.report", history, person, date, offence, harm_table, start, end,
-                     home, purpose, split=split, share=share,
-                     out=str(out)) as (run, table, offences):
-        scores = score_people(offences, table, *period)
-        conc = cohorts.concentration(scores, DEFAULT_SHARES)
-        stab = None
-        if middle is not None:
-            stab = cohorts.stability(score_people(offences, table, period[0], middle),
-                                     score_people(offences, table, middle, period[1]), share)
-        label = f"{period[0] or offences.first_date} to {period[1] or offences.last_date}"
-        out.mkdir(parents=True, exist_ok=True)
-        files = {"report.html": cohort_report(table, scores, conc, stab, label),
-                 "scores.csv": scores.to_csv(index=False),
-                 "concentration.csv": conc.to_frame().to_csv(index=False)}
-        for name, text in files.items():
-            (out / name).write_text(text, encoding="utf-8")
-            run.add_output(out / name)
-        run.set_result("concentration", [asdict(r) for r in conc.rows])
-    console.print(f"cohort report for {len(scores):,} people written to {out}; run {run.run_id}")
+    with reported(), StepBar("cohort report") as bar:
+        done = use.report(actor(purpose), home_dir(home), _history(
+            history, person, date, offence, harm_table, start, end), out,
+            split=_date(split, "--split"), share=share, progress=bar)
+    console.print(f"cohort report for {done.people:,} people written to {out}; "
+                  f"run {done.run_id}")
 
 
 @app.command("synth")
@@ -199,11 +159,9 @@ def synth(out: Annotated[Path, typer.Option("--out", help="CSV of synthetic offe
           people: Annotated[int, typer.Option("--people", min=1, help="People.")] = 2000,
           years: Annotated[int, typer.Option("--years", min=1, help="Years from 2022.")] = 3,
           seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-          home: HomeOption = None) -> None:
+          home: HomeOption = None, purpose: PurposeOption = None) -> None:
     """Write a seeded synthetic offence history (person_id, offence_date, offence_type)."""
-    home_dir(home)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame = offence_histories(people, years=years, seed=seed)
-    frame.to_csv(out, index=False)
+    frame = use.synth(actor(purpose), home_dir(home), out, people=people, years=years,
+                      seed=seed)
     console.print(f"{len(frame):,} offences by {frame['person_id'].nunique():,} people "
                   f"written to {out}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -11,25 +9,22 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
+from crimeplan.app import data as use
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    actor,
     console,
     err_console,
-    fail,
     home_dir,
+    reported,
 )
 from crimeplan.cli.common import print_json as emit_json
-from crimeplan.governance.runs import RunRecorder
-from crimeplan.hashing import sha256_file
-from crimeplan.sources.police_uk import SourceError
-from crimeplan.store import Warehouse
-from crimeplan.store.coverage import coverage as coverage_of
-from crimeplan.store.ingest import IngestReport, ingest_paths
-from crimeplan.store.points import PointsSpec, ingest_points
-from crimeplan.store.summary import summarise
+from crimeplan.store.ingest import IngestReport
+from crimeplan.store.points import PointsSpec
 
 #: Show a progress bar when an ingest has more files than this.
 PROGRESS_MIN_FILES = 3
@@ -58,25 +53,28 @@ class _Bar:
 def _show(report: IngestReport, as_json: bool) -> None:
     for f in report.errors:
         err_console.print(f"[bold red]error:[/] {escape(f.path)}: {escape(f.message or '')}",
-                          highlight=False,
+                          markup=True, highlight=False,
                           soft_wrap=True)
     if as_json:
         emit_json(report.to_dict())
         return
     table = Table(title="Ingest", show_lines=False)
     for col in ("file", "status", "dataset", "force", "read", "loaded", "quarantined",
-                "unmapped", "partitions"):
+                "unmapped", "duplicates", "partitions"):
         table.add_column(col, justify="right" if col in (
-            "read", "loaded", "quarantined", "unmapped", "partitions") else "left")
+            "read", "loaded", "quarantined", "unmapped", "duplicates", "partitions") else "left")
     for f in report.files:
         table.add_row(Path(f.path.split("!")[-1]).name, f.status, f.dataset or "",
                       f.force or "", f"{f.rows_read:,}", f"{f.rows_loaded:,}",
-                      f"{f.rows_quarantined:,}", f"{f.rows_unmapped:,}", str(len(f.partitions)))
+                      f"{f.rows_quarantined:,}", f"{f.rows_unmapped:,}",
+                      f"{f.rows_duplicate:,}", str(len(f.partitions)))
     console.print(table)
     t = report.totals()
     console.print(f"{t['files']} file(s): {t['rows_read']:,} rows read = {t['rows_loaded']:,} "
                   f"loaded + {t['rows_quarantined']:,} quarantined + {t['rows_skipped']:,} "
                   f"skipped; {t['rows_unmapped']:,} loaded rows have no location; "
+                  f"{t['rows_duplicate']:,} rows repeat an earlier row of their file exactly "
+                  f"(loaded: police.uk publishes identical records of separate events); "
                   f"{t['partitions_written']} partition(s) written.")
     for f in report.files:
         if f.quarantine_reasons:
@@ -84,28 +82,6 @@ def _show(report: IngestReport, as_json: bool) -> None:
             console.print(f"  quarantined in {f.path}: {reasons}")
         if f.message and f.status != "error":
             console.print(f"  {f.path}: {f.message}")
-
-
-def _record_ingest(run: RunRecorder, report: IngestReport) -> None:
-    """An ingest's run record: every file with its SHA-256 (as the ingest hashed it; a file it
-    refused before hashing is hashed here if it is on disk), status, counts, partitions
-    written and quarantine reasons, and the totals."""
-    for f in report.files:
-        sha256 = f.sha256 or (sha256_file(f.path) if Path(f.path).is_file() else None)
-        run.add_hashed_input(f.path, sha256, **{k: v for k, v in asdict(f).items()
-                                                 if k not in ("path", "sha256")})
-    run.set_result("totals", report.totals())
-    run.set_result("files_in_error", len(report.errors))
-
-
-def _recorded(run: RunRecorder) -> Callable[[IngestReport], None]:
-    """The ``before_commit`` of a warehouse command: append its record before the COMMIT."""
-
-    def append(report: IngestReport) -> None:
-        _record_ingest(run, report)
-        run.append_now()
-
-    return append
 
 
 def ingest(
@@ -124,18 +100,15 @@ def ingest(
     audit log (every file with its SHA-256, status, counts and partitions) before the warehouse
     commits; if it cannot be, nothing is loaded. Exits 1 if any file could not be read at all
     (the others are still loaded).
+
+    One command writes a workspace at a time: another one writing it is waited for, up to
+    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 5.
     """
     root = home_dir(home)
     many = len(paths) > PROGRESS_MIN_FILES or any(p.is_dir() or p.suffix == ".zip"
                                                   for p in paths)
-    parameters = {"paths": [str(p) for p in paths], "force": force}
-    try:
-        with RunRecorder(root, "ingest", purpose=purpose, parameters=parameters) as run, \
-                _Bar(enabled=many and not as_json) as bar:
-            report = ingest_paths(root, paths, force=force, progress=bar,
-                                  before_commit=_recorded(run))
-    except SourceError as exc:
-        fail(str(exc))
+    with reported(), _Bar(enabled=many and not as_json) as bar:
+        report = use.ingest(actor(purpose), root, paths, force=force, progress=bar)
     _show(report, as_json)
     if not report.ok:
         raise typer.Exit(1)
@@ -157,18 +130,15 @@ def ingest_points_command(
     home: HomeOption = None,
 ) -> None:
     """Ingest timestamped point events from any CSV (a force's export, other open data),
-    recorded in the audit log before the warehouse commits."""
+    recorded in the audit log before the warehouse commits.
+
+    One command writes a workspace at a time: another one writing it is waited for, up to
+    CRIMEPLAN_LOCK_WAIT seconds (default 600), then this one exits 5.
+    """
     spec = PointsSpec(name=name, time=time, x=x, y=y, crs=crs, category=category,
                       time_format=time_format)
-    root = home_dir(home)
-    try:
-        with RunRecorder(root, "ingest-points", purpose=purpose,
-                         parameters={"file": str(file), **asdict(spec)}) as run:
-            report = ingest_points(root, file, spec, before_commit=_recorded(run))
-            if not run.appended:  # stopped before the warehouse was touched
-                _record_ingest(run, report)
-    except ValueError as exc:
-        fail(str(exc))
+    with reported():
+        report = use.ingest_points(actor(purpose), home_dir(home), file, spec)
     _show(report, as_json)
     if not report.ok:
         raise typer.Exit(1)
@@ -177,14 +147,11 @@ def ingest_points_command(
 def coverage(
     detail: Annotated[bool, typer.Option(help="Show rows per month too.")] = False,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
     home: HomeOption = None,
 ) -> None:
     """Force × month × dataset row counts, with months missing inside each force's span."""
-    con = Warehouse(home_dir(home)).connect(read_only=True)
-    try:
-        cov = coverage_of(con)
-    finally:
-        con.close()
+    cov = use.coverage(actor(purpose), home_dir(home))
     if as_json:
         emit_json(cov.to_dict())
         return
@@ -197,7 +164,7 @@ def coverage(
     for s in cov.series:
         missing = ", ".join(s.months_missing) if s.months_missing else "none"
         table.add_row(s.dataset, s.force, s.first_month, s.last_month, str(s.months_present),
-                      f"[red]{missing}[/]" if s.months_missing else missing, f"{s.rows:,}")
+                      Text(missing, style="red" if s.months_missing else ""), f"{s.rows:,}")
     console.print(table)
     if detail:
         for s in cov.series:
@@ -210,28 +177,15 @@ def quarantine(
     reason: Annotated[str | None, typer.Option(help="Only rows with this reason.")] = None,
     limit: Annotated[int, typer.Option(help="Show at most this many rows (0: all).")] = 50,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
     home: HomeOption = None,
 ) -> None:
     """List quarantined rows with file, line, reason, field and value."""
-    con = Warehouse(home_dir(home)).connect(read_only=True)
-    try:
-        where, params = ["true"], []
-        if file:
-            where.append("path LIKE ?")
-            params.append(f"%{file}%")
-        if reason:
-            where.append("reason = ?")
-            params.append(reason)
-        sql = (f"SELECT path, line, reason, field, value, detail, raw FROM quarantine "
-               f"WHERE {' AND '.join(where)} ORDER BY file_id, line")
-        total = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
-        rows = con.execute(sql + (f" LIMIT {int(limit)}" if limit > 0 else ""),
-                           params).fetchall()
-    finally:
-        con.close()
-    keys = ("file", "line", "reason", "field", "value", "detail", "raw")
+    found = use.quarantine(actor(purpose), home_dir(home), file=file, reason=reason,
+                           limit=limit)
+    total, rows = found.total, found.rows
     if as_json:
-        emit_json({"total": total, "rows": [dict(zip(keys, r, strict=True)) for r in rows]})
+        emit_json({"total": total, "rows": rows})
         return
     if not total:
         console.print("No quarantined rows.")
@@ -240,19 +194,16 @@ def quarantine(
     table = Table(title=f"Quarantine ({total:,} rows{shown})")
     for col in ("file", "line", "reason", "field", "value"):
         table.add_column(col)
-    for path, line, why, fld, value, detail, _raw in rows:
-        table.add_row(path, str(line), why, fld or "", value if value is not None else
-                      (detail or ""))
+    for r in rows:
+        table.add_row(r["file"], str(r["line"]), r["reason"], r["field"] or "",
+                      r["value"] if r["value"] is not None else (r["detail"] or ""))
     console.print(table)
 
 
-def summary(as_json: JsonOption = False, home: HomeOption = None) -> None:
+def summary(as_json: JsonOption = False, purpose: PurposeOption = None,
+            home: HomeOption = None) -> None:
     """What the warehouse holds: rows per dataset, files, quarantine, enrichment."""
-    con = Warehouse(home_dir(home)).connect(read_only=True)
-    try:
-        s = summarise(con)
-    finally:
-        con.close()
+    s = use.summary(actor(purpose), home_dir(home))
     if as_json:
         emit_json(s.to_dict())
         return

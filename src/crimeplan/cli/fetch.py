@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -19,25 +20,21 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from crimeplan.app import fetch as use
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
+    PurposeOption,
+    actor,
     console,
     err_console,
-    fail,
     home_dir,
     print_json,
+    reported,
 )
-from crimeplan.sources._http import CACHE_SUBDIR, DEFAULT_RATE, FetchError, HttpSession
-from crimeplan.sources.api import API_ENV, PoliceApi, parse_poly, read_boundary
-from crimeplan.sources.archive import (
-    ARCHIVE_ENV,
-    DATASETS,
-    download_archive,
-    export_archive,
-    fetch_from_api,
-    month_range,
-)
+from crimeplan.sources._http import DEFAULT_RATE
+from crimeplan.sources.api import API_ENV
+from crimeplan.sources.archive import ARCHIVE_ENV, DATASETS
 
 app = typer.Typer(help="Download data.police.uk data (archive zips or the API), cached and "
                        "rate-limited, as CSV files `crimeplan ingest` reads.",
@@ -50,19 +47,6 @@ ApiUrlOption = Annotated[str | None, typer.Option(
     show_default="https://data.police.uk/api")]
 RateOption = Annotated[float, typer.Option(
     "--rate", min=0.1, max=DEFAULT_RATE, help="Requests per second at most.")]
-
-
-def _session(home: Path | None, no_cache: bool, rate: float = DEFAULT_RATE) -> HttpSession:
-    return HttpSession(home_dir(home) / CACHE_SUBDIR, read_cache=not no_cache, rate=rate)
-
-
-@contextmanager
-def _failures_reported() -> Iterator[None]:
-    """Turn the library's errors into a clear message and a non-zero exit."""
-    try:
-        yield
-    except (ValueError, FetchError) as exc:
-        fail(str(exc))
 
 
 @app.command("archive")
@@ -79,18 +63,18 @@ def archive(
     no_cache: NoCacheOption = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
 ) -> None:
     """Download the police.uk archive zip of a month (kept in the workspace cache)."""
-    if force and not out:
-        fail("--force extracts files: give --out DIR too")
-    with _failures_reported(), _session(home, no_cache) as session:
-        with Progress(TextColumn(f"archive {month}"), BarColumn(), DownloadColumn(),
-                      TransferSpeedColumn(), console=err_console, transient=True) as bar:
-            task = bar.add_task("download", total=None)
-            download = download_archive(session, month, base_url,
-                                        on_progress=lambda done, total: bar.update(
-                                            task, completed=done, total=total))
-        files = export_archive(download, month, out, force or ()).outputs if out else ()
+    with reported(), Progress(TextColumn(f"archive {month}"), BarColumn(), DownloadColumn(),
+                              TransferSpeedColumn(), console=err_console,
+                              transient=True) as bar:
+        task = bar.add_task("download", total=None)
+        fetched = use.archive(actor(purpose), home_dir(home), month, out=out,
+                              forces=tuple(force or ()), base_url=base_url, no_cache=no_cache,
+                              on_progress=lambda done, total: bar.update(
+                                  task, completed=done, total=total))
+    download, files = fetched.download, fetched.files
     summary = {"month": month, "zip": str(download.path), "bytes": download.size,
                "sha256": download.sha256, "from_cache": download.from_cache,
                "resumed": download.resumed, "files": [str(p) for p in files]}
@@ -128,18 +112,14 @@ def api(
     no_cache: NoCacheOption = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
+    purpose: PurposeOption = None,
 ) -> None:
     """Fetch months of street crime, outcomes or stop and search from the police.uk API."""
-    with _failures_reported():
-        if poly and boundary:
-            raise ValueError("give --poly or --boundary, not both")
-        months = month_range(start, end or start)
-        area = parse_poly(poly) if poly else read_boundary(boundary) if boundary else None
-        target = out or home_dir(home) / "downloads" / "police-uk"
-        with _session(home, no_cache, rate) as session, _progress(len(months)) as step:
-            result = fetch_from_api(PoliceApi(session, base_url), force, months, dataset, target,
-                                    area=area, category=category, on_step=step)
-        stats = session.stats
+    with reported(), _progress(start, end or start) as step:
+        fetched = use.api(actor(purpose), home_dir(home), force, start, end, dataset=dataset,
+                          category=category, poly=poly, boundary=boundary, out=out,
+                          base_url=base_url, rate=rate, no_cache=no_cache, on_step=step)
+    result, stats = fetched.result, fetched.stats
     summary = {"force": result.force, "dataset": result.dataset, "rows": result.rows,
                "files": [{"path": str(f.path), "month": f.month, "rows": f.rows}
                          for f in result.files],
@@ -154,8 +134,8 @@ def api(
     for f in result.files:
         console.print(f"{f.path}  {f.rows:,} rows")
     if result.months_without_data:
-        console.print(f"[yellow]no {dataset} data from {result.force} for "
-                      f"{', '.join(result.months_without_data)}[/]")
+        console.print(f"[yellow]{escape(f'no {dataset} data from {result.force} for ')}"
+                      f"{escape(', '.join(result.months_without_data))}[/]", markup=True)
     if result.outside_area or result.transport_police:
         console.print(f"left out: {result.outside_area:,} crimes outside the area, "
                       f"{result.transport_police:,} British Transport Police crimes")
@@ -164,8 +144,14 @@ def api(
 
 
 @contextmanager
-def _progress(months: int) -> Iterator[Callable[[str, str], None]]:
+def _progress(start: str, end: str) -> Iterator[Callable[[str, str], None]]:
     """A Rich progress bar over months, noting the area pieces answered within each."""
+    from crimeplan.sources.archive import month_range
+
+    try:
+        months = len(month_range(start, end))
+    except ValueError:
+        months = 0  # the use case names the bad month
     pieces: dict[str, int] = {}
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} months"), TimeElapsedColumn(),
@@ -185,8 +171,8 @@ def _progress(months: int) -> Iterator[Callable[[str, str], None]]:
 def forces(base_url: ApiUrlOption = None, no_cache: NoCacheOption = False,
            home: HomeOption = None, as_json: JsonOption = False) -> None:
     """List the forces the police.uk API knows (their ids are the --force values)."""
-    with _failures_reported(), _session(home, no_cache) as session:
-        found = PoliceApi(session, base_url).forces()
+    with reported():
+        found = use.forces(actor(), home_dir(home), base_url=base_url, no_cache=no_cache)
     if as_json:
         print_json([{"id": f.id, "name": f.name} for f in found])
         return
@@ -200,9 +186,9 @@ def forces(base_url: ApiUrlOption = None, no_cache: NoCacheOption = False,
 def months(base_url: ApiUrlOption = None, no_cache: NoCacheOption = False,
            home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Show which months the police.uk API holds, and when it was last updated."""
-    with _failures_reported(), _session(home, no_cache) as session:
-        client = PoliceApi(session, base_url)
-        updated, held = client.last_updated(), client.available_months()
+    with reported():
+        updated, held = use.months(actor(), home_dir(home), base_url=base_url,
+                                   no_cache=no_cache)
     if as_json:
         print_json({"last_updated": updated,
                     "months": [{"month": m.month,

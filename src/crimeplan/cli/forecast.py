@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.common import HomeOption, PurposeOption, console, err_console, fail, home_dir
 from crimeplan.forecast.backtest import (
     BacktestFailed,
@@ -40,7 +41,7 @@ from crimeplan.forecast.outputs import (
 from crimeplan.forecast.periods import horizon_unit, parse_horizon
 from crimeplan.forecast.report import write_report
 from crimeplan.forecast.study import Study, check_horizon, load_study
-from crimeplan.governance.runs import RunRecorder
+from crimeplan.provenance.runs import RunRecorder
 from crimeplan.store.warehouse import Warehouse
 
 app = typer.Typer(help="Hotspot forecasting: rolling backtests and deployment maps.",
@@ -80,11 +81,12 @@ def _study(home: Path, dataset: str, category: str | None, cell_size: float,
         con.close()
     missing = study.data.months_missing
     if missing:
-        err_console.print(f"[yellow]warning:[/] {dataset} has no data for {len(missing)} "
-                          f"month(s) inside its span: {', '.join(missing)}")
+        err_console.print(f"[yellow]warning:[/] {escape(dataset)} has no data for "
+                          f"{len(missing)} month(s) inside its span: {escape(', '.join(missing))}",
+                          markup=True)
     if study.data.unmapped:
         err_console.print(f"[yellow]note:[/] {study.data.unmapped:,} events without a location "
-                          "are left out")
+                          "are left out", markup=True)
     return study, horizon
 
 
@@ -211,7 +213,7 @@ def backtest(
                   "boundary": str(boundary) if boundary else None,
                   "study_area": study.area_source, "scheduler": scheduler or "LocalCluster",
                   "bootstrap": boot, "forecast_top_pct": forecast_top}
-    with RunRecorder(workspace, "forecast.backtest", purpose=purpose,
+    with RunRecorder(workspace, "forecast.backtest", cli_actor(purpose),
                      parameters=parameters) as run:
         _record_study(run, study, dataset, category, boundary)
         with Progress(TextColumn("backtest"), BarColumn(), MofNCompleteColumn(),
@@ -256,8 +258,8 @@ def backtest(
     _print_choices(result)
     console.print(f"wrote {out}/scores.csv, summary.json, forecasts/ and report.html")
     for failure in result.failures.values():
-        err_console.print(f"[bold red]error:[/] {escape(failure.describe())}", highlight=False,
-                          soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(failure.describe())}", markup=True,
+                          highlight=False, soft_wrap=True)
     if result.failures:
         raise typer.Exit(1)
 
@@ -344,7 +346,7 @@ def predict(
                   "boundary": str(boundary) if boundary else None,
                   "areas": str(areas) if areas else None, "tiles": tiles,
                   "study_area": study.area_source}
-    with RunRecorder(workspace, "forecast.predict", purpose=purpose,
+    with RunRecorder(workspace, "forecast.predict", cli_actor(purpose),
                      parameters=parameters) as run:
         _record_study(run, study, dataset, category, boundary)
         try:

@@ -6,26 +6,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from crimeplan.app import reference as use
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    actor,
     console,
-    fail,
     home_dir,
     print_json,
+    reported,
 )
-from crimeplan.governance.runs import RunRecorder
-from crimeplan.sources.reference import ReferenceDataError
-from crimeplan.store import Warehouse
-from crimeplan.store.reference import (
-    LoadedSource,
-    ReferenceSummary,
-    load_reference,
-    reference_summary,
-)
+from crimeplan.store.reference import ReferenceSummary
 
 app = typer.Typer(help="Reference data: LSOA (2011) and police force area boundaries, IMD 2019 "
                        "deprivation and mid-2015 populations.", no_args_is_help=True)
@@ -42,7 +37,8 @@ def _show(summary: ReferenceSummary) -> None:
                   f"{summary.lsoa_without_population:,} without population); "
                   f"force areas: {summary.pfa_rows:,}; boundary version {summary.version}")
     if summary.missing:
-        console.print(f"[yellow]not loaded:[/] {', '.join(summary.missing)}")
+        console.print(f"[yellow]not loaded:[/] {escape(', '.join(summary.missing))}",
+                      markup=True)
 
 
 @app.command("load")
@@ -55,24 +51,8 @@ def load(
 ) -> None:
     """Load reference files, replacing any loaded before (all in one transaction), recorded in
     the audit log with each file's SHA-256 before the warehouse commits."""
-    workspace = home_dir(home)
-    con = Warehouse(workspace).connect()
-    try:
-        with RunRecorder(workspace, "reference.load", purpose=purpose,
-                         parameters={"folder": str(folder)}) as run, \
-                console.status("Loading reference data…", spinner="dots"):
-
-            def record(sources: list[LoadedSource]) -> None:
-                for source in sources:
-                    run.add_hashed_input(source.source_path, source.sha256, role=source.name,
-                                         rows=source.rows)
-                run.append_now()
-
-            loaded = load_reference(con, folder, before_commit=record)
-    except ReferenceDataError as exc:
-        fail(str(exc))
-    finally:
-        con.close()
+    with reported(), console.status("Loading reference data…", spinner="dots"):
+        loaded = use.load(actor(purpose), home_dir(home), folder)
     if as_json:
         print_json(loaded.to_dict())
     else:
@@ -82,13 +62,10 @@ def load(
 
 
 @app.command("status")
-def status(home: HomeOption = None, as_json: JsonOption = False) -> None:
+def status(home: HomeOption = None, as_json: JsonOption = False,
+           purpose: PurposeOption = None) -> None:
     """Show which reference files are loaded and how complete the LSOA table is."""
-    con = Warehouse(home_dir(home)).connect(read_only=True)
-    try:
-        summary = reference_summary(con)
-    finally:
-        con.close()
+    summary = use.status(actor(purpose), home_dir(home))
     if as_json:
         print_json({"loaded": summary is not None, **(summary.to_dict() if summary else {})})
     elif summary is None:

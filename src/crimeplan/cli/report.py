@@ -6,19 +6,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from crimeplan.analysis import CostTable, ScopeError
 from crimeplan.analysis.stop_search import read_reference_population
+from crimeplan.app import reports as use
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    actor,
     console,
     fail,
     home_dir,
     print_json,
+    reported,
 )
-from crimeplan.report.analysis_report import ReportInputs, run_report
+from crimeplan.report.analysis_report import ReportInputs
 from crimeplan.sources.home_office import RecordedCrimeError, read_recorded_crime
 
 
@@ -66,18 +70,18 @@ def report(
             costs=CostTable.load(costs) if costs else None,
             official=read_recorded_crime(official) if official else None,
             min_count=min_count)
-        with console.status("Building the report…", spinner="dots"):
-            run = run_report(home_dir(home), out, force=force, area=area, start=start,
-                             end=end, purpose=purpose, inputs=inputs)
     except (ScopeError, RecordedCrimeError, OSError) as exc:
         fail(str(exc))
+    with reported(), console.status("Building the report…", spinner="dots"):
+        run = use.report(actor(purpose), home_dir(home), out, force=force, area=area,
+                         start=start, end=end, inputs=inputs)
     if as_json:
         print_json({"report": str(run.html), "indicators": str(run.indicators),
                     "rows": len(run.report.rows), "selection_sha256": run.selection_sha256,
                     "run_id": run.run_id, "scope": run.report.scope.label,
                     "period": run.report.scope.period})
     else:
-        console.print(f"[bold]{run.report.title}[/]")
+        console.print(f"[bold]{escape(run.report.title)}[/]", markup=True)
         console.print(f"report:     {run.html}")
         console.print(f"indicators: {run.indicators} ({len(run.report.rows):,} rows)")
         console.print(f"run {run.run_id} recorded in the audit log")

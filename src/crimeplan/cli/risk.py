@@ -7,17 +7,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
+from crimeplan.app.actors import cli_actor
 from crimeplan.cli.common import (
     HomeOption,
     JsonOption,
     PurposeOption,
+    StepBar,
     console,
     fail,
     home_dir,
     print_json,
 )
-from crimeplan.governance.runs import RunRecorder, code_version
+from crimeplan.csvsafe import write_csv
+from crimeplan.provenance.runs import RunRecorder, code_version
 from crimeplan.risk.bands import CostRatio
 from crimeplan.risk.data import parse_list
 from crimeplan.risk.errors import RiskInputError
@@ -82,17 +86,19 @@ def fit(
                   "monotone": monotone, "folds": folds, "seed": seed, "out": str(out)}
     try:
         constraints = parse_monotone(monotone)
-        with RunRecorder(home_dir(home), kind="risk.fit", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.fit", cli_actor(purpose),
                          parameters=parameters) as run:
             run.add_input(train)
-            result = fit_csv(train, out, target=target, features=parse_list(features),
-                             protected=parse_list(protected), id_column=id_column,
-                             cost=CostRatio.parse(cost_ratio), model=model,
-                             calibration=calibration, allow_protected_as_feature=allow_protected,
-                             calibrate_within=calibrate_within,
-                             allow_protected_in_calibration=allow_in_calibration,
-                             folds=folds, seed=seed, code_version=code_version(),
-                             monotone=constraints)
+            with StepBar("risk fit", enabled=not as_json) as bar:
+                result = fit_csv(train, out, target=target, features=parse_list(features),
+                                 protected=parse_list(protected), id_column=id_column,
+                                 cost=CostRatio.parse(cost_ratio), model=model,
+                                 calibration=calibration,
+                                 allow_protected_as_feature=allow_protected,
+                                 calibrate_within=calibrate_within,
+                                 allow_protected_in_calibration=allow_in_calibration,
+                                 folds=folds, seed=seed, code_version=code_version(),
+                                 monotone=constraints, progress=bar)
             card = result.card
             for path in result.files:
                 run.add_output(path)
@@ -111,8 +117,9 @@ def fit(
         print_json({"run_id": run.run_id, "model_dir": str(out), **asdict(card)})
         return
     m = card.cv_metrics
-    console.print(f"[bold]{card.model}[/] model (calibrated, {card.calibration['method']}) "
-                  f"saved to {out}")
+    console.print(f"[bold]{escape(card.model)}[/] model (calibrated, "
+                  f"{escape(card.calibration['method'])}) saved to {escape(str(out))}",
+                  markup=True)
     console.print(f"cross-validated AUC {m['auc']:.3f}, Brier {m['brier']:.3f}, "
                   f"ECE {m['ece']:.3f}; bands: low < {card.bands['moderate_from']:.3f} ≤ "
                   f"moderate < {card.bands['high_from']:.3f} ≤ high")
@@ -122,10 +129,11 @@ def fit(
                       + f" (largest wrong-way change found: {worst:.4f})")
     if card.protected_as_feature:
         console.print(f"[yellow]protected attribute(s) used as features:[/] "
-                      f"{', '.join(card.protected_features_used)}")
+                      f"{escape(', '.join(card.protected_features_used))}", markup=True)
     if card.protected_used_in_calibration:
         console.print(f"[yellow]protected attribute used in calibration (scores depend on "
-                      f"it):[/] {', '.join(card.protected_used_in_calibration)}")
+                      f"it):[/] {escape(', '.join(card.protected_used_in_calibration))}",
+                      markup=True)
     console.print(f"run {run.run_id} recorded in the audit log")
 
 
@@ -142,12 +150,13 @@ def predict(
 ) -> None:
     """Estimate each person's probability and band, with the top reasons in plain words."""
     try:
-        with RunRecorder(home_dir(home), kind="risk.predict", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.predict", cli_actor(purpose),
                          parameters={"model_dir": str(model_dir), "top": top,
                                      "out": str(out)}) as run:
             run.add_input(model_dir, role="model")
             run.add_input(data, role="people")
-            result = predict_csv(model_dir, data, out, top=top)
+            with StepBar("risk predict", enabled=not as_json) as bar:
+                result = predict_csv(model_dir, data, out, top=top, progress=bar)
             run.add_output(result.out)
             run.set_result("rows", result.rows)
             run.set_result("band_counts", result.band_counts)
@@ -174,14 +183,15 @@ def evaluate(
 ) -> None:
     """Measure accuracy, calibration and error balance, overall and by protected group."""
     try:
-        with RunRecorder(home_dir(home), kind="risk.evaluate", purpose=purpose,
+        with RunRecorder(home_dir(home), "risk.evaluate", cli_actor(purpose),
                          parameters={"model_dir": str(model_dir), "target": target,
                                      "protected": parse_list(protected),
                                      "out": str(out)}) as run:
             run.add_input(model_dir, role="model")
             run.add_input(data, role="people")
-            result = evaluate_csv(model_dir, data, out, target=target,
-                                  protected=parse_list(protected))
+            with StepBar("risk evaluate", enabled=not as_json) as bar:
+                result = evaluate_csv(model_dir, data, out, target=target,
+                                      protected=parse_list(protected), progress=bar)
             run.add_output(result.metrics_path)
             run.add_output(result.report_path)
             run.set_result("overall", result.metrics["overall"])
@@ -206,9 +216,12 @@ def synth(
     rows: Annotated[int, typer.Option("--rows", min=10, help="People.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     home: HomeOption = None,
+    purpose: PurposeOption = None,
 ) -> None:
     """Write seeded synthetic UK-shaped custody records (for demos and tests)."""
-    home_dir(home)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    custody_records(rows, seed).to_csv(out, index=False)
+    with RunRecorder(home_dir(home), "risk.synth", cli_actor(purpose),
+                     parameters={"rows": rows, "seed": seed, "out": str(out)}) as rec:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(custody_records(rows, seed), out)
+        rec.add_output(out)
     console.print(f"{rows:,} synthetic custody records written to {out}")

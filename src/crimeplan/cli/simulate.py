@@ -7,19 +7,10 @@ from typing import Annotated
 
 import typer
 
-from crimeplan.cli.common import HomeOption, PurposeOption, console, fail, home_dir
+from crimeplan.app import simulate as use
+from crimeplan.cli.common import HomeOption, PurposeOption, actor, console, home_dir, reported
 from crimeplan.forecast.models import MODELS
-from crimeplan.governance.feedback import POLICIES, FeedbackSettings
-from crimeplan.governance.feedback_study import (
-    COUNT_MODEL,
-    PERIODS,
-    run_study,
-    true_crime,
-    write_outputs,
-)
-from crimeplan.governance.runs import RunRecorder
-from crimeplan.store.events import load_events
-from crimeplan.store.warehouse import Warehouse
+from crimeplan.governance.feedback_study import COUNT_MODEL
 
 app = typer.Typer(help="Simulations: feedback between patrols, forecasts and the crime record.",
                   no_args_is_help=True)
@@ -43,8 +34,8 @@ def feedback(
                                              "under the top policy.")] = 0.05,
     discovery: Annotated[float, typer.Option("--discovery", help="Chance an unreported crime is "
                                              "found under an even patrol spread.")] = 0.5,
-    reported: Annotated[float, typer.Option("--reported", help="Share of crime victims report "
-                                            "regardless of patrols.")] = 0.3,
+    reported_share: Annotated[float, typer.Option(
+        "--reported", help="Share of crime victims report regardless of patrols.")] = 0.3,
     exploration: Annotated[float, typer.Option("--exploration", help="Share of patrols spread "
                                                "evenly in the exploration scenario.")] = 0.2,
     model: Annotated[str, typer.Option("--model", help=f"Forecaster patrols follow: "
@@ -61,52 +52,18 @@ def feedback(
     home: HomeOption = None,
 ) -> None:
     """Simulate the runaway loop and its mitigations on a real data set."""
-    if period not in PERIODS:
-        fail(f"--period {period!r}: use one of {', '.join(PERIODS)}")
-    if model != COUNT_MODEL and model not in MODELS:
-        fail(f"--model {model!r}: use {COUNT_MODEL} or one of {', '.join(MODELS)}")
-    if policy not in POLICIES:
-        fail(f"--policy {policy!r}: use one of {', '.join(POLICIES)}")
-    if not 0 <= exploration <= 1:
-        fail(f"--exploration must be between 0 and 1, got {exploration}")
-    try:
-        base = FeedbackSettings(policy=policy, top_share=top_share, discovery=discovery,
-                                reported=reported, window=window, warmup=warmup, seed=seed)
-    except ValueError as exc:
-        fail(str(exc))
-    workspace = home_dir(home)
-    parameters = {"dataset": dataset, "category": category, "cell_size": cell_size,
-                  "period": period, "model": model, "policy": policy, "top_share": top_share,
-                  "discovery": discovery, "reported": reported, "exploration": exploration,
-                  "window": window, "warmup": warmup, "seed": seed}
-    con = Warehouse(workspace).connect(read_only=True)
-    try:
-        events = load_events(con, dataset, category)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
-    finally:
-        con.close()
-    try:
-        truth = true_crime(events, cell_size, period)
-    except ValueError as exc:
-        fail(str(exc))
-    if len(truth.periods) <= warmup:
-        fail(f"{dataset} has {len(truth.periods)} {period}(s) of data: need more than the "
-             f"{warmup} warm-up period(s)")
-    with RunRecorder(workspace, "simulate.feedback", purpose=purpose,
-                     parameters=parameters) as run:
-        run.add_input_data(f"events:{dataset}", events.content_hash, rows=len(events.frame))
-        study = run_study(dataset, truth, base, exploration, model)
-        summary_path, report_path = write_outputs(study, out)
-        run.add_output(summary_path)
-        run.add_output(report_path)
-        for name, scenario in study.scenarios.items():
-            run.set_result(name, {k: v[-1] for k, v in scenario.metrics.items()})
-    console.print(f"run {run.run_id}: {len(study.scenarios)} scenarios over "
+    with reported():
+        done = use.feedback(actor(purpose), home_dir(home), dataset, out, category=category,
+                            cell_size=cell_size, period=period, policy=policy,
+                            top_share=top_share, discovery=discovery, reported=reported_share,
+                            exploration=exploration, model=model, window=window,
+                            warmup=warmup, seed=seed)
+    study, truth = done.study, done.truth
+    console.print(f"run {done.run_id}: {len(study.scenarios)} scenarios over "
                   f"{len(truth.periods)} periods, {truth.grid.n_cells:,} cells")
     for name, scenario in study.scenarios.items():
         m = scenario.metrics
         console.print(f"  {name}: recorded vs true {m['recorded_vs_true'][-1]:.3f}, model vs "
                       f"true {m['estimate_vs_true'][-1]:.3f}, patrols vs true "
                       f"{m['attention_vs_true'][-1]:.3f}")
-    console.print(f"wrote {report_path} and {summary_path}")
+    console.print(f"wrote {done.report} and {done.summary}")

@@ -33,6 +33,7 @@ from pyproj import Transformer
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from crimeplan.csvsafe import write_csv
 from crimeplan.forecast.backtest import backtest_periods, observed_counts
 from crimeplan.forecast.base import ForecastModel, fit_on_past
 from crimeplan.forecast.flagging import FlagLevel, flag_levels
@@ -550,7 +551,7 @@ def write_plan(plan: DeploymentPlan, out: Path, areas: list[NamedArea] | None = 
     if suffix == ".geojson":
         out.write_text(json.dumps(to_geojson(plan, areas)) + "\n")
     elif suffix == ".csv":
-        plan.cells.assign(grid_crs=plan.grid.crs).to_csv(out, index=False)
+        write_csv(plan.cells.assign(grid_crs=plan.grid.crs), out)
     else:
         out.write_text(map_page(plan, areas or [], study_area, tiles), encoding="utf-8")
     return out

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from crimeplan.governance.runs import output_files
+from crimeplan.csvsafe import restore
+from crimeplan.provenance.runs import output_files
 
 FORECAST_COLUMNS = ("cell_id", "x_min", "y_min", "x_max", "y_max", "score", "rank")
 
@@ -93,7 +94,7 @@ def _read_forecast(path: Path) -> pd.DataFrame:
             row = int(bad.to_numpy().nonzero()[0][0]) + 2
             raise ValueError(f"{path}, row {row}, field {column}: not a number "
                              f"({frame[column].iloc[row - 2]!r})")
-    return frame
+    return frame.assign(cell_id=frame["cell_id"].map(restore))
 
 
 def _window_from_label(label: str, run_id: str) -> PeriodWindow:

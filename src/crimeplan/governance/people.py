@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from crimeplan.governance.runs import output_files
+from crimeplan.csvsafe import write_csv
+from crimeplan.provenance.runs import output_files
 from crimeplan.report import html
 
 Z95 = 1.959963984540054
@@ -253,7 +254,7 @@ def write_people_audit(audit: PeopleAudit, out: Path) -> PeopleAuditFiles:
     out.mkdir(parents=True, exist_ok=True)
     files = PeopleAuditFiles(out / "people.json", out / "people.csv", out / "report.html")
     files.json.write_text(json.dumps(audit.to_json(), indent=2), encoding="utf-8")
-    audit.table().to_csv(files.csv, index=False)
+    write_csv(audit.table(), files.csv)
     sections = []
     for i, (attribute, sentences) in enumerate(audit.reading.items()):
         s = html.Section(f"By {attribute}", f"a{i}")

@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from crimeplan.csvsafe import write_csv
 from crimeplan.forecast.grid import project
 from crimeplan.forecast.metrics import flagged_cells
 from crimeplan.governance.areas import (
@@ -106,7 +107,7 @@ def write_place_audit(audit: PlaceAudit, out: Path) -> PlaceAuditFiles:
     files.json.write_text(json.dumps(audit.to_json(), indent=2), encoding="utf-8")
     long = pd.concat([r.table.assign(model=r.model, attribute=r.attribute)
                       for r in audit.results], ignore_index=True)
-    long.to_csv(files.csv, index=False)
+    write_csv(long, files.csv)
     files.html.write_text(_report(audit), encoding="utf-8")
     return files
 

@@ -23,8 +23,8 @@ import pandas as pd
 import yaml
 
 import crimeplan
-from crimeplan.governance.audit import AuditLog
-from crimeplan.governance.runs import output_files
+from crimeplan.provenance.filelog import AuditLog
+from crimeplan.provenance.runs import output_files
 
 STANDARD = "UK Algorithmic Transparency Recording Standard"
 TIER2 = ("owner_and_responsibility", "description_and_rationale", "decision_making_process",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from crimeplan.governance.transparency import TransparencyFiles, record_schema
-from crimeplan.report import html
+from crimeplan.report import html, numbers
 
 NOT_SUPPLIED = "Not supplied by the owner."
 
@@ -24,7 +25,15 @@ def write_record(record: dict[str, Any], out: Path) -> TransparencyFiles:
 
 
 def record_page(record: dict[str, Any]) -> str:
-    """The whole record for people: every field, with missing ones marked, never filled in."""
+    """The whole record for people as one self-contained page."""
+    title, intro, sections = record_sections(record)
+    return html.page(title, sections, intro=intro,
+                     footer=f"Generated {record['generated_at']} by {record['generated_by']}")
+
+
+def record_sections(record: dict[str, Any]) -> tuple[str, list[str], list[html.Section]]:
+    """The record's title, introduction and sections: every field, with missing ones marked,
+    never filled in (the service shows them in its own pages)."""
     schema = record_schema()["properties"]
     tier2_schema = schema["tier2"]["properties"]
     name = record["tier1"].get("name") or f"run {record['run']['run_id']}"
@@ -39,10 +48,10 @@ def record_page(record: dict[str, Any]) -> str:
         cards.add(f"<h3>{html.esc(card['name'])}</h3>")
         cards.add(html.paragraph(f"SHA-256: {card['sha256'] or 'not recorded'}"))
         if card["details"]:
-            cards.add(f"<pre>{html.esc(json.dumps(card['details'], indent=2))}</pre>")
+            cards.add(json_tables(card["details"]))
     if data["data_quantities"]:
         cards.add(html.paragraph("Coverage of the data, from the run record:"))
-        cards.add(f"<pre>{html.esc(json.dumps(data['data_quantities'], indent=2))}</pre>")
+        cards.add(json_tables(data["data_quantities"]))
     if not data["datasets"]:
         cards.add(html.note("The run record lists no inputs.", warn=True))
     sections.append(cards)
@@ -72,8 +81,7 @@ def record_page(record: dict[str, Any]) -> str:
                             f"for the purpose: {run['purpose']}."),
              html.paragraph(f"Audit log entry hash: {run['log_hash']}. Code version: "
                             f"{run['code_version']}.")]
-    return html.page(f"Transparency record: {name}", sections, intro=intro,
-                     footer=f"Generated {record['generated_at']} by {record['generated_by']}")
+    return f"Transparency record: {name}", intro, sections
 
 
 def _fields(title: str, anchor: str, values: dict[str, Any], schema: dict[str, Any]
@@ -103,7 +111,7 @@ def _model_card(record: dict[str, Any]) -> html.Section:
     card = record["model_card"]
     section = html.Section("Model card: quantitative results", "model-card")
     section.add(html.paragraph(f"Tool: {card['tool_kind']}. Parameters:"))
-    section.add(f"<pre>{html.esc(json.dumps(card['parameters'], indent=2))}</pre>")
+    section.add(json_tables(card["parameters"]))
     results = card["quantitative_results"]
     if results.get("forecast_scores"):
         section.add(html.table(pd.DataFrame(results["forecast_scores"]), float_format="{:.3f}",
@@ -112,7 +120,7 @@ def _model_card(record: dict[str, Any]) -> html.Section:
         section.add(html.table(pd.DataFrame(results["by_group"]), float_format="{:.3f}",
                                caption="Risk model metrics by protected group"))
     section.add(html.paragraph("Results recorded with the run:"))
-    section.add(f"<pre>{html.esc(json.dumps(results.get('recorded', {}), indent=2))}</pre>")
+    section.add(json_tables(results.get("recorded", {})))
     return section
 
 
@@ -122,5 +130,67 @@ def _audits(audits: list[dict[str, Any]]) -> html.Section:
         section.add(html.note("No fairness audit of this run has been recorded.", warn=True))
     for audit in audits:
         section.add(f"<h3>{html.esc(audit['kind'])} (run {html.esc(audit['run_id'])})</h3>")
-        section.add(f"<pre>{html.esc(json.dumps(audit['results'], indent=2))}</pre>")
+        section.add(json_tables(audit["results"]))
     return section
+
+
+def json_tables(value: Any) -> str:
+    """Part of a run record (parameters, results, dataset details) as tables: its plain items
+    in one table of item and value, then each nested group under its name with one row per
+    innermost record (e.g. model · coverage → pai, hit_rate, pei). Numbers are rounded."""
+    if not isinstance(value, dict):
+        value = {"value": value}
+    plain = {k: v for k, v in value.items() if _plain(v)}
+    parts = [_items(plain)] if plain else []
+    for key, nested in value.items():
+        if key not in plain:
+            parts += [f"<h4>{html.esc(key)}</h4>", _records(nested)]
+    return "".join(parts) or html.paragraph("None recorded.")
+
+
+def _plain(value: Any) -> bool:
+    """A scalar, or a list of scalars."""
+    items = value if isinstance(value, list) else [value]
+    return not any(isinstance(v, dict | list) for v in items)
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(key path, plain value) of every innermost item; list positions count from 1."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, str(key)))
+    elif not _plain(value):
+        for n, item in enumerate(value, start=1):
+            yield from _leaves(item, (*path, str(n)))
+    else:
+        yield path, value
+
+
+def _records(value: Any) -> str:
+    """A nested group as one table: a row per parent of innermost items, a column per item;
+    a column's numbers as counts when all whole, else to 3 decimals."""
+    rows: dict[tuple[str, ...], dict[str, Any]] = {}
+    for path, leaf in _leaves(value):
+        rows.setdefault(path[:-1], {})[path[-1] if path else "value"] = leaf
+    if list(rows) == [()]:
+        return _items(rows[()])
+    frame = pd.DataFrame([{"item": " · ".join(parent), **fields}
+                          for parent, fields in rows.items()])
+    return html.table(frame.astype(object).map(_cell), float_format="{:,.3f}")
+
+
+def _items(values: dict[str, Any]) -> str:
+    """Items of different kinds, one per row: each number rounded on its own."""
+    frame = pd.DataFrame({"item": list(values), "value": [_cell(v) for v in values.values()]})
+    return html.table(frame, formats={"value": numbers.rounded})
+
+
+def _cell(value: Any) -> Any:
+    """Booleans as yes/no, lists as text (numbers in them rounded)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        texts = [str(_cell(v)) if not numbers.is_number(v) else numbers.rounded(v)
+                 for v in value]
+        return " ".join(texts) if all(t.endswith(".") for t in texts) else ", ".join(texts)
+    return value

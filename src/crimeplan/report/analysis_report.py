@@ -8,7 +8,6 @@ rates before the reference is loaded) say so instead of disappearing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,16 +31,17 @@ from crimeplan.analysis import (
     monthly_counts,
     outcome_shares,
     peer_group,
+    sql,
     stop_search_summary,
 )
-from crimeplan.analysis.areas import IMD_DENOMINATOR
+from crimeplan.analysis.areas import IMD_DENOMINATOR, covered_areas
 from crimeplan.analysis.coverage import Coverage, coverage
 from crimeplan.analysis.indicators import IndicatorRow, frame
 from crimeplan.analysis.official import official_benchmark
 from crimeplan.analysis.outcomes import REVISION_NOTE
-from crimeplan.analysis.scope import Scope, month_text, resolve_scope, table_exists
+from crimeplan.analysis.scope import Scope, month_text
 from crimeplan.analysis.trends import ALL
-from crimeplan.governance.runs import RunRecorder
+from crimeplan.csvsafe import write_csv
 from crimeplan.report.html import (
     Section,
     assert_self_contained,
@@ -51,9 +51,9 @@ from crimeplan.report.html import (
     svg_figure,
 )
 from crimeplan.report.html import table as html_table
+from crimeplan.report.numbers import money, money_summary
 from crimeplan.sources.home_office import RecordedCrime
 from crimeplan.standard.codes import OUTCOME_GROUPS, crime_category
-from crimeplan.store import Warehouse
 
 ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence "
                "v3.0 (data.police.uk; ONS; MHCLG). Contains OS data © Crown copyright and "
@@ -96,21 +96,8 @@ class AnalysisReport:
         out.mkdir(parents=True, exist_ok=True)
         html_path, csv_path = out / "report.html", out / "indicators.csv"
         html_path.write_text(self.html, encoding="utf-8")
-        self.indicators.to_csv(csv_path, index=False)
+        write_csv(self.indicators, csv_path)
         return html_path, csv_path
-
-
-def selection_hash(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
-    """SHA-256 over the partitions (file hashes) and reference versions a report reads."""
-    parts = con.execute(
-        "SELECT dataset, force, month, sha256 FROM partitions WHERE force IN "
-        "(SELECT unnest(?)) AND month BETWEEN ? AND ? ORDER BY 1, 2, 3",
-        [list(scope.forces), scope.start, scope.end]).fetchall()
-    refs = (con.execute("SELECT name, sha256 FROM ref_versions ORDER BY 1").fetchall()
-            if table_exists(con, "ref_versions") else [])
-    text = "\n".join("|".join(str(v) for v in row) for row in [*parts, *refs])
-    text += f"\nlad={scope.lad_code}"
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def build_report(con: duckdb.DuckDBPyConnection, scope: Scope,
@@ -151,7 +138,8 @@ def _summary(con: duckdb.DuckDBPyConnection, report: AnalysisReport, inputs: Rep
                          "missing": ", ".join(month_text(m) for m in cov.missing_for(force))})
             report.rows.append(IndicatorRow("months_loaded", "force", force, scope.period,
                                             dataset, float(loaded), "months", cov.note()))
-    crimes = con.execute(f"SELECT count(*) FROM street s WHERE {scope.where('s')}").fetchall()[0][0]
+    crimes = sql.rows(con, f"SELECT count(*) FROM street s WHERE {scope.where('s')}",
+                      scope.params())[0][0]
     report.rows.append(IndicatorRow("crimes_in_period", "scope", scope.label, scope.period, ALL,
                                     float(crimes), "crimes (street-level records, incl. "
                                     "anti-social behaviour)", report.coverage["street"].note()))
@@ -160,7 +148,7 @@ def _summary(con: duckdb.DuckDBPyConnection, report: AnalysisReport, inputs: Rep
     for cov in report.coverage.values():
         if cov.missing:
             section.add(note(cov.note(), warn=True))
-    section.add(_show(pd.DataFrame(rows), caption="Force-months loaded (partitions)"))
+    section.add(html_table(pd.DataFrame(rows), caption="Force-months loaded (partitions)"))
     return section
 
 
@@ -185,12 +173,12 @@ def _trends(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
         section.add(note(trends.coverage.note() + " (gaps in the lines, not zeros)", warn=True))
     table = wide.T.rename(index=_label)
     table.columns = [month_text(m) for m in table.columns]
-    section.add(_show(table.reset_index(names="category"), float_format="{:,.0f}",
+    section.add(html_table(table.reset_index(names="category"), float_format="{:,.0f}",
                            caption="Records per month by category"))
     yoy = trends.year_on_year().dropna(subset=["pct_change"])
     if not yoy.empty:
         last = yoy[yoy["month"] == yoy["month"].max()]
-        section.add(_show(last[["category", "crimes", "crimes_year_before", "pct_change"]]
+        section.add(html_table(last[["category", "crimes", "crimes_year_before", "pct_change"]]
                                .assign(category=lambda f: f["category"].map(_label)),
                                caption=f"Year-on-year change, {month_text(last['month'].max())}"))
     else:
@@ -229,7 +217,7 @@ def _indexed(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                                             trends.base_label(), trends.coverage.note()))
     final = wide.iloc[-1].rename("index").reset_index()
     final["category"] = final["category"].map(_label)
-    section.add(_show(final, caption=f"Index in {month_text(wide.index[-1])}"))
+    section.add(html_table(final, caption=f"Index in {month_text(wide.index[-1])}"))
     return section
 
 
@@ -247,9 +235,9 @@ def _rates(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     if scope_rates.note():
         section.add(note(scope_rates.note(), warn=True))
     t = scope_rates.table.assign(category=lambda f: f["category"].map(_label))
-    section.add(_show(t[["area_name", "category", "crimes", "population",
+    section.add(html_table(t[["area_name", "category", "crimes", "population",
                               "rate_per_1000"]], caption=scope_rates.unit))
-    section.add(_show(district.table[["area", "area_name", "crimes", "population",
+    section.add(html_table(district.table[["area", "area_name", "crimes", "population",
                                            "rate_per_1000"]],
                            caption=f"Districts: {district.unit}"))
     return section
@@ -291,8 +279,8 @@ def _rises(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                 continue
             shown = t.assign(name=t["name"].map(_label) if rises.grouping == "category"
                              else t["name"])
-            section.add(_show(shown[["area", "name", "before", "after", "change",
-                                     "pct_change"]],
+            section.add(html_table(shown[["area", "name", "before", "after", "change",
+                                          "pct_change"]],
                                    caption=f"Largest {label} rises {title}"))
     if by_area is not None and (by_area.excluded_forces or by_area.areas):
         section.add(note(by_area.note(), warn=bool(by_area.excluded_forces)))
@@ -327,7 +315,7 @@ def _outcomes(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     section.add(svg_figure(fig, "Last outcome by category (anti-social behaviour excluded)"))
     section.add(note(REVISION_NOTE))
-    section.add(_show(wide.reset_index(names="category"), float_format="{:.1f}",
+    section.add(html_table(wide.reset_index(names="category"), float_format="{:.1f}",
                            caption="Share of crimes by last outcome group (%)"))
     return section
 
@@ -366,7 +354,7 @@ def _stop_search(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                                                                               breakdown)
         if breakdown != "ethnicity":
             report.rows.extend(result.rows())
-        section.add(_show(result.table[["group", "searches", "arrest_rate_pct",
+        section.add(html_table(result.table[["group", "searches", "arrest_rate_pct",
                                              "find_rate_pct"]], caption=f"By {title}"))
     if inputs.ethnicity_population:
         try:
@@ -377,7 +365,7 @@ def _stop_search(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
             section.add(note(f"Disproportionality not computed: {exc}", warn=True))
         else:
             report.rows.extend(disp.rows())
-            section.add(_show(disp.table, caption=f"Disproportionality: search rate per "
+            section.add(html_table(disp.table, caption=f"Disproportionality: search rate per "
                                    f"1,000 against the {inputs.reference_group} group "
                                    f"(population: {inputs.ethnicity_population_label})"))
     else:
@@ -396,7 +384,7 @@ def _concentration(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                      "records": c.crimes, **{f"top {k}% share": v
                                              for k, v in c.top_share_pct.items()},
                      "Gini": c.gini})
-    section.add(_show(pd.DataFrame(rows), caption="Share of records in the top places"))
+    section.add(html_table(pd.DataFrame(rows), caption="Share of records in the top places"))
     section.add(paragraph(f"{c.universe}. Repeat locations: {c.repeat_locations:,} map points "
                           f"had two or more records, holding {c.repeat_share_pct:.1f}% of "
                           "mapped records. LSOA shares count every covered LSOA."))
@@ -424,7 +412,7 @@ def _deprivation(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                           "deprived, so a negative value means more crime where more deprived)."))
     if d.areas.note():
         section.add(note(d.areas.note(), warn=True))
-    section.add(_show(d.by_decile, caption=d.unit))
+    section.add(html_table(d.by_decile, caption=d.unit))
     return section
 
 
@@ -435,10 +423,11 @@ def _map(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     except ScopeError as exc:
         return section.add(note(f"The map needs the reference data: {exc}", warn=True))
     report.rows.extend(rates.rows())
-    geoms = con.execute(
-        "SELECT g.lsoa11_code AS area, g.wkb, g.lsoa11_code IN (SELECT lsoa11_code FROM "
-        "scope_lsoa) AS covered FROM ref_lsoa_geom g JOIN _candidate_lsoa USING (lsoa11_code)"
-    ).df()
+    areas = covered_areas(con, report.scope)
+    geoms = sql.frame(con, "SELECT lsoa11_code AS area, wkb FROM ref_lsoa_geom WHERE "
+                           "lsoa11_code IN (SELECT unnest($lsoas))",
+                      {"lsoas": list(areas.table["lsoa11_code"])})
+    geoms["covered"] = geoms["area"].isin(areas.codes)
     if not geoms["covered"].any():
         return section.add(note("No LSOA boundaries for the covered areas.", warn=True))
     shapes = shapely.from_wkb(np.array([bytes(b) for b in geoms["wkb"]], dtype=object))
@@ -464,7 +453,7 @@ def _map(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     if rates.note():
         section.add(note(rates.note(), warn=True))
     top = rates.table.head(inputs.top_n)
-    section.add(_show(top[["area", "area_name", "crimes", "population", "rate_per_1000"]],
+    section.add(html_table(top[["area", "area_name", "crimes", "population", "rate_per_1000"]],
                            caption="Highest LSOA rates (all LSOA rates are in indicators.csv)"))
     return section
 
@@ -473,7 +462,7 @@ def _cost(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
           inputs: ReportInputs, section: Section) -> Section:
     cost = cost_of_crime(con, report.scope, inputs.costs)
     report.rows.extend(cost.rows())
-    section.add(paragraph(f"Estimated cost of the recorded crimes: £{cost.total:,.0f} "
+    section.add(paragraph(f"Estimated cost of the recorded crimes: {money_summary(cost.total)} "
                           f"({cost.costs.price_base}). {cost.uncosted_crimes:,} records are in "
                           "categories with no unit cost."))
     section.add(note(f"Unit costs: {cost.costs.citation} Table version {cost.costs.version}, "
@@ -481,8 +470,8 @@ def _cost(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                      "offence's rate (mostly a lower bound); read totals as indicative."))
     shown = cost.table.assign(category=cost.table["category"].map(_label),
                               cost_gbp=cost.table["cost_gbp"].where(cost.table["offence"].notna()))
-    section.add(_show(shown[["category", "crimes", "offence", "unit_cost_gbp", "cost_gbp",
-                                  "limit"]], float_format="{:,.0f}",
+    section.add(html_table(shown[["category", "crimes", "offence", "unit_cost_gbp", "cost_gbp",
+                                  "limit"]], formats={"unit_cost_gbp": money, "cost_gbp": money},
                            caption=f"Cost by category ({cost.unit})"))
     return section
 
@@ -503,7 +492,7 @@ def _peers(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
                           f"the {len(peers.features)} {area_type} areas in the reference data."))
     target = peers.features[peers.features["area"] == peers.area]
     shown = pd.concat([target.assign(distance=0.0), peers.peers])
-    section.add(_show(shown[["area", "name", "population", "density",
+    section.add(html_table(shown[["area", "name", "population", "density",
                                   "deprived_share_pct", "distance"]],
                            caption="Target (distance 0) and its peers"))
     return section
@@ -526,9 +515,9 @@ def _official(con: duckdb.DuckDBPyConnection, report: AnalysisReport,
     section.add(note(bench.note()))
     mine = bench.table[bench.table["force"].isin(report.scope.forces)]
     if not mine.empty:
-        section.add(_show(mine.drop(columns=["force"]), caption="This scope's force(s)"))
-    section.add(_show(bench.table.head(inputs.top_n).drop(columns=["force"]),
-                      caption=f"Highest rates, {bench.financial_year}"))
+        section.add(html_table(mine.drop(columns=["force"]), caption="This scope's force(s)"))
+    section.add(html_table(bench.table.head(inputs.top_n).drop(columns=["force"]),
+                           caption=f"Highest rates, {bench.financial_year}"))
     return section
 
 
@@ -564,24 +553,6 @@ def _label(slug: str) -> str:
     return found.label if found else slug
 
 
-def _show(frame: pd.DataFrame, **kwargs: object) -> str:
-    """An HTML table where numeric columns holding only whole numbers print as integers and
-    missing values print blank."""
-    shown = frame.copy()
-    for column in shown.columns:
-        values = shown[column]
-        if values.dtype.kind not in "fiu" and str(values.dtype) != "Int64":
-            continue
-        present = values.dropna().astype("float64")
-        if (present % 1 == 0).all():
-            shown[column] = pd.Series([None if pd.isna(v) else int(v) for v in values],
-                                      index=shown.index, dtype=object)
-        elif values.isna().any():
-            shown[column] = pd.Series([None if pd.isna(v) else float(v) for v in values],
-                                      index=shown.index, dtype=object)
-    return html_table(shown, **kwargs)  # type: ignore[arg-type]
-
-
 def _top_categories(wide: pd.DataFrame) -> list[str]:
     totals = wide.drop(columns=[ALL], errors="ignore").sum().sort_values(ascending=False)
     return list(totals.index[:TOP_CATEGORIES])
@@ -607,38 +578,3 @@ SECTIONS: tuple[tuple[str, str, _Builder, bool], ...] = (
     ("Official series", "official", _official, False),
     ("Data and methods", "methods", _methods, False),
 )
-
-
-@dataclass(frozen=True)
-class ReportRun:
-    """A written report: its files, the selection hash it was built from, its run id."""
-
-    html: Path
-    indicators: Path
-    selection_sha256: str
-    run_id: str
-    report: AnalysisReport
-
-
-def run_report(home: Path, out: Path, *, force: str | None = None, area: str | None = None,
-               start: str | None = None, end: str | None = None, purpose: str | None = None,
-               inputs: ReportInputs | None = None) -> ReportRun:
-    """Build and write the report for a force or area, recorded in the workspace's audit log."""
-    parameters = {"force": force, "area": area, "from": start, "to": end, "out": str(out)}
-    con = Warehouse(home).connect()
-    try:
-        with RunRecorder(home, kind="report", purpose=purpose, parameters=parameters) as run:
-            scope = resolve_scope(con, force=force, area=area, start=start, end=end)
-            digest = selection_hash(con, scope)
-            run.add_input_data("warehouse selection", digest, forces=list(scope.forces),
-                               months=[month_text(scope.start), month_text(scope.end)],
-                               district=scope.lad_code)
-            report = build_report(con, scope, inputs)
-            html_path, csv_path = report.write(out)
-            run.add_output(html_path)
-            run.add_output(csv_path)
-            run.set_coverage({name: cov.to_dict() for name, cov in report.coverage.items()})
-            run.set_result("indicator_rows", len(report.rows))
-    finally:
-        con.close()
-    return ReportRun(html_path, csv_path, digest, run.run_id, report)

@@ -10,15 +10,22 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
+from crimeplan.report import numbers
+
+matplotlib.use("Agg")  # files only, never a window; pyplot itself is imported where drawn
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+#: Prints one number of a table column (see `crimeplan.report.numbers`).
+Formatter = Callable[[object], str]
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:2rem auto;
@@ -68,23 +75,18 @@ def note(text: str, warn: bool = False) -> str:
 
 
 def table(frame: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:,.2f}",
-          caption: str | None = None) -> str:
-    """A DataFrame as an HTML table, numbers right-aligned."""
+          formats: Mapping[str, Formatter] | None = None, caption: str | None = None) -> str:
+    """A DataFrame as an HTML table, numbers right-aligned and missing values blank.
+
+    ``formats`` says how a column's numbers print (e.g. ``numbers.money``); otherwise a column
+    whose numbers are all whole prints them as counts (``13``, not ``13.000``), and other
+    numbers use ``float_format``.
+    """
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
-    rows = []
-    for row in frame.head(max_rows).itertuples(index=False):  # keeps each column's type
-        cells = []
-        for value in row:
-            if isinstance(value, bool | np.bool_) or value is None:
-                cells.append(f"<td>{esc('' if value is None else value)}</td>")
-            elif isinstance(value, int | np.integer):
-                cells.append(f'<td class="num">{int(value):,}</td>')
-            elif isinstance(value, float):
-                text = "" if value != value else float_format.format(value)
-                cells.append(f'<td class="num">{text}</td>')
-            else:
-                cells.append(f"<td>{esc(value)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    shown = frame.head(max_rows)
+    columns = [_cells(shown.iloc[:, i].tolist(), (formats or {}).get(name), float_format)
+               for i, name in enumerate(shown.columns)]
+    rows = ["<tr>" + "".join(cells) + "</tr>" for cells in zip(*columns, strict=True)]
     more = ""
     if len(frame) > max_rows:
         more = f"<p>… {len(frame) - max_rows:,} more rows in the data files.</p>"
@@ -92,8 +94,30 @@ def table(frame: pd.DataFrame, *, max_rows: int = 200, float_format: str = "{:,.
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
-def svg_figure(fig: plt.Figure, caption: str | None = None) -> str:
+def _cells(values: list[object], fmt: Formatter | None, float_format: str) -> list[str]:
+    """The ``<td>`` cells of one column."""
+    present = [v for v in values if not numbers.missing(v)]
+    if fmt is None and present and all(numbers.whole(v) for v in present):
+        fmt = numbers.count
+    cells = []
+    for value in values:
+        if numbers.missing(value):
+            cells.append("<td></td>")
+        elif not numbers.is_number(value):
+            cells.append(f"<td>{esc(value)}</td>")
+        elif fmt is not None:
+            cells.append(f'<td class="num">{fmt(value)}</td>')
+        elif numbers.whole(value) and not isinstance(value, float):
+            cells.append(f'<td class="num">{numbers.count(value)}</td>')
+        else:
+            cells.append(f'<td class="num">{float_format.format(value)}</td>')
+    return cells
+
+
+def svg_figure(fig: Figure, caption: str | None = None) -> str:
     """A matplotlib figure as inline SVG (the figure is closed)."""
+    import matplotlib.pyplot as plt  # already imported by whoever drew the figure
+
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crimeplan.hashing import sha256_file
+from crimeplan.provenance.hashing import sha256_file
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.harm import HarmTable
 

@@ -59,18 +59,27 @@ def _shown(value: object) -> str:
 
 def reasons(X: pd.DataFrame, contrib: pd.DataFrame, reference: dict[str, float | str],
             top: int = 3) -> list[str]:
-    """For each person, the ``top`` factors moving their estimate most, in plain words."""
+    """For each person, the ``top`` factors moving their estimate most, in plain words.
+
+    Factors are ordered by the size of their contribution, exact ties (common with trees) in
+    column order; one array sort for everyone, as batches of tens of thousands of people are
+    common.
+    """
+    columns = list(contrib.columns)
+    values = contrib.to_numpy(dtype=float)
+    size = np.abs(values)
+    order = np.argsort(-size, axis=1, kind="stable")[:, :top]
+    if not X.index.equals(contrib.index):
+        X = X.loc[contrib.index]
+    shown = {c: [_shown(v) for v in X[c]] for c in columns}
+    typical = {c: _shown(reference[c]) for c in columns}
     out = []
-    for index, row in contrib.iterrows():
-        moving = row[row.abs() >= MIN_REASON]
-        moving = moving.reindex(moving.abs().sort_values(ascending=False).index).head(top)
-        if moving.empty:
-            out.append("no factor moves the estimate from that of a typical person")
-            continue
-        out.append("; ".join(
-            f"{c} is {_shown(X.at[index, c])} (typical {_shown(reference[c])}): "
-            f"{'raises' if v > 0 else 'lowers'} the estimate by {100 * abs(v):.0f} points"
-            for c, v in moving.items()))
+    for i, row in enumerate(order):
+        parts = [f"{columns[j]} is {shown[columns[j]][i]} (typical {typical[columns[j]]}): "
+                 f"{'raises' if values[i, j] > 0 else 'lowers'} the estimate by "
+                 f"{100 * size[i, j]:.0f} points" for j in row if size[i, j] >= MIN_REASON]
+        out.append("; ".join(parts) if parts else
+                   "no factor moves the estimate from that of a typical person")
     return out
 
 

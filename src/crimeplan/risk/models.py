@@ -36,6 +36,7 @@ from crimeplan.risk.base import (
 )
 from crimeplan.risk.errors import RiskInputError
 from crimeplan.risk.monotone import BoundedLogistic, Ramps, check_monotone, tree_constraints
+from crimeplan.risk.progress import Progress
 
 
 class LogisticBaseline(PipelineRiskModel):
@@ -413,8 +414,12 @@ class CalibratedRiskModel(RiskModel):
                 f"with it), so the data must include the {self.within!r} column")
         return X.drop(columns=[self.within]), X[self.within].astype(str).to_numpy()
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray) -> CalibratedRiskModel:
-        """Out-of-fold scores, calibrators on them, and the model refitted on everyone."""
+    def fit(self, X: pd.DataFrame, y: np.ndarray,
+            progress: Progress | None = None) -> CalibratedRiskModel:
+        """Out-of-fold scores, calibrators on them, and the model refitted on everyone.
+
+        ``progress`` hears of each of the ``folds + 1`` fits as it starts.
+        """
         if self.method not in ("auto", "isotonic", "sigmoid"):
             raise RiskInputError(f"unknown calibration method {self.method!r}; use isotonic, "
                                  "sigmoid or auto")
@@ -425,7 +430,9 @@ class CalibratedRiskModel(RiskModel):
         splitter = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state)
         folds = list(splitter.split(X, y))
         self.oof_score_ = np.empty(len(y))
-        for train, test in folds:
+        for k, (train, test) in enumerate(folds):
+            if progress:
+                progress(f"fold {k + 1}/{len(folds)}", k, len(folds) + 1)
             fitted = clone(base).fit(X.iloc[train], y[train])
             self.oof_score_[test] = fitted.predict_proba(X.iloc[test])[:, 1]
         self.oof_probability_ = np.empty(len(y))
@@ -435,6 +442,8 @@ class CalibratedRiskModel(RiskModel):
             self.oof_probability_[test] = fold_map.predict(
                 self.oof_score_[test], None if groups is None else groups[test])
         self.calibrator_ = self._calibration_map(self.oof_score_, y, groups)
+        if progress:
+            progress("refit on everyone", len(folds), len(folds) + 1)
         self.estimator_ = clone(base).fit(X, y)
         return self
 

@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from crimeplan.report.html import Section, note, page, paragraph, svg_figure, table
+from crimeplan.report.html import Formatter, Section, note, page, paragraph, svg_figure, table
+from crimeplan.report.numbers import money, money_summary, percent, rounded
 from crimeplan.risk.cohorts import Concentration, Stability
 from crimeplan.risk.evaluation import CalibrationBin, Evaluation
 from crimeplan.risk.explain import LIMITS, Importance
@@ -171,6 +172,11 @@ def evaluation_report(card: ModelCard, evaluation: Evaluation, data_label: str,
                 footer=f"crimeplan {card.code_version}; model card created {card.created_at}")
 
 
+def _in_pounds(harm_table: HarmTable) -> bool:
+    """Whether a harm table weighs offences in money (its unit names pounds)."""
+    return harm_table.unit.casefold().startswith(("pounds", "£", "gbp"))
+
+
 def cohort_report(table_used: HarmTable, scores: pd.DataFrame, conc: Concentration,
                   stab: Stability | None, period_label: str, top: int = 50) -> str:
     """The offender cohort report: harm table, concentration, top people, stability."""
@@ -180,13 +186,16 @@ def cohort_report(table_used: HarmTable, scores: pd.DataFrame, conc: Concentrati
         harm.add(note(f"This table is {table_used.status}. {table_used.notes} "
                       f"{table_used.how_to_replace}", warn=True))
 
+    in_pounds = _in_pounds(table_used)
+    total = money_summary(conc.total_harm) if in_pounds else rounded(conc.total_harm)
     concentration = Section("Concentration of harm", "concentration")
     concentration.add(paragraph(
         f"{conc.people:,} people committed {conc.total_offences:,} offences with a total harm "
-        f"of {conc.total_harm:,.0f} {table_used.unit} in {period_label}. Gini coefficient of "
-        f"harm between people: {conc.gini:.2f}."))
+        f"of {total} in {period_label}; the harm table weighs each offence in "
+        f"{table_used.unit}. Gini coefficient of harm between people: {conc.gini:.2f}."))
     frame = conc.to_frame().rename(columns={"share": "top share of people"})
-    concentration.add(table(frame, float_format="{:,.3f}"))
+    concentration.add(table(frame, formats=dict.fromkeys(
+        ("top share of people", "harm_share", "offence_share"), percent)))
     fig, ax = plt.subplots(figsize=(5.2, 4.2))
     x = np.arange(1, len(scores) + 1) / max(len(scores), 1)
     ax.plot(np.r_[0, x], np.r_[0, scores["cumulative_harm_share"].to_numpy()], label="harm")
@@ -200,9 +209,10 @@ def cohort_report(table_used: HarmTable, scores: pd.DataFrame, conc: Concentrati
     people.add(note("Identifiers as in the source data. A high harm score reflects recorded "
                     "offences only and is a starting point for review, not a finding about a "
                     "person."))
+    harm_format: Formatter = money if in_pounds else rounded
     people.add(table(scores.head(top)[["rank", "person", "offences", "harm", "harm_share",
                                        "most_harmful_offence", "last_offence"]],
-                     float_format="{:,.3f}"))
+                     formats={"harm": harm_format, "harm_share": percent}))
     sections = [harm, concentration, people]
     if stab is not None:
         stable = Section("Stability between periods", "stability")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from crimeplan.csvsafe import write_csv
 from crimeplan.risk.bands import BANDS, CostRatio
 from crimeplan.risk.data import (
     RiskData,
@@ -25,6 +26,7 @@ from crimeplan.risk.evaluation import Evaluation, evaluate
 from crimeplan.risk.explain import contributions, global_importance, reasons
 from crimeplan.risk.modeldir import ModelCard, SavedModel, load_model, save_model
 from crimeplan.risk.monotone import shown
+from crimeplan.risk.progress import Progress, Steps
 from crimeplan.risk.report import evaluation_report
 from crimeplan.risk.training import fit_risk_model
 
@@ -46,14 +48,15 @@ def fit_csv(train: Path, out: Path, *, target: str, features: Sequence[str],
             cost: CostRatio | None = None, model: str = "auto", calibration: str = "auto",
             allow_protected_as_feature: bool = False, calibrate_within: str | None = None,
             allow_protected_in_calibration: bool = False, folds: int = 5, seed: int = 0,
-            code_version: str | None = None,
-            monotone: dict[str, int] | None = None) -> FitResult:
+            code_version: str | None = None, monotone: dict[str, int] | None = None,
+            progress: Progress | None = None) -> FitResult:
     """Fit, calibrate and save a model from a training CSV.
 
     ``calibrate_within`` names a protected attribute to calibrate within (opt-in: needs
     ``allow_protected_in_calibration``; recorded in the card as ``protected_used_in_calibration``).
     ``monotone`` (``{column: +1 or -1}``) constrains risk to rise or fall with those features
-    (recorded in the card with the check of the fitted model).
+    (recorded in the card with the check of the fitted model). ``progress`` hears of each fit
+    (see ``fit_risk_model``).
     """
     cost = cost or CostRatio(2.0, 1.0)
     used = check_protected_features(features, protected, allow_protected_as_feature)
@@ -64,7 +67,7 @@ def fit_csv(train: Path, out: Path, *, target: str, features: Sequence[str],
     groups = data.protected[calibrate_within] if calibrate_within else None
     fitted = fit_risk_model(data.features, data.target, model=model, cost=cost,
                             calibration=calibration, folds=folds, seed=seed,
-                            calibrate_within=groups, monotone=monotone)
+                            calibrate_within=groups, monotone=monotone, progress=progress)
     calibrated = fitted.model
     card = ModelCard(
         model=fitted.model_name, target=target, features=list(features),
@@ -103,15 +106,20 @@ class PredictResult:
     band_counts: dict[str, int]
 
 
-def predict_csv(model_dir: Path, data_path: Path, out: Path, top: int = 3) -> PredictResult:
+def predict_csv(model_dir: Path, data_path: Path, out: Path, top: int = 3,
+                progress: Progress | None = None) -> PredictResult:
     """Write id, probability, band and top reasons for each person in ``data_path``."""
+    steps = Steps(progress, 4)
+    steps.start("reading the model and the people")
     saved = load_model(model_dir)
     card = saved.card
     needed = _calibration_column(card)
     data = read_risk_table(data_path, features=card.features, id_column=card.id_column,
                            protected=list(needed), needed_because=needed)
     X = _model_input(card, data)
+    steps.start(f"scoring {data.rows:,} people")
     p = saved.model.predict_proba(X)[:, 1]
+    steps.start("explaining: reasons for each person")
     contrib = contributions(saved.model, X, card.reference_values)
     frame = pd.DataFrame({
         card.id_column or "line": data.ids.to_numpy(),
@@ -119,9 +127,11 @@ def predict_csv(model_dir: Path, data_path: Path, out: Path, top: int = 3) -> Pr
         "band": card.thresholds.assign(p),
         "reasons": reasons(data.features, contrib, card.reference_values, top=top),
     })
+    steps.start(f"writing {out}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False)
+    write_csv(frame, out)
+    steps.finish("predicted")
     counts = frame["band"].value_counts()
     return PredictResult(out=out, rows=len(frame),
                          band_counts={b: int(counts.get(b, 0)) for b in BANDS})
@@ -138,8 +148,11 @@ class EvaluateResult:
 
 
 def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
-                 protected: Sequence[str] = ()) -> EvaluateResult:
+                 protected: Sequence[str] = (),
+                 progress: Progress | None = None) -> EvaluateResult:
     """Evaluate a saved model on labelled data, overall and by protected group."""
+    steps = Steps(progress, 5)
+    steps.start("reading the model and the people")
     saved = load_model(model_dir)
     card = saved.card
     if not protected:
@@ -152,8 +165,11 @@ def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
         raise RiskInputError(f"{data_path}: no target column given")
     same_as_training = data.sha256 == card.training_data.get("sha256")
     X = _model_input(card, data)
+    steps.start(f"scoring {data.rows:,} people")
     p = saved.model.predict_proba(X)[:, 1]
+    steps.start("measuring accuracy, calibration and error balance by group")
     evaluation = evaluate(data.target, p, data.protected[list(protected)], card.thresholds)
+    steps.start("explaining: global importance")
     importance = global_importance(contributions(
         saved.model, X.sample(min(data.rows, 2000), random_state=0), card.reference_values))
     metrics = {
@@ -166,6 +182,7 @@ def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
         **evaluation.to_dict(),
         "global_importance": [asdict(i) for i in importance],
     }
+    steps.start("writing metrics.json and report.html")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     metrics_path = out / "metrics.json"
@@ -174,6 +191,7 @@ def evaluate_csv(model_dir: Path, data_path: Path, out: Path, *, target: str,
     report_path.write_text(evaluation_report(card, evaluation, f"{data_path} ({data.rows:,} "
                                              "people)", importance, same_as_training),
                            encoding="utf-8")
+    steps.finish("evaluated")
     return EvaluateResult(metrics_path=metrics_path, report_path=report_path,
                           evaluation=evaluation, metrics=metrics)
 

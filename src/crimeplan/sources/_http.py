@@ -30,7 +30,7 @@ from typing import Any
 
 import requests
 
-from crimeplan.hashing import sha256_file
+from crimeplan.provenance.hashing import sha256_file
 
 #: data.police.uk allows 15 requests per second (with bursts of 30); we stay at the steady rate.
 DEFAULT_RATE = 15.0

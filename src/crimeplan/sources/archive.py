@@ -14,12 +14,11 @@ in the archive.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from crimeplan.csvsafe import write_rows
 from crimeplan.sources._http import Download, FetchError, HttpSession, ProgressHook, request_key
 from crimeplan.sources.api import PoliceApi, check_month
 from crimeplan.standard.codes import crime_category
@@ -227,7 +227,7 @@ def fetch_from_api(api: PoliceApi, force: str, months: Sequence[str], dataset: s
                 rows = [outcome_row(o, force_name) for o in kept]
                 columns = OUTCOME_COLUMNS
         path = out / month / f"{month}-{slug}-{dataset}.csv"
-        write_csv(path, columns, rows)
+        write_rows(path, columns, rows)
         files.append(WrittenFile(path, month, len(rows)))
         step("month", month)
     return ApiFetch(slug, dataset, tuple(files), tuple(empty), outside, btp)
@@ -328,12 +328,3 @@ def _flag(value: Any) -> str:
     return "" if value is None else str(bool(value))
 
 
-def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
-    """Write rows under ``columns`` atomically (temp file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(columns), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)

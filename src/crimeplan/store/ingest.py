@@ -4,8 +4,9 @@ One call ingests any mix of archives, archive folders, month folders and CSV fil
 
 1. each file is checked (readable, a known header, its dataset, force and month) and hashed;
 2. files already loaded (same SHA-256), or older than what is loaded, are skipped;
-3. files with the same header are read together by DuckDB as text, with unparsable lines
-   (wrong column count, undecodable bytes) captured rather than fatal;
+3. files with the same header are read together by DuckDB as text; each file's lines and
+   bytes must add up to what was read, or it is read again line by line, so that every line
+   is a row or a quarantined line (``crimeplan.store.staging``);
 4. validation rules in SQL quarantine what cannot be loaded, with file, line and reason;
 5. coordinates are projected to British National Grid and, once reference data is loaded,
    placed in their LSOA and force area (``crimeplan.store.enrich``);
@@ -20,19 +21,18 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import hashlib
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
+from crimeplan.settings import UNPACK_DIR
 from crimeplan.sources.police_uk import (
     COLUMNS,
     HeaderError,
@@ -44,6 +44,7 @@ from crimeplan.standard.codes import OUTCOME_CATEGORIES, crime_label_map
 from crimeplan.standard.forces import force_slug
 from crimeplan.store import validation as v
 from crimeplan.store.enrich import LocationEnricher
+from crimeplan.store.staging import FileScan, scan_file, stage_files
 from crimeplan.store.warehouse import Warehouse, register_frame
 
 #: Files hashed at once before reading (hashlib releases the GIL).
@@ -67,7 +68,10 @@ class PartitionWrite:
 @dataclass
 class FileReport:
     """What happened to one source file. For a file that was read,
-    ``rows_read == rows_loaded + rows_quarantined + rows_skipped``."""
+    ``rows_read == rows_loaded + rows_quarantined + rows_skipped``. ``rows_duplicate`` counts
+    rows identical to an earlier row of the same file: police.uk publishes such rows for
+    separate events (anti-social behaviour has no crime ID; people searched together), so
+    they are loaded, and counted so that no repeat goes unreported."""
 
     path: str
     status: str  # loaded | unchanged | superseded | older-release | error
@@ -81,6 +85,7 @@ class FileReport:
     rows_quarantined: int = 0
     rows_skipped: int = 0
     rows_unmapped: int = 0
+    rows_duplicate: int = 0  # rows identical to an earlier row of the file: loaded all the same
     partitions: list[PartitionWrite] = field(default_factory=list)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
@@ -102,7 +107,8 @@ class IngestReport:
         return not self.errors
 
     def totals(self) -> dict[str, int]:
-        keys = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "rows_unmapped")
+        keys = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped", "rows_unmapped",
+                "rows_duplicate")
         out = {k: sum(getattr(f, k) for f in self.files) for k in keys}
         out["files"] = len(self.files)
         out["partitions_written"] = sum(len(f.partitions) for f in self.files)
@@ -128,33 +134,10 @@ class PreparedFile:
     force: str | None  # from the file name or --force; None: from 'Reported by'
     month: str | None  # from the file name
     order: int
+    scan: FileScan
     file_id: int = 0
-    staged: int = 0  # rows the CSV parser accepted
-    lines: int | None = None  # lines in the file, header included; None: not counted
-
-
-@dataclass(frozen=True)
-class FileScan:
-    """What one pass over a file's bytes tells: its SHA-256 and how many lines it has."""
-
-    sha256: str
-    lines: int
-
-
-def scan_file(path: Path) -> FileScan:
-    """SHA-256 and line count of a file, in one pass over its bytes. Counting line breaks is
-    far cheaper than searching for blank lines, and tells as much: a file whose lines are
-    exactly its header and staged rows has no blank lines, rejected lines or quoted breaks."""
-    h = hashlib.sha256()
-    breaks = 0
-    last = b"\n"
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 22):
-            h.update(block)
-            # numpy releases the GIL (bytes.count does not): hashing threads run in parallel
-            breaks += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
-            last = block[-1:]
-    return FileScan(h.hexdigest(), breaks + (last != b"\n"))
+    staged: int = 0  # rows staged: read by DuckDB, or recovered line by line
+    first_rowid: int = 0  # staging rowid of the file's first row
 
 
 def read_header(path: Path) -> list[str]:
@@ -199,7 +182,7 @@ def _prepare(src: SourceFile, order: int, force_override: str | None) -> Prepare
     scan = scan_file(src.disk_path)
     report.sha256 = scan.sha256
     return PreparedFile(src, report, header.columns, force, src.name.month if src.name else None,
-                        order, lines=scan.lines)
+                        order, scan)
 
 
 def _release_key(release: str | None) -> str:
@@ -214,20 +197,28 @@ def _release_key(release: str | None) -> str:
 def ingest_paths(home: Path, paths: Sequence[Path], *, force: str | None = None,
                  progress: Progress | None = None,
                  before_commit: Callable[[IngestReport], None] | None = None) -> IngestReport:
-    """Ingest police.uk archives, folders or CSV files into the workspace's warehouse.
-    ``before_commit`` gets the filled-in report just before the COMMIT (e.g. to append the run
-    record); if it raises, the transaction is rolled back."""
+    """Ingest police.uk archives, folders or CSV files into the workspace's warehouse, as its
+    one writer (``Warehouse.writing``: another writer is waited for). ``before_commit`` gets
+    the filled-in report just before the COMMIT (e.g. to append the run record); if it
+    raises, the transaction is rolled back."""
     home = Path(home)
-    unpack = home / "tmp" / f"ingest-{uuid.uuid4().hex[:8]}"
+    with Warehouse(home).writing("ingest") as con, unpack_folder(home, "ingest") as unpack:
+        return _ingest(con, discover(paths, unpack), force, progress, before_commit)
+
+
+@contextlib.contextmanager
+def unpack_folder(home: Path, kind: str) -> Iterator[Path]:
+    """A new folder for the files a run unpacks, removed after it. Call it holding the
+    workspace lock: no other run is going, so the folders a crashed run left are removed
+    first."""
+    root = home / UNPACK_DIR
+    for stale in (*root.glob("ingest-*"), *root.glob("points-*")):
+        shutil.rmtree(stale, ignore_errors=True)
+    folder = root / f"{kind}-{uuid.uuid4().hex[:8]}"
     try:
-        sources = discover(paths, unpack)
-        con = Warehouse(home).connect()
-        try:
-            return _ingest(con, sources, force, progress, before_commit)
-        finally:
-            con.close()
+        yield folder
     finally:
-        shutil.rmtree(unpack, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], force: str | None,
@@ -331,8 +322,7 @@ def _drop_batch(con: duckdb.DuckDBPyConnection, g: int) -> None:
     kind = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
                        [f"cand_{g}"]).fetchall()[0][0]
     con.execute(f"DROP {'VIEW' if kind else 'TABLE'} IF EXISTS cand_{g}")
-    for table in (f"checks_{g}", f"lines_{g}", f"parser_rej_{g}", f"stage_{g}", f"rejects_{g}",
-                  f"rejects_scan_{g}"):
+    for table in (f"checks_{g}", f"lines_{g}", f"parser_rej_{g}", f"stage_{g}"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -388,131 +378,23 @@ def _skip_known(con: duckdb.DuckDBPyConnection, prepared: list[PreparedFile]) ->
 def _stage_group(con: duckdb.DuckDBPyConnection, g: int, build: CandidateBuilder,
                  columns: tuple[str, ...], files: list[PreparedFile],
                  materialise: bool = False) -> str:
-    """Read a group of same-header files into ``stage_<g>``; return the name of the
-    candidate rows: a view (each later query computes only the columns it needs), or a
-    table when a post-stage step must update it."""
+    """Stage a group of same-header files; return the name of the candidate rows: a view
+    (each later query computes only the columns it needs), or a table when a post-stage step
+    must update it."""
     names = [c or f"ignored_{k}" for k, c in enumerate(columns)]
-    spec = {n: "VARCHAR" for n in names}
-    paths = [str(p.src.disk_path) for p in files]
-    stage, rej, scan = f"stage_{g}", f"rejects_{g}", f"rejects_scan_{g}"
-    con.execute(
-        f"CREATE TEMP TABLE {stage} AS SELECT * FROM read_csv($paths, columns=$spec, "
-        "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', "
-        f"strict_mode=true, store_rejects=true, rejects_table='{rej}', "
-        f"rejects_scan='{scan}', filename=true, encoding='utf-8')",
-        {"paths": paths, "spec": spec})
+    staged = stage_files(con, g, names, files)
+    register_frame(con, "first_rows", pd.DataFrame(
+        {"path": [p.src.disk_path.as_posix() for p in files],
+         "first_rowid": [p.first_rowid for p in files]}))
+    con.execute("UPDATE file_map SET first_rowid = f.first_rowid FROM first_rows f "
+                "WHERE file_map.disk_path = f.path")
+    con.unregister("first_rows")
     if "reported_by" in columns:
-        _add_force_names(con, stage)
-    register_frame(con, "exact_lines", _line_numbers(con, stage, rej, scan, files))
-    con.execute(f"CREATE TEMP TABLE lines_{g} AS SELECT * FROM exact_lines")
-    con.unregister("exact_lines")
+        _add_force_names(con, staged.stage)
     cand = f"cand_{g}"
-    select = build(stage, f"lines_{g}", set(columns))
+    select = build(staged.stage, staged.lines, set(columns))
     con.execute(f"CREATE TEMP {'TABLE' if materialise else 'VIEW'} {cand} AS {select}")
-    _parser_rejects(con, g, rej, scan, files)
     return cand
-
-
-def _line_numbers(con: duckdb.DuckDBPyConnection, stage: str, rej: str, scan: str,
-                  files: list[PreparedFile]) -> pd.DataFrame:
-    """Record each file's first staging rowid in ``file_map`` (a row's line is then its
-    offset + 2), and return exact lines for the files where that does not hold: those with
-    rejected, blank or broken (quoted line breaks) lines."""
-    spans = con.execute(f"SELECT filename, min(rowid), max(rowid), count(*) FROM {stage} "
-                        "GROUP BY filename").fetchall()
-    bad = con.execute(f"SELECT DISTINCT s.file_path, e.line_byte_position FROM {rej} e "
-                      f"JOIN {scan} s USING (scan_id, file_id)").fetchall()
-    by_file: dict[str, list[int]] = {}
-    for path, pos in bad:
-        by_file.setdefault(path, []).append(int(pos))
-    frames = []
-    known = {p.src.disk_path.as_posix(): p for p in files}
-    firsts = []
-    for path, lo, hi, count in spans:
-        if hi - lo + 1 != count:
-            raise IngestError(f"{path}: rows were not staged in file order")
-        p = known[Path(path).as_posix()]
-        p.staged = int(count)
-        firsts.append((int(lo), path))
-        if path not in by_file and p.lines == count + 1:
-            continue
-        lines = _accepted_lines(p.src.disk_path, by_file.get(path, []), int(count))
-        if lines is not None:
-            frames.append(pd.DataFrame({"filename": path, "rowid": np.arange(lo, hi + 1),
-                                        "line": lines}))
-    if firsts:  # one joined update, not one statement per file
-        register_frame(con, "first_rows", pd.DataFrame(firsts, columns=["first_rowid", "path"]))
-        con.execute("UPDATE file_map SET first_rowid = f.first_rowid FROM first_rows f "
-                    "WHERE file_map.disk_path = f.path")
-        con.unregister("first_rows")
-    if not frames:
-        return pd.DataFrame({"filename": pd.Series([], dtype=str),
-                             "rowid": pd.Series([], dtype="int64"),
-                             "line": pd.Series([], dtype="int64")})
-    return pd.concat(frames, ignore_index=True)
-
-
-def _line_starts(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    newlines = np.flatnonzero(data == 10)
-    starts = np.concatenate([[0], newlines + 1])
-    ends = np.concatenate([newlines, [len(data)]])
-    if starts[-1] == len(data):  # file ends with a newline: no line after it
-        starts, ends = starts[:-1], ends[:-1]
-    return starts, ends
-
-
-def _accepted_lines(path: Path, reject_positions: list[int], count: int) -> np.ndarray | None:
-    """Lines (header = 1) of the rows the parser accepted, or None when they are simply
-    2, 3, ... (no rejected or blank lines before them)."""
-    data = np.fromfile(path, dtype=np.uint8)
-    starts, ends = _line_starts(data)
-    length = ends - starts
-    cr_only = (length == 1) & (data[np.minimum(starts, len(data) - 1)] == 13)
-    blank = (length == 0) | cr_only
-    if not reject_positions and not blank[1:].any():
-        return None
-    rejected = np.zeros(len(starts), dtype=bool)
-    for pos in reject_positions:
-        rejected[_line_of(data, starts, pos) - 1] = True
-    keep = ~(blank | rejected)
-    keep[0] = False  # header
-    lines = np.flatnonzero(keep) + 1
-    if len(lines) != count:  # quoted line breaks: lines are not records; use record numbers
-        return None
-    return lines.astype(np.int64)
-
-
-def _line_of(data: np.ndarray, starts: np.ndarray, pos: int) -> int:
-    """Line number (1-based) of the record the parser reported at byte ``pos`` (which points
-    at the line break before the record)."""
-    while 0 <= pos < len(data) and data[pos] in (10, 13):
-        pos += 1
-    return int(np.searchsorted(starts, pos, side="right"))
-
-
-def _parser_rejects(con: duckdb.DuckDBPyConnection, g: int, rej: str, scan: str,
-                    files: list[PreparedFile]) -> None:
-    """Lines the CSV parser rejected, one quarantine row per line, into ``parser_rej_<g>``."""
-    rows = con.execute(
-        f"SELECT s.file_path, e.line_byte_position, list(DISTINCT e.error_type), "
-        f"first(e.csv_line), first(e.error_message) FROM {rej} e JOIN {scan} s "
-        "USING (scan_id, file_id) GROUP BY ALL ORDER BY 1, 2").fetchall()
-    known = {p.src.disk_path.as_posix(): p for p in files}
-    out = []
-    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for path, pos, types, raw, message in rows:
-        p = known[Path(path).as_posix()]
-        if path not in cache:
-            data = np.fromfile(p.src.disk_path, dtype=np.uint8)
-            cache[path] = (data, _line_starts(data)[0])
-        data, starts = cache[path]
-        reason = v.PARSER_REASONS.get(sorted(types)[0], str(sorted(types)[0]).lower())
-        out.append((p.file_id, p.report.path,
-                    _line_of(data, starts, int(pos)), reason, None, None, message,
-                    (raw or "").lstrip("\r\n")))
-    con.execute(f"CREATE TEMP TABLE parser_rej_{g} AS SELECT * FROM quarantine LIMIT 0")
-    if out:
-        con.executemany(f"INSERT INTO parser_rej_{g} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out)
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,8 +7,6 @@ supplied. Partitions are data set × month, so a later export replaces the month
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -29,10 +27,11 @@ from crimeplan.store.ingest import (
     Progress,
     read_header,
     run_ingest,
-    scan_file,
     staged_rows,
+    unpack_folder,
 )
 from crimeplan.store.spatial import reproject
+from crimeplan.store.staging import scan_file
 from crimeplan.store.warehouse import Warehouse, register_frame
 
 
@@ -120,42 +119,36 @@ def _reproject(spec: PointsSpec):  # type: ignore[no-untyped-def]
 
 def ingest_points(home: Path, path: Path, spec: PointsSpec, progress: Progress | None = None,
                   before_commit: Callable[[IngestReport], None] | None = None) -> IngestReport:
-    """Load one CSV (or gzip-compressed CSV) of point events as data set ``spec.name``.
-    ``before_commit`` gets the filled-in report just before the COMMIT, which it stops by
-    raising."""
+    """Load one CSV (or gzip-compressed CSV) of point events as data set ``spec.name``, as
+    the workspace's one writer (``Warehouse.writing``). ``before_commit`` gets the filled-in
+    report just before the COMMIT, which it stops by raising."""
     _check_spec(spec)
     path = Path(path)
     report = FileReport(path=str(path), status="error", dataset="points", force=spec.name)
     if not path.is_file():
         report.message = "no such file"
         return IngestReport([report])
-    unpack = Path(home) / "tmp" / f"points-{uuid.uuid4().hex[:8]}"
-    try:
-        disk = decompressed(path, unpack)
-        report.size = disk.stat().st_size
-        names = read_header(disk)
-    except (ValueError, OSError) as exc:
-        shutil.rmtree(unpack, ignore_errors=True)
-        report.message = str(exc)
-        return IngestReport([report])
-    wanted = [spec.time, spec.x, spec.y] + ([spec.category] if spec.category else [])
-    missing = [c for c in wanted if c not in names]
-    if missing:
-        shutil.rmtree(unpack, ignore_errors=True)
-        report.message = f"column(s) {missing} not in the header {names}"
-        return IngestReport([report])
-    mapping = {n: f"c{k}" for k, n in enumerate(names)}
-    scan = scan_file(disk)
-    report.sha256 = scan.sha256
-    prepared = PreparedFile(SourceFile(disk, str(path), None), report,
-                            tuple(mapping.values()), spec.name, None, 0, lines=scan.lines)
-    con = Warehouse(home).connect()
-    try:
+    with Warehouse(home).writing("ingest-points") as con, \
+            unpack_folder(Path(home), "points") as unpack:
+        try:
+            disk = decompressed(path, unpack)
+            report.size = disk.stat().st_size
+            names = read_header(disk)
+        except (ValueError, OSError) as exc:
+            report.message = str(exc)
+            return IngestReport([report])
+        wanted = [spec.time, spec.x, spec.y] + ([spec.category] if spec.category else [])
+        missing = [c for c in wanted if c not in names]
+        if missing:
+            report.message = f"column(s) {missing} not in the header {names}"
+            return IngestReport([report])
+        mapping = {n: f"c{k}" for k, n in enumerate(names)}
+        scan = scan_file(disk)
+        report.sha256 = scan.sha256
+        prepared = PreparedFile(SourceFile(disk, str(path), None), report,
+                                tuple(mapping.values()), spec.name, None, 0, scan)
         run_ingest(con, [prepared], {"points": _builder(spec, mapping)},
                    post=_reproject(spec), progress=progress, total=1,
                    before_commit=partial(before_commit, IngestReport([report]))
                    if before_commit else None)
-    finally:
-        con.close()
-        shutil.rmtree(unpack, ignore_errors=True)
     return IngestReport([report])

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from crimeplan.hashing import sha256_file
+from crimeplan.provenance.hashing import sha256_file
 from crimeplan.sources.reference import DOMAINS, READERS, find_reference_files
 from crimeplan.store.enrich import refresh_enrichment
 from crimeplan.store.spatial import (

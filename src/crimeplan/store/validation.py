@@ -11,13 +11,19 @@ from __future__ import annotations
 UK_LON = (-8.7, 2.1)
 UK_LAT = (49.8, 61.0)
 
+#: Why a line is not a row at all (the CSV reader's reasons).
+WRONG_COLUMN_COUNT = "wrong column count"
+UNDECODABLE = "undecodable bytes"
+MALFORMED_QUOTING = "malformed quoting"
+STRAY_CARRIAGE_RETURN = "stray carriage return"
+
 #: DuckDB CSV reader error types and the quarantine reason each becomes.
 PARSER_REASONS: dict[str, str] = {
-    "MISSING COLUMNS": "wrong column count",
-    "TOO MANY COLUMNS": "wrong column count",
-    "INVALID ENCODING": "undecodable bytes",
-    "INVALID UNICODE": "undecodable bytes",
-    "UNQUOTED VALUE": "malformed quoting",
+    "MISSING COLUMNS": WRONG_COLUMN_COUNT,
+    "TOO MANY COLUMNS": WRONG_COLUMN_COUNT,
+    "INVALID ENCODING": UNDECODABLE,
+    "INVALID UNICODE": UNDECODABLE,
+    "UNQUOTED VALUE": MALFORMED_QUOTING,
     "LINE SIZE OVER MAXIMUM": "line too long",
     "CAST": "unparsable value",
 }
@@ -32,6 +38,12 @@ def _month_rule(col: str) -> str:
     """Not YYYY-MM with a real month (a cast, far cheaper than a regular expression)."""
     return (f"{_text(col)} IS NULL OR length({col}) <> 7 "
             f"OR TRY_CAST({col} || '-01' AS DATE) IS NULL")
+
+
+#: A row whose Month is not the month its file is named for: loaded, it would replace the
+#: partition of another month with that one row.
+FILE_MONTH_RULE = ("fm.month IS NOT NULL AND s.month <> fm.month",
+                   "month differs from the file name", "'Month'")
 
 
 def _coordinate_rules(lon: str, lat: str) -> list[tuple[str, str, str]]:
@@ -68,6 +80,7 @@ def reason_columns(rules: list[tuple[str, str, str]], fields: dict[str, str]) ->
 def street_rules() -> list[tuple[str, str, str]]:
     return [
         (_month_rule("s.month"), "unparsable month", "'Month'"),
+        FILE_MONTH_RULE,
         ("cl.slug IS NULL", "unknown crime type", "'Crime type'"),
         *_coordinate_rules("s.longitude", "s.latitude"),
     ]
@@ -80,6 +93,7 @@ STREET_FIELDS = {"Month": "s.month", "Crime type": "s.crime_type", "Longitude": 
 def outcome_rules() -> list[tuple[str, str, str]]:
     return [
         (_month_rule("s.month"), "unparsable month", "'Month'"),
+        FILE_MONTH_RULE,
         (f"{_text('s.outcome_type')} IS NULL", "missing outcome type", "'Outcome type'"),
         *_coordinate_rules("s.longitude", "s.latitude"),
     ]
