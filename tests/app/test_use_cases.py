@@ -39,7 +39,7 @@ EXEMPT = {
                "service's own chain (crimeplan.web.identity.accounts)",
 }
 #: Groups converted when issue #15's forecaster and scorecard land (see the report).
-PENDING = {"forecast", "risk"}
+PENDING = {"risk"}
 runner = CliRunner()
 
 
@@ -205,6 +205,14 @@ COMMANDS: dict[str, tuple[str, Callable[[World], list[str]], str]] = {
                                                   str(w.tmp / "cohort")], "home"),
     "cohort synth": ("cohort.synth", lambda w: ["--out", str(w.tmp / "synth.csv"),
                                                 "--people", "5"], "home"),
+    "forecast backtest": ("forecast.backtest", lambda w: [
+        "--dataset", "toy", "--cell-size", "100", "--test-start", "2018-02-01",
+        "--test-periods", "1", "--horizon", "1M", "--models", "naive", "--scheduler",
+        "synchronous", "--boot", "10", "--out", str(w.tmp / "backtest")], "toy"),
+    "forecast predict": ("forecast.predict", lambda w: [
+        "--dataset", "toy", "--cell-size", "100", "--until", "2018-03-01", "--horizon", "1M",
+        "--model", "naive", "--top", "50", "--history", "2", "--areas",
+        str(SAMPLE / "reference" / "pfa20.gpkg"), "--out", str(w.tmp / "plan.geojson")], "toy"),
 }
 
 

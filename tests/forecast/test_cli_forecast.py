@@ -20,7 +20,11 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
+from crimeplan.app import forecast as use
+from crimeplan.app.forecast import StudySpec
+from crimeplan.cases.actor import Actor
 from crimeplan.cli.main import app
+from crimeplan.errors import BadInput
 from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid, project
 from crimeplan.forecast.models import MODELS
@@ -462,3 +466,28 @@ def test_predict_refuses_bad_input_clearly(home, tmp_path, args, message):
                     "--home", home)
     assert result.exit_code != 0
     assert message in " ".join(result.output.split())
+
+
+def test_forecast_use_cases_record_their_caller_and_refuse_bad_input_before_running(home,
+                                                                                   tmp_path):
+    # the service calls the use cases with its own actor: the record names that caller
+    analyst = Actor(user_id="analyst-7", agency_id="essex", role="analyst",
+                    purpose="weekly tasking", via="POST /forecast/predict")
+    spec = StudySpec("chicago", 500.0)
+    done = use.predict(analyst, home, spec, until="2018-06-04", horizon="1W",
+                       out=tmp_path / "plan.csv", top=2.0, model="naive", history=4)
+    record = last_record(home)
+    assert (record["run_id"], record["kind"], record["user"]) == (
+        done.run_id, "forecast.predict", "analyst-7")
+    assert record["actor"] == analyst.who() and record["purpose"] == "weekly tasking"
+    assert record["command"] == ["POST", "/forecast/predict"]
+    assert record["results"]["flagged_cells"] == int(done.plan.cells["flagged"].sum())
+    before = len(AuditLog(home).records())
+    with pytest.raises(BadInput, match="unknown oracle"):
+        use.backtest(analyst, home, spec, test_start="2018-04-02", test_periods=1,
+                     horizon="1W", out=tmp_path / "x", models=["naive", "oracle"],
+                     coverages=[0.01])
+    with pytest.raises(BadInput, match="one of them"):
+        use.predict(analyst, home, spec, until="2018-06-04", horizon="1W",
+                    out=tmp_path / "plan.csv", top=2.0, top_area="0.25mi2")
+    assert len(AuditLog(home).records()) == before  # refused before any run began

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import threading
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from crimeplan.forecast.deploy import (
+    NamedArea,
     file_areas,
     map_figure,
     patrol_areas,
@@ -307,5 +309,9 @@ def test_named_areas_from_a_file_locate_the_patrol_areas(tmp_path):
     table = where_areas_are(plan, areas)
     # the corner cell (0, 0) is in the west; the busy block (5..6, 5..6) in the east
     assert table.set_index("patrol_area")["areas"].to_dict() == {1: "East", 2: "West"}
+    elsewhere = [NamedArea("area", "Far", shapely.box(0, 0, 10, 10))]  # holds no patrol area
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas 4 refuses "" as a fill for a float column
+        assert where_areas_are(plan, elsewhere)["areas"].tolist() == ["", ""]
     page = write_plan(plan, tmp_path / "map.html", areas).read_text()
     assert '"text":["West","East"]' in page

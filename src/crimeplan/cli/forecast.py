@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -11,38 +10,23 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crimeplan.app.actors import cli_actor
-from crimeplan.cli.common import HomeOption, PurposeOption, console, err_console, fail, home_dir
-from crimeplan.forecast.backtest import (
-    BacktestFailed,
-    BacktestResult,
-    ModelFailure,
-    backtest_periods,
-    run_backtest,
+from crimeplan.app import forecast as use
+from crimeplan.app.forecast import StudySpec
+from crimeplan.cli.common import (
+    HomeOption,
+    PurposeOption,
+    actor,
+    console,
+    err_console,
+    fail,
+    home_dir,
+    reported,
 )
-from crimeplan.forecast.deploy import (
-    ADJACENCY,
-    NamedArea,
-    file_areas,
-    plan_deployment,
-    reference_areas,
-    write_plan,
-)
-from crimeplan.forecast.flagging import flag_levels
-from crimeplan.forecast.headroom import headroom, long_run_mean
+from crimeplan.forecast.backtest import BacktestFailed, BacktestResult
 from crimeplan.forecast.metrics import DEFAULT_COVERAGE
-from crimeplan.forecast.models import MODELS, make_model
-from crimeplan.forecast.outputs import (
-    BacktestInfo,
-    auto_record,
-    best_vs_baseline,
-    write_backtest,
-)
-from crimeplan.forecast.periods import horizon_unit, parse_horizon
-from crimeplan.forecast.report import write_report
-from crimeplan.forecast.study import Study, check_horizon, load_study
-from crimeplan.provenance.runs import RunRecorder
-from crimeplan.store.warehouse import Warehouse
+from crimeplan.forecast.models import MODELS
+from crimeplan.forecast.periods import parse_horizon
+from crimeplan.forecast.study import Study
 
 app = typer.Typer(help="Hotspot forecasting: rolling backtests and deployment maps.",
                   no_args_is_help=True)
@@ -65,20 +49,8 @@ HORIZONS_HELP = ("1D, 1W, 2W (weeks of 7 days), 1M, 2M or 3M (calendar months; t
                  "choice for police.uk), or any whole number of D, W or M")
 
 
-def _study(home: Path, dataset: str, category: str | None, cell_size: float,
-           grid_crs: str | None, boundary: Path | None, horizon: str) -> tuple[Study, str]:
-    """Load the study and check the horizon suits the data; exits with a message if not."""
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        study = load_study(con, dataset, cell_size=cell_size, category=category,
-                           grid_crs=grid_crs, boundary=boundary)
-        horizon = check_horizon(horizon, study.data)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
-    except (ValueError, FileNotFoundError) as exc:
-        fail(str(exc))
-    finally:
-        con.close()
+def _warn(study: Study, dataset: str) -> None:
+    """Say what the data lack: months without data inside the span, events without a place."""
     missing = study.data.months_missing
     if missing:
         err_console.print(f"[yellow]warning:[/] {escape(dataset)} has no data for "
@@ -87,7 +59,6 @@ def _study(home: Path, dataset: str, category: str | None, cell_size: float,
     if study.data.unmapped:
         err_console.print(f"[yellow]note:[/] {study.data.unmapped:,} events without a location "
                           "are left out", markup=True)
-    return study, horizon
 
 
 def _horizon(horizon: str | None, freq: str | None) -> str:
@@ -108,13 +79,10 @@ def _areas_text(text: str | None) -> tuple[str, ...]:
 
 
 def _model_names(text: str) -> list[str]:
-    names = list(MODELS) if text.strip().lower() == "all" else [
-        n.strip() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in MODELS]
-    if unknown or not names:
-        fail(f"--models {text!r}: unknown {', '.join(unknown) or 'empty list'}; "
-             f"known: {', '.join(MODELS)} or all")
-    return list(dict.fromkeys(names))
+    """The models of ``--models``: names separated by commas, or all."""
+    if text.strip().lower() == "all":
+        return list(MODELS)
+    return [n.strip() for n in text.split(",") if n.strip()]
 
 
 def _coverages(text: str) -> tuple[float, ...]:
@@ -122,24 +90,7 @@ def _coverages(text: str) -> tuple[float, ...]:
         values = tuple(float(v) / 100 for v in text.split(",") if v.strip())
     except ValueError:
         fail(f"--coverage {text!r}: give percentages separated by commas, e.g. 0.5,1,2,5,10")
-    if not values or any(not 0 < v <= 1 for v in values):
-        fail(f"--coverage {text!r}: every level must be a percentage in (0, 100]")
     return values
-
-
-def _record_study(run: RunRecorder, study: Study, dataset: str, category: str | None,
-                  boundary: Path | None) -> None:
-    """A forecast run's inputs: the events (content hash), the boundary file, coverage."""
-    run.add_input_data(f"events:{dataset}", study.data.content_hash,
-                       rows=len(study.data.frame), category=category)
-    if study.context is not None and study.context_hash is not None:
-        run.add_input_data(f"context:{dataset}", study.context_hash, rows=len(study.context),
-                           categories=int(study.context["category"].nunique()),
-                           used_by="models that learn from context (learned) see every "
-                                   "category; the others only the forecast category")
-    if boundary is not None:
-        run.add_input(boundary)
-    run.set_coverage(study.coverage())
 
 
 @app.command("backtest")
@@ -188,70 +139,27 @@ def backtest(
     still written, and summary.json, report.html and the run record say which model failed,
     in which period, where and why); 2 on bad input.
     """
-    names = _model_names(models)
-    shares = _coverages(coverage)
-    if forecast_top is not None and not 0 < forecast_top <= 100:
-        fail(f"--forecast-top {forecast_top:g}: give a percentage in (0, 100]")
-    horizon = _horizon(horizon, freq)
-    try:
-        periods = backtest_periods(test_start, test_periods_, horizon)
-    except ValueError as exc:
-        fail(str(exc))
-    workspace = home_dir(home)
-    study, horizon = _study(workspace, dataset, category, cell_size, grid_crs, boundary,
-                            horizon)
-    try:
-        flags = flag_levels(study.grid, shares, _areas_text(top_area))
-    except ValueError as exc:
-        fail(f"--top-area: {exc}")
-    levels = tuple(f.coverage for f in flags)
-    parameters = {"dataset": dataset, "category": category, "grid_crs": study.grid.crs,
-                  "grid_unit": study.grid.unit, "cell_size": cell_size,
-                  "freq": horizon_unit(horizon), "horizon": horizon, "test_start": test_start,
-                  "test_periods": test_periods_, "models": names, "coverages": list(shares),
-                  "top_areas": list(_areas_text(top_area)),
-                  "boundary": str(boundary) if boundary else None,
-                  "study_area": study.area_source, "scheduler": scheduler or "LocalCluster",
-                  "bootstrap": boot, "forecast_top_pct": forecast_top}
-    with RunRecorder(workspace, "forecast.backtest", cli_actor(purpose),
-                     parameters=parameters) as run:
-        _record_study(run, study, dataset, category, boundary)
-        with Progress(TextColumn("backtest"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err_console) as bar:
-            task = bar.add_task("fits", total=None)
-            try:
-                result = run_backtest(
-                    study.events, study.grid, {n: make_model(n) for n in names}, periods,
-                    levels, scheduler,
-                    lambda done, total: bar.update(task, completed=done, total=total),
-                    **study.fit_inputs)
-            except ValueError as exc:
-                fail(str(exc))
-            except BacktestFailed as exc:
-                run.set_result("failed_models", _failures_json(exc.failures))
-                fail(str(exc), code=1)
-        if result.failures:
-            run.set_result("failed_models", _failures_json(result.failures))
-        pooled = result.pooled_table(n_boot=boot)
-        comparisons = best_vs_baseline(result, n_boot=boot)
-        room = headroom(result.observed, result.evaluations, result.forecasts,
-                        long_run_mean(study.events, study.grid, periods[0].start, horizon))
-        info = BacktestInfo.from_study(study, horizon, flags)
-        write_backtest(out, result, info, pooled, comparisons,
-                       None if forecast_top is None else forecast_top / 100, room)
-        write_report(out / "report.html", result, info, pooled, comparisons, room)
-        run.add_output(out)
-        run.set_result("pooled", {m: {f"{r.coverage:g}": {"pai": r.pai, "hit_rate": r.hit_rate,
-                                                          "pei": r.pei}
-                                      for r in pooled.loc[pooled["model"] == m].itertuples()}
-                                  for m in result.models})
-        run.set_result("best_by_pai", {f"{c:g}": result.best_model(c) for c in levels})
-        if result.choices:
-            run.set_result("auto", auto_record(result))
-    console.print(f"run {run.run_id}: {len(result.models)} models × {len(periods)} periods of "
-                  f"{horizon} on {study.grid.n_cells:,} cells of {cell_size:g} "
-                  f"{_unit(study)} ({study.grid.crs})")
-    for flag in flags:
+    spec = StudySpec(dataset, cell_size, category, grid_crs, boundary)
+    with reported(), Progress(TextColumn("backtest"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), console=err_console) as bar:
+        task = bar.add_task("fits", total=None)
+        try:
+            done = use.backtest(
+                actor(purpose), home_dir(home), spec, test_start=test_start,
+                test_periods=test_periods_, horizon=_horizon(horizon, freq), out=out,
+                models=_model_names(models), coverages=_coverages(coverage),
+                top_areas=_areas_text(top_area), scheduler=scheduler, boot=boot,
+                forecast_top=forecast_top,
+                progress=lambda n, total: bar.update(task, completed=n, total=total))
+        except BacktestFailed as exc:
+            fail(str(exc), code=1)
+    _warn(done.study, dataset)
+    result, grid = done.result, done.study.grid
+    console.print(f"run {done.run_id}: {len(result.models)} models × {len(done.periods)} periods"
+                  f" of {done.horizon} on {grid.n_cells:,} cells of {cell_size:g} "
+                  f"{_unit(done.study)} ({grid.crs})")
+    levels = [f.coverage for f in done.flags]
+    for flag in done.flags:
         best = result.best_model(flag.coverage)
         pai = result.evaluations[best].pooled("pai")[levels.index(flag.coverage)]
         console.print(f"  best PAI at {flag.label}: {best} ({pai:.2f})")
@@ -262,10 +170,6 @@ def backtest(
                           highlight=False, soft_wrap=True)
     if result.failures:
         raise typer.Exit(1)
-
-
-def _failures_json(failures: dict[str, ModelFailure]) -> list[dict[str, object]]:
-    return [asdict(f) for f in failures.values()]
 
 
 def _unit(study: Study) -> str:
@@ -321,68 +225,19 @@ def predict(
     home: HomeOption = None,
 ) -> None:
     """Forecast the next period and map the top cells as contiguous patrol areas."""
-    try:
-        horizon = parse_horizon(horizon)
-    except ValueError as exc:
-        fail(f"--horizon: {exc}")
-    if (top is None) == (top_area is None):
-        fail("give the area to flag as --top PCT or --top-area AREA (one of them)")
-    if model not in MODELS:
-        fail(f"--model {model!r}: known models are {', '.join(MODELS)}")
-    if adjacency not in ADJACENCY:
-        fail(f"--adjacency {adjacency!r}: use rook or queen")
-    if out.suffix.lower() not in (".geojson", ".csv", ".html"):
-        fail(f"--out {out}: use a .geojson, .csv or .html file")
-    if tiles is not None and not all(k in tiles for k in ("{z}", "{x}", "{y}")):
-        fail(f"--tiles {tiles!r}: give an XYZ URL template with {{z}}, {{x}} and {{y}}")
-    workspace = home_dir(home)
-    study, horizon = _study(workspace, dataset, category, cell_size, grid_crs, boundary,
-                            horizon)
-    parameters = {"dataset": dataset, "category": category, "grid_crs": study.grid.crs,
-                  "grid_unit": study.grid.unit, "cell_size": cell_size,
-                  "freq": horizon_unit(horizon), "until": until, "horizon": horizon,
-                  "model": model, "top_pct": top, "top_area": top_area, "adjacency": adjacency,
-                  "history": history, "alpha": alpha,
-                  "boundary": str(boundary) if boundary else None,
-                  "areas": str(areas) if areas else None, "tiles": tiles,
-                  "study_area": study.area_source}
-    with RunRecorder(workspace, "forecast.predict", cli_actor(purpose),
-                     parameters=parameters) as run:
-        _record_study(run, study, dataset, category, boundary)
-        try:
-            plan = plan_deployment(study.events, study.grid, model, make_model(model), until,
-                                   horizon, top if top_area is None else top_area, adjacency,
-                                   history, alpha, **study.fit_inputs)
-            named = _named_areas(workspace, study, areas, areas_name)
-        except ValueError as exc:
-            fail(str(exc))
-        if areas is not None:
-            run.add_input(areas)
-        write_plan(plan, out, named, study.boundary, tiles)
-        run.add_output(out)
-        flagged = plan.cells.loc[plan.cells["flagged"]]
-        run.set_result("flagged_cells", len(flagged))
-        run.set_result("flagged_area_km2", len(flagged) * study.grid.cell_area / 1e6)
-        run.set_result("patrol_areas", len(plan.areas))
-        run.set_result("expected_in_flagged", float(flagged["score"].sum()))
-        run.set_result("hotspot_classes", plan.cells["hotspot"].value_counts().to_dict())
-        if plan.choice is not None:
-            run.set_result("auto", plan.choice)
-    console.print(f"run {run.run_id}: {len(flagged):,} cells in {len(plan.areas):,} patrol "
+    with reported():
+        done = use.predict(
+            actor(purpose), home_dir(home), StudySpec(dataset, cell_size, category, grid_crs,
+                                                      boundary),
+            until=until, horizon=horizon, out=out, top=top, top_area=top_area, model=model,
+            areas=areas, areas_name=areas_name, tiles=tiles, adjacency=adjacency,
+            history=history, alpha=alpha)
+    _warn(done.study, dataset)
+    plan = done.plan
+    flagged = plan.cells.loc[plan.cells["flagged"]]
+    console.print(f"run {done.run_id}: {len(flagged):,} cells in {len(plan.areas):,} patrol "
                   f"areas, {flagged['score'].sum():.1f} expected events from {plan.until.date()}"
                   f" ({plan.horizon})")
     if plan.choice is not None:
         console.print(f"  auto chose {plan.choice['chosen']}: {plan.choice['reason']}")
     console.print(f"wrote {out}")
-
-
-def _named_areas(workspace: Path, study: Study, areas: Path | None,
-                 name_field: str | None) -> list[NamedArea]:
-    """The user's named areas, else the reference data's districts and neighbourhoods."""
-    if areas is not None:
-        return file_areas(areas, study.grid, name_field)
-    con = Warehouse(workspace).connect(read_only=True)
-    try:
-        return reference_areas(con, study.grid, study.boundary)
-    finally:
-        con.close()

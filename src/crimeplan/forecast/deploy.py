@@ -270,7 +270,7 @@ def where_areas_are(plan: DeploymentPlan, areas: list[NamedArea]) -> pd.DataFram
                               "name": [mine[k].name for k in area]})
         listed = (found.groupby("patrol_area")["name"]
                   .agg(lambda n: ", ".join(n.value_counts().index)))
-        table_[column] = table_["patrol_area"].map(listed).fillna("")
+        table_[column] = [listed.get(a, "") for a in table_["patrol_area"]]
     return table_
 
 
