@@ -69,10 +69,11 @@ class PastOnly(ForecastModel):
     def __init__(self) -> None:
         pass
 
-    def fit(self, events: pd.DataFrame, until: pd.Timestamp | str) -> PastOnly:
+    def fit(self, events: pd.DataFrame, until: pd.Timestamp | str,
+            unit_m: float = 1.0) -> PastOnly:
         late = events["time"] >= pd.Timestamp(until)
         assert not late.any(), f"runner handed {int(late.sum())} event(s) from {until} on"
-        return super().fit(events, until)
+        return super().fit(events, until, unit_m)
 
     def _fit(self, events: pd.DataFrame, until: pd.Timestamp) -> None:
         self.seen_ = len(events)
@@ -133,7 +134,7 @@ def test_periods_by_frequency():
 @pytest.mark.parametrize(("start", "count", "freq", "message"), [
     ("2018-04-15", 2, "M", "first day of a month"),
     ("2018-04-01", 0, "M", "at least one"),
-    ("2018-04-01", 2, "Q", "frequency"),
+    ("2018-04-01", 2, "Q", "horizon"),
     ("2018-04-01 12:00", 2, "D", "midnight"),
 ])
 def test_periods_refuse_bad_input(start, count, freq, message):
@@ -319,7 +320,8 @@ def test_written_files(tmp_path):
     pooled = result.pooled_table(n_boot=50)
     files = write_backtest(tmp_path, result, info, pooled, [])
     scores = pd.read_csv(files.scores, dtype={"period": str})
-    pd.testing.assert_frame_equal(scores, result.scores_table(), check_dtype=False)
+    pd.testing.assert_frame_equal(scores, result.scores_table().assign(
+        level=["25%", "50%"] * 2), check_dtype=False)
     forecast = pd.read_csv(tmp_path / "forecasts" / "naive" / "2020-01-13.csv")
     assert list(forecast.columns) == ["cell_id", "x_min", "y_min", "x_max", "y_max", "score",
                                       "rank"]
@@ -327,8 +329,14 @@ def test_written_files(tmp_path):
     assert sorted(p.name for p in (tmp_path / "forecasts" / "naive").iterdir()) == [
         "2020-01-13.csv", "2020-01-20.csv"]
     summary = json.loads(files.summary.read_text())
-    assert summary["grid"] == {"crs": "EPSG:27700", "cell_size_m": 100.0, "cells": 4,
-                               "area_km2": 0.04, "study_area": "extent of the data"}
+    assert summary["grid"] == {"crs": "EPSG:27700", "unit": "metre", "cell_size": 100.0,
+                               "cell_size_m": 100.0, "cells": 4, "area_km2": 0.04,
+                               "study_area": "extent of the data"}
+    assert (summary["freq"], summary["horizon"]) == ("W", "W")
+    assert summary["levels"] == [
+        {"label": "25%", "coverage": 0.25, "cells": 1, "area_km2": 0.01},
+        {"label": "50%", "coverage": 0.5, "cells": 2, "area_km2": 0.02}]
+    assert summary["auto"] == {} and summary["model_parameters"] == {"naive": {}}
     assert [p["events"] for p in summary["periods"]] == [4, 3]
     assert summary["best_by_pai"] == {"0.25": "naive", "0.5": "naive"}
     assert summary["failed_models"] == []

@@ -20,11 +20,16 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
+from crimeplan.app import forecast as use
+from crimeplan.app.forecast import StudySpec
+from crimeplan.cases.actor import Actor
 from crimeplan.cli.main import app
+from crimeplan.errors import BadInput
 from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.grid import Grid, project
 from crimeplan.forecast.models import MODELS
 from crimeplan.forecast.study import to_crs
+from crimeplan.governance.transparency import build_record
 from crimeplan.provenance.filelog import AuditLog
 from crimeplan.report.html import external_references
 from crimeplan.store.events import load_events
@@ -75,6 +80,10 @@ def home(tmp_path_factory, chicago_cut) -> Path:
     con.execute("CREATE TABLE IF NOT EXISTS ref_pfa (pfa_code VARCHAR, pfa_name VARCHAR, "
                 "area_km2 DOUBLE, wkb BLOB)")
     con.execute("CREATE TABLE IF NOT EXISTS ref_lsoa_geom (lsoa11_code VARCHAR, wkb BLOB)")
+    con.execute("CREATE TABLE IF NOT EXISTS ref_lsoa (lsoa11_code VARCHAR, lsoa11_name VARCHAR, "
+                "lad19_code VARCHAR, lad19_name VARCHAR)")
+    con.executemany("INSERT INTO ref_lsoa VALUES (?, ?, 'E06000033', 'Southend-on-Sea')",
+                    [(r.lsoa11_code, r.lsoa11_name) for r in lsoa.itertuples()])
     con.executemany("INSERT INTO ref_pfa VALUES (?, ?, NULL, ?)",
                     [(r.pfa20_code, r.pfa20_name, shapely.to_wkb(r.geometry))
                      for r in pfa.itertuples()])
@@ -283,8 +292,52 @@ def test_backtest_fails_when_every_model_fails(uncategorised_home, tmp_path, mon
     assert record["results"]["failed_models"][0]["error"] == "FloatingPointError: the fit diverged"
 
 
+def test_backtest_auto_two_weeks_and_an_area_in_square_miles(home, chicago_cut, tmp_path):
+    out = tmp_path / "auto"
+    result = invoke("forecast", "backtest", "--dataset", "chicago", "--cell-size", 500,
+                    "--horizon", "2W", "--test-start", "2018-05-07", "--test-periods", 2,
+                    "--models", "auto,historical-mean", "--top-area", "0.25mi2",
+                    "--scheduler", "synchronous", "--boot", 50, "--out", out, "--home", home)
+    assert result.exit_code == 0, result.output
+    assert "auto chose" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["horizon"], summary["freq"]) == ("2W", "W")
+    times = pd.to_datetime(chicago_cut["date"])
+    edges = pd.to_datetime(["2018-05-07", "2018-05-21", "2018-06-04"])
+    assert [p["events"] for p in summary["periods"]] == [
+        int(((times >= a) & (times < b)).sum()) for a, b in pairwise(edges)]
+    # 0.25 mi2 = 647,497 m2 of 500 m cells (250,000 m2): 2.59, so 3 cells
+    (area,) = [lv for lv in summary["levels"] if lv["label"] == "0.25mi2"]
+    assert area["cells"] == 3 and area["area_km2"] == pytest.approx(0.75)
+    scores = pd.read_csv(out / "scores.csv")
+    assert set(scores["level"]) == {"0.5%", "1%", "2%", "5%", "10%", "0.25mi2"}
+    auto = summary["auto"]["auto"]
+    assert [c["period"] for c in auto["choices"]] == ["2018-05-07", "2018-05-21"]
+    assert auto["parameters"]["candidates"] == ["historical-mean", "all-past-mean", "kde",
+                                                "learned"]
+    for choice, start in zip(auto["choices"], edges, strict=False):
+        assert choice["chosen"] in auto["parameters"]["candidates"]
+        # validated on two-week periods that end by the test period's start
+        assert choice["periods"] and all(pd.Timestamp(p) + pd.Timedelta(weeks=2) <= start
+                                         for p in choice["periods"])
+    table = pd.DataFrame(auto["validation"])
+    assert set(table["candidate"]) == set(auto["parameters"]["candidates"])
+    assert len(table) == 4 * table["period"].nunique() * 2  # candidates x periods x levels
+    record = last_record(home)
+    assert record["results"]["auto"] == summary["auto"]
+    assert record["parameters"]["horizon"] == "2W"
+    assert record["parameters"]["top_areas"] == ["0.25mi2"]
+    assert "What auto chose" in (out / "report.html").read_text()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--dataset", "essex", "--freq", "W", "--test-start", "2018-04-02"], "by month"),
+    (["--dataset", "essex", "--horizon", "2W", "--test-start", "2018-04-02"], "by month"),
+    (["--dataset", "chicago", "--freq", "M", "--horizon", "1W", "--test-start", "2018-04-02"],
+     "disagree"),
+    (["--dataset", "chicago", "--horizon", "2M", "--test-start", "2018-04-02"], "first day"),
+    (["--dataset", "chicago", "--freq", "W", "--test-start", "2018-04-02", "--top-area",
+      "1 acre"], "0.25mi2"),
     (["--dataset", "nowhere", "--freq", "M", "--test-start", "2018-04-01"], "no data set"),
     (["--dataset", "chicago", "--freq", "M", "--test-start", "2018-04-15"], "first day"),
     (["--dataset", "chicago", "--freq", "M", "--test-start", "2018-04-01", "--models",
@@ -302,6 +355,39 @@ def test_backtest_refuses_bad_input_clearly(home, tmp_path, args, message):
                     "--scheduler", "synchronous", "--out", tmp_path / "x", "--home", home, *args)
     assert result.exit_code != 0
     assert message in " ".join(result.output.split())
+
+
+def test_predict_by_auto_in_feet_records_its_choice(home, tmp_path):
+    out = tmp_path / "auto.geojson"
+    result = invoke("forecast", "predict", "--dataset", "chicago", "--until", "2018-06-04",
+                    "--horizon", "2W", "--top-area", "0.25mi2", "--grid-crs", "EPSG:3435",
+                    "--cell-size", 1000, "--history", 4, "--out", out, "--home", home,
+                    "--purpose", "auto in feet")
+    assert result.exit_code == 0, result.output
+    record = last_record(home)
+    params, results = record["parameters"], record["results"]
+    assert (params["model"], params["horizon"], params["grid_unit"]) == (
+        "auto", "2W", "US survey foot")
+    # 0.25 mi2 / (1,000 US ft)^2 = 647,497 / 92,903.4 m2 = 6.97: 7 cells
+    assert results["flagged_cells"] == 7
+    assert results["flagged_area_km2"] == pytest.approx(7 * 0.0929034, rel=1e-5)
+    choice = results["auto"]
+    assert choice["chosen"] in ("historical-mean", "all-past-mean", "kde", "learned")
+    assert f"auto chose {choice['chosen']}" in " ".join(result.output.split())
+    table = pd.DataFrame(choice["validation"])
+    assert len(table) == 4 * len(choice["periods"]) * 2
+    assert table["period"].max() == "2018-05-21"  # the last two weeks end at --until
+    collection = json.loads(out.read_text())
+    grid = collection["grid"]
+    assert (grid["unit"], grid["cell_size"], grid["top"]["cells"]) == ("US survey foot", 1000,
+                                                                     7)
+    assert grid["model_choice"] == choice
+    flagged = [f for f in collection["features"]
+               if f["properties"]["kind"] == "cell" and f["properties"]["flagged"]]
+    assert len(flagged) == 7
+    assert flagged[0]["properties"]["x_max"] - flagged[0]["properties"]["x_min"] == 1000  # ft
+    card = build_record(home, record["run_id"], {})["model_card"]
+    assert card["model_choice"]["chosen"] == choice["chosen"]
 
 
 @pytest.mark.parametrize("suffix", [".geojson", ".csv", ".html"])
@@ -328,7 +414,7 @@ def test_predict_chicago(home, tmp_path, suffix):
         assert external_references(out.read_text()) == []
 
 
-def test_predict_essex_map_draws_the_lsoas(home, tmp_path):
+def test_predict_essex_map_names_districts_and_neighbourhoods(home, tmp_path):
     out = tmp_path / "essex.html"
     result = invoke("forecast", "predict", "--dataset", "essex", "--model", "all-past-mean",
                     "--until", "2018-06-01", "--horizon", "1M", "--top", 1, "--history", 3,
@@ -336,7 +422,18 @@ def test_predict_essex_map_draws_the_lsoas(home, tmp_path):
                     "--out", out, "--home", home)
     assert result.exit_code == 0, result.output
     page = out.read_text()
-    assert "LSOA outlines" in page and external_references(page) == []
+    assert external_references(page) == [] and "tile" not in last_record(home)["parameters"]
+    assert '"name":"districts"' in page and '"name":"neighbourhoods"' in page
+    assert '"text":["Southend-on-Sea"]' in page  # the district's name on the map
+    # the patrol-area table: whole numbers as whole numbers, and where each area is
+    section = page[page.index('id="areas"'):page.index('id="hotspots"')]
+    head = section[section.index("<thead>"):section.index("</thead>")]
+    assert [h.split("<")[0] for h in head.split("<th>")[1:]] == [
+        "patrol_area", "cells", "expected", "area_km2", "districts", "neighbourhoods"]
+    first = section[section.index("<tbody><tr>") + 11:].split("</tr>")[0]
+    cells = [c.split(">", 1)[1].split("</td")[0] for c in first.split("<td")[1:]]
+    assert cells[0] == "1" and cells[1].isdigit()  # not "1.00"
+    assert cells[4] == "Southend-on-Sea" and cells[5].startswith("Southend-on-Sea 0")
     result = invoke("forecast", "predict", "--dataset", "essex", "--model", "naive",
                     "--until", "2018-06-01", "--horizon", "1W", "--top", 1, "--out", out,
                     "--home", home)
@@ -346,7 +443,11 @@ def test_predict_essex_map_draws_the_lsoas(home, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["--out", "plan.shp"], ".geojson"),
     (["--top", "0"], "percentage"),
-    (["--horizon", "2W"], "1D, 1W or 1M"),
+    (["--horizon", "2X"], "whole number of days, weeks or calendar months"),
+    (["--top-area", "0.25mi2"], "one of them"),
+    (["--top", None, "--top-area", "0.25 acres"], "0.25mi2"),
+    (["--tiles", "http://127.0.0.1:8080/tiles.png"], "{z}"),
+    (["--areas", "notes.txt"], "notes.txt"),
     (["--model", "oracle"], "known models"),
     (["--until", "2017-01-02"], "no events before"),
     (["--adjacency", "bishop"], "rook or queen"),
@@ -357,10 +458,36 @@ def test_predict_refuses_bad_input_clearly(home, tmp_path, args, message):
     options = {"--dataset": "chicago", "--model": "naive", "--until": "2018-06-04",
                "--horizon": "1W", "--top": "2", "--out": "plan.csv"}
     options.update(dict(zip(args[::2], args[1::2], strict=True)))
-    for key in ("--out", "--boundary"):
+    options = {k: v for k, v in options.items() if v is not None}
+    for key in ("--out", "--boundary", "--areas"):
         if key in options:
             options[key] = str(tmp_path / options[key])
     result = invoke("forecast", "predict", *[v for kv in options.items() for v in kv],
                     "--home", home)
     assert result.exit_code != 0
     assert message in " ".join(result.output.split())
+
+
+def test_forecast_use_cases_record_their_caller_and_refuse_bad_input_before_running(home,
+                                                                                   tmp_path):
+    # the service calls the use cases with its own actor: the record names that caller
+    analyst = Actor(user_id="analyst-7", agency_id="essex", role="analyst",
+                    purpose="weekly tasking", via="POST /forecast/predict")
+    spec = StudySpec("chicago", 500.0)
+    done = use.predict(analyst, home, spec, until="2018-06-04", horizon="1W",
+                       out=tmp_path / "plan.csv", top=2.0, model="naive", history=4)
+    record = last_record(home)
+    assert (record["run_id"], record["kind"], record["user"]) == (
+        done.run_id, "forecast.predict", "analyst-7")
+    assert record["actor"] == analyst.who() and record["purpose"] == "weekly tasking"
+    assert record["command"] == ["POST", "/forecast/predict"]
+    assert record["results"]["flagged_cells"] == int(done.plan.cells["flagged"].sum())
+    before = len(AuditLog(home).records())
+    with pytest.raises(BadInput, match="unknown oracle"):
+        use.backtest(analyst, home, spec, test_start="2018-04-02", test_periods=1,
+                     horizon="1W", out=tmp_path / "x", models=["naive", "oracle"],
+                     coverages=[0.01])
+    with pytest.raises(BadInput, match="one of them"):
+        use.predict(analyst, home, spec, until="2018-06-04", horizon="1W",
+                    out=tmp_path / "plan.csv", top=2.0, top_area="0.25mi2")
+    assert len(AuditLog(home).records()) == before  # refused before any run began

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import http.server
 import json
 import shutil
 import subprocess
+import threading
+import warnings
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,17 +20,38 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from crimeplan.forecast.deploy import (
-    context_outlines,
+    NamedArea,
+    file_areas,
+    map_figure,
     patrol_areas,
     plan_deployment,
+    reference_areas,
+    tile_images,
     to_geojson,
     top_cells,
+    top_level,
+    where_areas_are,
     write_plan,
 )
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.models import make_model
 from crimeplan.report.html import external_references
 from crimeplan.store.warehouse import Warehouse
+
+#: A 1 x 1 transparent PNG, served as every tile.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
+                       "60e6kgAAAABJRU5ErkJggg==")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--virtual-time-budget=10000"]
+
+
+def chromium_dom(page, tmp_path, *extra: str) -> str:
+    """The page's DOM after headless Chromium ran its scripts."""
+    return subprocess.run(["chromium", *CHROMIUM_FLAGS, *extra,
+                           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                           page.resolve().as_uri()],
+                          capture_output=True, text=True, timeout=120, check=True).stdout
 
 
 def grid_8x8() -> Grid:
@@ -54,11 +80,17 @@ def weekly_events(seed: int = 1) -> pd.DataFrame:
 
 def test_top_cells_budget_and_ties():
     scores = np.array([5.0, 1.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-    assert list(top_cells(scores, 20)) == [0, 2]  # ties at the cut-off: earlier cell first
-    assert list(top_cells(scores, 1)) == [0]  # at least one cell
-    assert len(top_cells(scores, 100)) == 10
+    row = Grid("EPSG:27700", 100.0, np.arange(10), np.zeros(10))
+    assert list(top_cells(scores, top_level(row, 20).cells)) == [0, 2]  # ties: earlier first
+    assert top_level(row, 1).cells == 1  # at least one cell
+    assert top_level(row, 100).cells == 10
+    # an area: 0.03 km2 of 100 m cells is 3 cells; 0.024 km2 (2.4 cells) rounds to 2
+    assert (top_level(row, "0.03km2").cells, top_level(row, "0.024km2").cells) == (3, 2)
+    assert top_level(row, "0.03km2").label == "0.03km2"
     with pytest.raises(ValueError, match="percentage"):
-        top_cells(scores, 0)
+        top_level(row, 0)
+    with pytest.raises(ValueError, match="area"):
+        top_level(row, "3 cells")
 
 
 def test_patrol_areas_rook_and_queen_on_a_hand_built_pattern():
@@ -77,7 +109,7 @@ def test_patrol_areas_rook_and_queen_on_a_hand_built_pattern():
 def test_plan_flags_the_busy_cells_as_two_areas():
     grid = grid_8x8()
     plan = plan_deployment(weekly_events(), grid, "historical-mean",
-                           make_model("historical-mean"), "2020-03-16", "W", top_pct=7.8,
+                           make_model("historical-mean"), "2020-03-16", "W", top=7.8,
                            history=8)
     flagged = plan.cells.loc[plan.cells["flagged"]]
     block = {"5005_2005", "5006_2005", "5005_2006", "5006_2006"}
@@ -151,17 +183,18 @@ def test_html_map_is_offline_with_plotly_inline_and_outlines(tmp_path):
     con.execute("CREATE TABLE ref_lsoa_geom (lsoa11_code VARCHAR, wkb BLOB)")
     con.executemany("INSERT INTO ref_lsoa_geom VALUES (?, ?)",
                     [("E01000001", shapely.to_wkb(wgs[0])), ("E01000002", shapely.to_wkb(wgs[1]))])
-    outlines = context_outlines(con, grid, None)
+    areas = reference_areas(con, grid, None)
     con.close()
-    assert len(outlines) == 1  # only the LSOA overlapping the grid
-    assert outlines[0].equals_exact(lsoa, tolerance=0.01)
+    assert len(areas) == 1  # only the LSOA overlapping the grid; no names, no districts loaded
+    assert (areas[0].layer, areas[0].name) == ("neighbourhood", "E01000001")
+    assert areas[0].geometry.equals_exact(lsoa, tolerance=0.01)
     plan = plan_deployment(weekly_events(), grid, "historical-mean",
                            make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
-    page = write_plan(plan, tmp_path / "map.html", outlines, None).read_text()
+    page = write_plan(plan, tmp_path / "map.html", areas, None).read_text()
     assert external_references(page) == []
     assert "<script src" not in page
     assert "Plotly.newPlot" in page and len(page) > 1_000_000  # plotly.js itself is inline
-    assert "LSOA outlines" in page and "persistent hot spot" in page
+    assert '"name":"neighbourhoods"' in page and "persistent hot spot" in page
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None,
@@ -170,16 +203,12 @@ def test_html_map_draws_offline_in_headless_chromium(tmp_path):
     plan = plan_deployment(weekly_events(), grid_8x8(), "historical-mean",
                            make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
     page = write_plan(plan, tmp_path / "map.html")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--host-resolver-rules=MAP * ~NOTFOUND",  # no network: the page must not need it
-             "--virtual-time-budget=10000", f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run(["chromium", *flags, "--dump-dom", page.resolve().as_uri()],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    # no network, not even name resolution: the page must not need it
+    dom = chromium_dom(page, tmp_path, "--host-resolver-rules=MAP * ~NOTFOUND")
     assert 'class="main-svg"' in dom  # plotly.js ran and drew the map
     # hot-spot classes present, patrol cells and the expected-events markers: one trace each
     classes = plan.cells.loc[plan.cells["hotspot"] != "not hot", "hotspot"].nunique()
-    assert dom.count('class="trace scatter') == classes + 2
+    assert dom.count('class="trace scatter') == classes + 3  # + patrol area numbers
     assert "data-title=\"Share chart" not in dom  # no button uploading the map to Plotly Cloud
     assert "data-title=\"Zoom in\"" in dom
 
@@ -209,3 +238,80 @@ def test_patrol_areas_are_the_connected_pieces(cells, adjacency):
             assert len(touching) == 0
     expected = [scores[picked][areas == a].sum() for a in range(1, areas.max() + 1)]
     assert expected == sorted(expected, reverse=True)  # numbered from most expected events
+
+
+def test_tiles_cover_the_map_at_a_zoom_of_eight_tiles_across():
+    # 10 km square at the Web Mercator origin: zoom floor(log2(8 x 40,075,017 / 10,000)) = 14,
+    # tiles of 2,446 m: columns 8192-8196 east of the origin, rows 8187-8192 north of it
+    images = tile_images("http://127.0.0.1:1/{z}/{x}/{y}.png", (0.0, 0.0, 10000.0, 10000.0))
+    size = 2 * np.pi * 6378137.0 / 2**14
+    assert len(images) == 5 * 6
+    assert images[0]["source"] == "http://127.0.0.1:1/14/8192/8187.png"
+    assert images[-1]["source"] == "http://127.0.0.1:1/14/8196/8192.png"
+    last = images[-1]
+    assert (last["x"], last["y"], last["sizex"]) == pytest.approx((4 * size, 0.0, size))
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="Debian chromium not installed (make test installs it)")
+def test_map_loads_tiles_only_from_the_configured_server(tmp_path):
+    requested: list[str] = []
+
+    class Tiles(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(PNG)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
+    plan = plan_deployment(weekly_events(), grid_8x8(), "historical-mean",
+                           make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
+    page = write_plan(plan, tmp_path / "map.html", tiles=url)
+    try:
+        dom = chromium_dom(page, tmp_path)
+    finally:
+        server.shutdown()
+    expected = {im["source"].split(str(server.server_address[1]))[1]
+                for im in map_figure(plan, [], None, url).layout.images}
+    assert expected and set(requested) == expected  # every tile of the map, nothing else
+    assert 'class="main-svg"' in dom
+    assert url.split("{z}")[0] in page.read_text()
+    assert url.split("{z}")[0] not in write_plan(plan, tmp_path / "plain.html").read_text()
+    assert map_figure(plan, [], None).layout.images == ()  # no tiles unless configured
+
+
+def test_named_areas_from_a_file_locate_the_patrol_areas(tmp_path):
+    # two police districts as WGS84 polygons: the west and east halves of the 8 x 8 grid
+    grid = grid_8x8()
+    inverse = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    west = shapely.box(500000, 200000, 500400, 200800)
+    east = shapely.box(500400, 200000, 500800, 200800)
+    wgs = [shapely.transform(g, lambda xy: np.column_stack(inverse.transform(*xy.T)))
+           for g in (west, east)]
+    path = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame({"DIST_NUM": [1, 2], "label": ["West", "East"]}, geometry=wgs,
+                     crs="EPSG:4326").to_file(path)
+    areas = file_areas(path, grid)  # no field called name: the first text field
+    assert [(a.layer, a.name) for a in areas] == [("area", "West"), ("area", "East")]
+    assert areas[0].geometry.equals_exact(west, tolerance=0.01)
+    assert [a.name for a in file_areas(path, grid, "DIST_NUM")] == ["1", "2"]
+    with pytest.raises(ValueError, match=r"districts\.geojson, field district: no such field"):
+        file_areas(path, grid, "district")
+    plan = plan_deployment(weekly_events(), grid, "historical-mean",
+                           make_model("historical-mean"), "2020-03-16", "W", 7.8, history=8)
+    table = where_areas_are(plan, areas)
+    # the corner cell (0, 0) is in the west; the busy block (5..6, 5..6) in the east
+    assert table.set_index("patrol_area")["areas"].to_dict() == {1: "East", 2: "West"}
+    elsewhere = [NamedArea("area", "Far", shapely.box(0, 0, 10, 10))]  # holds no patrol area
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas 4 refuses "" as a fill for a float column
+        assert where_areas_are(plan, elsewhere)["areas"].tolist() == ["", ""]
+    page = write_plan(plan, tmp_path / "map.html", areas).read_text()
+    assert '"text":["West","East"]' in page

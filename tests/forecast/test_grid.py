@@ -87,3 +87,26 @@ def test_locate_matches_the_contract_formula(points, size):
     pos = grid.locate(x, y)
     assert np.array_equal(grid.i[pos], np.floor(x / size).astype(int))
     assert np.array_equal(grid.j[pos], np.floor(y / size).astype(int))
+
+
+def test_grid_units_come_from_the_crs():
+    metres = Grid("EPSG:27700", 250.0, np.array([0]), np.array([0]))
+    assert (metres.unit, metres.unit_m, metres.cell_area) == ("metre", 1.0, 62500.0)
+    feet = Grid("EPSG:3435", 500.0, np.array([0]), np.array([0]))  # Illinois East, US ft
+    assert feet.unit == "US survey foot"
+    assert feet.unit_m == pytest.approx(1200 / 3937)
+    assert feet.cell_size_m == pytest.approx(152.4003048)
+    assert feet.cell_area == pytest.approx(152.4003048**2)
+    intl = Grid("EPSG:2272", 100.0, np.array([0]), np.array([0]))  # Pennsylvania S, US ft too
+    assert intl.unit_m == pytest.approx(0.3048006096)
+    with pytest.raises(ValueError, match="not projected"):
+        project(np.array([-87.6]), np.array([41.9]), "EPSG:4326")
+
+
+def test_a_state_plane_grid_in_feet_puts_chicago_points_in_feet_cells():
+    # the Chicago Loop (Willis Tower) in Illinois East: about 1,174,000 ft E, 1,899,000 ft N
+    x, y = project(np.array([-87.6359]), np.array([41.8789]), "EPSG:3435")
+    assert 1.17e6 < x[0] < 1.18e6 and 1.89e6 < y[0] < 1.91e6
+    grid = Grid.from_extent(x, y, 500.0, "EPSG:3435")
+    assert grid.i.tolist() == [int(x[0] // 500)] and grid.j.tolist() == [int(y[0] // 500)]
+    assert grid.bounds()[0][0] == grid.i[0] * 500.0  # cell edges at multiples of 500 ft

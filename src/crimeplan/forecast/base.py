@@ -6,7 +6,10 @@ horizon)`` returns the expected number of events in each grid cell over ``[until
 horizon)``, aligned with the grid's cell order. Any model can be dropped into the backtest runner.
 
 Events are a DataFrame with columns ``time`` (datetime64; the first day of the month for monthly
-police.uk data), ``x`` and ``y`` (metres in the grid CRS) and optionally ``category``.
+police.uk data), ``x`` and ``y`` (in the grid CRS's units) and optionally ``category``. Model
+parameters that are distances are in metres whatever the CRS: ``fit`` is told the metres per
+unit of the coordinates (``unit_m``, 1 for metric CRSs; ``Grid.unit_m``), and ``predict``
+refuses a grid in other units.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from crimeplan.forecast.grid import Grid
+from crimeplan.forecast.periods import horizon_offset
 
 EVENT_COLUMNS = ("time", "x", "y")
 
@@ -40,12 +44,16 @@ class ForecastModel(ABC):
     #: Short name used on the command line and in outputs.
     name: ClassVar[str]
 
-    def fit(self, events: pd.DataFrame, until: pd.Timestamp | str) -> Self:
-        """Learn from the events strictly before ``until``."""
+    def fit(self, events: pd.DataFrame, until: pd.Timestamp | str, unit_m: float = 1.0) -> Self:
+        """Learn from the events strictly before ``until``; coordinates are ``unit_m`` metres
+        per unit (the grid CRS's, see ``Grid.unit_m``)."""
+        if not unit_m > 0:
+            raise ValueError(f"unit_m {unit_m!r}: metres per coordinate unit must be positive")
         until = pd.Timestamp(until)
         events = check_events(events)
         past = events.loc[events["time"] < until].sort_values("time", kind="stable")
         self.until_ = until
+        self.unit_m_ = float(unit_m)
         self._fit(past.reset_index(drop=True), until)
         return self
 
@@ -53,6 +61,9 @@ class ForecastModel(ABC):
         """Expected events per grid cell over ``[until, until + horizon)``."""
         if not hasattr(self, "until_"):
             raise RuntimeError(f"{type(self).__name__} must be fitted before predict")
+        if not np.isclose(grid.unit_m, self.unit_m_, rtol=1e-9):
+            raise ValueError(f"{self.name} was fitted on coordinates of {self.unit_m_:g} m per "
+                             f"unit but the grid's CRS {grid.crs} has {grid.unit_m:g} m per unit")
         scores = np.asarray(self._predict(grid, to_offset(horizon)), dtype=float)
         if scores.shape != (grid.n_cells,):
             raise ValueError(f"{self.name} returned {scores.shape}, grid has {grid.n_cells} cells")
@@ -83,9 +94,10 @@ class ForecastModel(ABC):
 
 
 def fit_on_past(model: ForecastModel, events: pd.DataFrame, until: pd.Timestamp,
-                context: pd.DataFrame | None = None, target: str | None = None
-                ) -> ForecastModel:
-    """A fresh copy of ``model`` fitted on the events before ``until``.
+                context: pd.DataFrame | None = None, target: str | None = None,
+                unit_m: float = 1.0) -> ForecastModel:
+    """A fresh copy of ``model`` fitted on the events before ``until`` (coordinates of
+    ``unit_m`` metres per unit).
 
     When ``events`` are one category (``target``) of a larger data set, ``context`` holds every
     category: a model that learns from context (``uses_context``) is fitted on all of it and
@@ -94,20 +106,15 @@ def fit_on_past(model: ForecastModel, events: pd.DataFrame, until: pd.Timestamp,
     fitted = model.clone()
     if context is not None and getattr(fitted, "uses_context", False):
         fitted.target = target
-        return fitted.fit(context.loc[context["time"] < until], until)
-    return fitted.fit(events.loc[events["time"] < until], until)
+        return fitted.fit(context.loc[context["time"] < until], until, unit_m)
+    return fitted.fit(events.loc[events["time"] < until], until, unit_m)
 
 
 def to_offset(horizon: pd.DateOffset | pd.Timedelta | str) -> pd.DateOffset:
-    """'1D', '7D', '1W' or '1M' (a calendar month) as a pandas offset."""
+    """A horizon ('1D', '1W', '2W', '1M', '3M', ...; see ``periods.parse_horizon``) or a
+    whole number of days as a pandas offset."""
     if isinstance(horizon, pd.DateOffset):
         return horizon
     if isinstance(horizon, pd.Timedelta):
         return pd.DateOffset(days=horizon.days)
-    text = str(horizon).strip().upper()
-    table = {"D": pd.DateOffset(days=1), "W": pd.DateOffset(days=7), "M": pd.DateOffset(months=1)}
-    number = text[:-1] or "1"
-    if text[-1:] in table and number.isdigit():
-        unit = table[text[-1]]
-        return pd.DateOffset(**{k: v * int(number) for k, v in unit.kwds.items()})
-    raise ValueError(f"horizon {horizon!r}: use 1D, 1W (7 days) or 1M (calendar month)")
+    return horizon_offset(horizon)

@@ -1,14 +1,16 @@
 """Grids of square cells in a projected CRS, as the forecasting contract defines them.
 
-Cell (i, j) covers x in [i*s, (i+1)*s) and y in [j*s, (j+1)*s), s the cell size in metres, so
-the same data and cell size always give the same cells and forecasts from any tool compare.
-A grid holds the cells of a study area (a boundary polygon or the data's extent) in a fixed
-order; every score array is aligned with that order.
+Cell (i, j) covers x in [i*s, (i+1)*s) and y in [j*s, (j+1)*s), s the cell size in the units
+of the grid's projected CRS (metres for British National Grid and UTM, US survey feet for a US
+state plane CRS such as EPSG:3435), so the same data and cell size always give the same cells
+and forecasts from any tool compare. A grid holds the cells of a study area (a boundary polygon
+or the data's extent) in a fixed order; every score array is aligned with that order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -30,10 +32,21 @@ def default_crs(longitude: np.ndarray, latitude: np.ndarray) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
+@lru_cache(maxsize=64)
+def crs_unit(crs: str) -> tuple[str, float]:
+    """Name of the projected CRS's linear unit and metres per unit, read with pyproj
+    (``('metre', 1.0)``, ``('US survey foot', 0.3048006...)``); ValueError if not projected."""
+    parsed = CRS.from_user_input(crs)
+    axis = parsed.axis_info[0] if parsed.axis_info else None
+    if not parsed.is_projected or axis is None or axis.unit_conversion_factor <= 0:
+        raise ValueError(f"grid CRS {crs} is not projected: cells need a linear unit such as "
+                         "metres or feet (e.g. EPSG:27700, or EPSG:3435 in US survey feet)")
+    return axis.unit_name, float(axis.unit_conversion_factor)
+
+
 def project(longitude: np.ndarray, latitude: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 longitude/latitude to ``crs`` (metres); vectorised."""
-    if not CRS.from_user_input(crs).is_projected:
-        raise ValueError(f"grid CRS {crs} is not projected: cells need metres (e.g. EPSG:27700)")
+    """WGS84 longitude/latitude to ``crs`` (in its own units); vectorised."""
+    crs_unit(crs)  # refuses a CRS that is not projected
     tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = tr.transform(np.asarray(longitude, float), np.asarray(latitude, float))
     return np.asarray(x), np.asarray(y)
@@ -41,7 +54,8 @@ def project(longitude: np.ndarray, latitude: np.ndarray, crs: str) -> tuple[np.n
 
 @dataclass(frozen=True, eq=False)
 class Grid:
-    """The cells of a study area. ``i``/``j`` are the cells' column/row indices."""
+    """The cells of a study area. ``i``/``j`` are the cells' column/row indices; ``cell_size``
+    and every coordinate are in the units of ``crs`` (``unit``, ``unit_m`` metres each)."""
 
     crs: str
     cell_size: float
@@ -53,7 +67,7 @@ class Grid:
 
     def __post_init__(self) -> None:
         if self.cell_size <= 0:
-            raise ValueError("cell size must be positive (metres)")
+            raise ValueError("cell size must be positive (in the units of the grid CRS)")
         i = np.asarray(self.i, dtype=np.int64)
         j = np.asarray(self.j, dtype=np.int64)
         object.__setattr__(self, "i", i)
@@ -109,9 +123,24 @@ class Grid:
         return len(self.i)
 
     @property
+    def unit(self) -> str:
+        """Name of the CRS's linear unit (``metre``, ``US survey foot``, ...)."""
+        return crs_unit(self.crs)[0]
+
+    @property
+    def unit_m(self) -> float:
+        """Metres per unit of the CRS (1 for metric CRSs)."""
+        return crs_unit(self.crs)[1]
+
+    @property
+    def cell_size_m(self) -> float:
+        """Side of one cell in metres."""
+        return self.cell_size * self.unit_m
+
+    @property
     def cell_area(self) -> float:
-        """Area of one cell in square metres."""
-        return self.cell_size**2
+        """Area of one cell in square metres, whatever the CRS's unit."""
+        return self.cell_size_m**2
 
     @property
     def cell_ids(self) -> np.ndarray:

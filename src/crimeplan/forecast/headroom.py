@@ -21,13 +21,13 @@ metrics as the models (pooled PAI, ties by expectation).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from crimeplan.forecast.grid import Grid
-from crimeplan.forecast.metrics import Evaluation, evaluate
+from crimeplan.forecast.metrics import Evaluation, Interval, evaluate, paired_intervals
 from crimeplan.forecast.models import BASELINES
 from crimeplan.forecast.models.all_past import AllPastMean
 
@@ -39,11 +39,13 @@ NEARBY_HALF_WIDTHS = (4, 13)
 
 @dataclass(frozen=True)
 class Oracle:
-    """One oracle's pooled PAI per coverage level, and its ratio to the best baseline's."""
+    """One oracle's pooled PAI per coverage level, and its ratio to the best baseline's
+    (``evaluation``: its scores per test period, for paired comparisons)."""
 
     name: str
     pai: tuple[float, ...]
     ratio: tuple[float, ...]
+    evaluation: Evaluation | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class Headroom:
     def best_ratio(self) -> tuple[float, ...]:
         """Per level, the best oracle's PAI over the best baseline's."""
         return tuple(max(o.ratio[c] for o in self.oracles) for c in range(len(self.coverage)))
+
+    def best_oracle(self, level: float) -> Oracle:
+        """The oracle with the highest PAI at one coverage level."""
+        c = self.coverage.index(float(level))
+        return max(self.oracles, key=lambda o: np.nan_to_num(o.ratio[c], nan=-np.inf))
 
     def to_dict(self) -> dict[str, object]:
         """For summary.json: coverage, best baselines, and each oracle's PAI and ratio."""
@@ -108,8 +115,8 @@ def headroom(observed: np.ndarray, evaluations: Mapping[str, Evaluation],
     cov = tuple(float(c) for c in next(iter(evaluations.values())).coverage)
     chosen = [cov.index(float(c)) for c in (select or cov)]
 
-    def pooled(scores: np.ndarray) -> np.ndarray:
-        return evaluate(scores, observed, cov).pooled("pai")
+    def scored_as(scores: np.ndarray) -> Evaluation:
+        return evaluate(scores, observed, cov)
 
     def merit(pai: np.ndarray) -> float:
         return float(np.nansum(pai[chosen]))
@@ -135,9 +142,24 @@ def headroom(observed: np.ndarray, evaluations: Mapping[str, Evaluation],
                          for w in MIX_WEIGHTS})
     oracles = []
     for family in families:
-        scored = {name: pooled(scores) for name, scores in family.items()}
-        name = max(scored, key=lambda n: merit(scored[n]))
+        scored = {name: scored_as(scores) for name, scores in family.items()}
+        name = max(scored, key=lambda n: merit(scored[n].pooled("pai")))
+        pai = scored[name].pooled("pai")
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = scored[name] / base_pai
-        oracles.append(Oracle(name, tuple(map(float, scored[name])), tuple(map(float, ratio))))
+            ratio = pai / base_pai
+        oracles.append(Oracle(name, tuple(map(float, pai)), tuple(map(float, ratio)),
+                              scored[name]))
     return Headroom(cov, tuple(best_base), tuple(map(float, base_pai)), tuple(oracles))
+
+
+def share_of_gain(model: Evaluation, oracle: Evaluation, baseline: Evaluation,
+                  n_boot: int = 1000, seed: int = 0) -> list[Interval]:
+    """Per level, the share of the oracle's PAI gain over the baseline that the model takes,
+    (model / baseline - 1) / (oracle / baseline - 1), with a paired bootstrap interval (the
+    same resampled test periods for all three)."""
+    def share(idx: np.ndarray | None) -> np.ndarray:
+        base = baseline.pooled("pai", idx)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (model.pooled("pai", idx) / base - 1) / (oracle.pooled("pai", idx) / base - 1)
+
+    return paired_intervals(share, model.n_periods, n_boot, seed=seed)

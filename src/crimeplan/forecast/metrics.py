@@ -10,6 +10,7 @@ is vectorised over cells and coverage levels; only periods are looped over.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,13 +161,21 @@ class Comparison:
     gap_closed: list[Interval]  # (model - reference) / (1 - reference), for PEI-style ceilings
 
 
+def paired_intervals(statistic: Callable[[np.ndarray | None], np.ndarray], n_periods: int,
+                     n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> list[Interval]:
+    """A statistic of pooled scores per level (``statistic(None)`` on every period,
+    ``statistic(idx)`` on resampled periods) with a percentile interval; every evaluation it
+    reads sees the same resampled periods (a paired bootstrap)."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n_periods, size=(n_boot, n_periods))
+    return _intervals(statistic(None), np.array([statistic(d) for d in draws]), level)
+
+
 def compare(model: Evaluation, reference: Evaluation, metric: str = "pai", n_boot: int = 1000,
             level: float = 0.95, seed: int = 0) -> Comparison:
     """Paired bootstrap (same resampled periods for both) of model vs reference."""
     if model.n_periods != reference.n_periods:
         raise ValueError("model and reference were scored on different numbers of periods")
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, model.n_periods, size=(n_boot, model.n_periods))
 
     def ratio(idx: np.ndarray | None) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -177,10 +186,8 @@ def compare(model: Evaluation, reference: Evaluation, metric: str = "pai", n_boo
         with np.errstate(invalid="ignore", divide="ignore"):
             return (m - r) / (1.0 - r)
 
-    ratios = np.array([ratio(d) for d in draws])
-    gaps = np.array([gap(d) for d in draws])
-    return Comparison(metric, _intervals(ratio(None), ratios, level),
-                      _intervals(gap(None), gaps, level))
+    return Comparison(metric, paired_intervals(ratio, model.n_periods, n_boot, level, seed),
+                      paired_intervals(gap, model.n_periods, n_boot, level, seed))
 
 
 def _intervals(estimate: np.ndarray, samples: np.ndarray, level: float) -> list[Interval]:

@@ -19,28 +19,38 @@ import pandas as pd
 
 from crimeplan.csvsafe import write_csv, write_large_csv
 from crimeplan.forecast.backtest import BacktestResult
+from crimeplan.forecast.flagging import FlagLevel
 from crimeplan.forecast.grid import Grid
 from crimeplan.forecast.headroom import Headroom
-from crimeplan.forecast.metrics import compare
+from crimeplan.forecast.metrics import compare, flagged_cells
 from crimeplan.forecast.models import BASELINES
+from crimeplan.forecast.periods import horizon_unit
 from crimeplan.forecast.study import Study
 
 
 @dataclass(frozen=True)
 class BacktestInfo:
-    """What was backtested: data set, selection, frequency, study area and data coverage."""
+    """What was backtested: data set, selection, horizon (``1W``, ``3M``), study area, data
+    coverage, and the flagging levels (shares of the study area or areas) scored."""
 
     dataset: str
     kind: str  # "police-uk" or "points"
     category: str | None
-    freq: str
+    horizon: str
     area_source: str
     coverage: dict[str, object] = field(default_factory=dict)
+    levels: tuple[FlagLevel, ...] = ()
 
     @classmethod
-    def from_study(cls, study: Study, freq: str) -> BacktestInfo:
-        return cls(study.data.dataset, study.data.kind, study.category, freq,
-                   study.area_source, study.coverage())
+    def from_study(cls, study: Study, horizon: str,
+                   levels: list[FlagLevel] | tuple[FlagLevel, ...] = ()) -> BacktestInfo:
+        return cls(study.data.dataset, study.data.kind, study.category, horizon,
+                   study.area_source, study.coverage(), tuple(levels))
+
+    def label(self, coverage: float) -> str:
+        """How a coverage level was asked for: ``1%`` or an area such as ``0.25mi2``."""
+        named = {level.coverage: level.label for level in self.levels}
+        return named.get(float(coverage), f"{coverage * 100:g}%")
 
 
 @dataclass(frozen=True)
@@ -111,10 +121,15 @@ def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
     grid = result.grid
     return {
         "dataset": info.dataset, "kind": info.kind, "category": info.category,
-        "freq": info.freq,
-        "grid": {"crs": grid.crs, "cell_size_m": grid.cell_size, "cells": grid.n_cells,
+        "freq": horizon_unit(info.horizon), "horizon": info.horizon,
+        "grid": {"crs": grid.crs, "unit": grid.unit, "cell_size": grid.cell_size,
+                 "cell_size_m": grid.cell_size_m, "cells": grid.n_cells,
                  "area_km2": grid.n_cells * grid.cell_area / 1e6,
                  "study_area": info.area_source},
+        "levels": [{"label": info.label(c), "coverage": c, "cells": int(k),
+                    "area_km2": float(k * grid.cell_area / 1e6)}
+                   for c, k in zip(result.coverage,
+                                   flagged_cells(result.coverage, grid.n_cells), strict=True)],
         "periods": [{"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
                      "events": int(result.observed[p.index].sum())} for p in result.periods],
         "models": result.models,
@@ -124,9 +139,28 @@ def summary(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFrame,
         "best_by_pai": {str(c): result.best_model(c) for c in result.coverage},
         "best_vs_baseline": _json_numbers([asdict(c) for c in comparisons]),
         "headroom": None if room is None else _json_numbers(room.to_dict()),
+        "model_parameters": _json_numbers(result.parameters),
         "fit_predict_seconds": result.seconds,
         "data_coverage": info.coverage,
+        "auto": auto_record(result),
     }
+
+
+def auto_record(result: BacktestResult) -> dict[str, object]:
+    """Per auto model of the run: its parameters, its choice for every test period (with the
+    candidates' pooled PAI and merit on that period's validation periods) and the validation
+    table (candidate x validation period x level: n, N, PAI, PEI). For summary.json and the
+    run record."""
+    out: dict[str, object] = {}
+    for name, choices in result.choices.items():
+        table = result.validation[name]
+        out[name] = {
+            "parameters": _json_numbers(result.parameters.get(name, {})),
+            "choices": [{"period": p.label, **c.to_dict()}
+                        for p, c in zip(result.periods, choices, strict=True)],
+            "validation": _json_numbers(json.loads(table.to_json(orient="records"))),
+        }
+    return out
 
 
 def _json_number(value: object) -> object:
@@ -155,7 +189,9 @@ def write_backtest(out_dir: Path, result: BacktestResult, info: BacktestInfo,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     scores_path = out_dir / "scores.csv"
-    write_csv(result.scores_table(), scores_path)
+    scores = result.scores_table()
+    scores["level"] = [info.label(c) for c in scores["coverage"]]
+    write_csv(scores, scores_path)
     summary_path = out_dir / "summary.json"
     content = summary(result, info, pooled, comparisons, room)
     content["forecast_files"] = ("every cell" if keep_top is None else

@@ -10,6 +10,7 @@ import pandas as pd
 from crimeplan.forecast.backtest import BacktestResult
 from crimeplan.forecast.headroom import Headroom
 from crimeplan.forecast.outputs import BacktestInfo, Comparison
+from crimeplan.forecast.periods import horizon_words
 from crimeplan.report.html import (
     Section,
     assert_self_contained,
@@ -32,7 +33,6 @@ POLICE_UK_NOTE = (
     "apart: a high PAI at small coverage partly measures where the map points are. Crimes with "
     "no location are left out, and all counts are crimes recorded by the police, not all crime."
 )
-FREQ_WORDS = {"D": "days", "W": "weeks of 7 days", "M": "calendar months"}
 DEFINITIONS = (
     "Hit rate = n/N, the share of the test period's N crimes inside the flagged cells; "
     "PAI = hit rate / (flagged area / study area); PEI = n/n*, n* the most crimes any set of "
@@ -81,11 +81,11 @@ def headroom_section(room: Headroom) -> Section:
             .add(html_table(frame, caption="Pooled PAI of oracles that see the test periods")))
 
 
-def comparison_table(pooled: pd.DataFrame) -> pd.DataFrame:
+def comparison_table(pooled: pd.DataFrame, info: BacktestInfo | None = None) -> pd.DataFrame:
     """Pooled metrics per coverage and model, best PAI first, intervals as text."""
     frame = pooled.sort_values(["coverage", "pai"], ascending=[True, False], kind="stable")
     return pd.DataFrame({
-        "coverage": frame["coverage"].map(_pct),
+        "coverage": frame["coverage"].map(info.label if info else _pct),
         "model": frame["model"],
         "hit rate": frame["hit_rate"].astype(float),
         "PAI": frame["pai"].astype(float),
@@ -94,6 +94,33 @@ def comparison_table(pooled: pd.DataFrame) -> pd.DataFrame:
         "PEI": frame["pei"].astype(float),
         "Poisson deviance": frame["deviance"].astype(float),
     })
+
+
+AUTO_NOTE = (
+    "auto picks, for each test period, the candidate model whose forecasts of the periods just "
+    "before it (each fitted only on events before the period it forecast) scored best, "
+    "preferring the best baseline unless another candidate beat it at every coverage level it "
+    "is judged on. Nothing from the test period itself is used."
+)
+
+
+def auto_section(result: BacktestResult) -> Section:
+    """Which candidate auto chose in each test period, and how often."""
+    section = Section("What auto chose", "auto").add(note(AUTO_NOTE))
+    for name, choices in result.choices.items():
+        counts = pd.Series([c.chosen for c in choices]).value_counts()
+        section.add(html_table(pd.DataFrame({"candidate": counts.index,
+                                             "test periods": counts.to_numpy().tolist()}),
+                               caption=f"{name}: candidates chosen"))
+        rows = pd.DataFrame({
+            "test period": [p.label for p in result.periods],
+            "chosen": [c.chosen for c in choices],
+            "validated on": [f"{c.periods[0]} to {c.periods[-1]} ({len(c.periods)})"
+                             if c.periods else "none" for c in choices],
+            "why": [c.reason for c in choices]})
+        section.add(html_table(rows, caption=f"{name}: choice per test period (validation "
+                                             "scores of every candidate in summary.json)"))
+    return section
 
 
 def _pai_by_coverage(pooled: pd.DataFrame) -> plt.Figure:
@@ -135,9 +162,10 @@ def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFram
     first, last = result.periods[0], result.periods[-1]
     intro = [paragraph(
         f"Backtest of {len(result.models)} models on {what}: {len(result.periods)} test periods "
-        f"({FREQ_WORDS[info.freq]}) from "
+        f"of {horizon_words(info.horizon)} from "
         f"{first.label} to {last.label}, each forecast by models fitted only on earlier events. "
-        f"Grid: {grid.n_cells:,} cells of {grid.cell_size:g} m in {grid.crs} over the "
+        f"Grid: {grid.n_cells:,} cells of {grid.cell_size:g} "
+        f"{'m' if grid.unit == 'metre' else grid.unit} in {grid.crs} over the "
         f"{info.area_source} ({grid.n_cells * grid.cell_area / 1e6:,.1f} km²).")]
     for failure in result.failures.values():
         intro.append(note(f"Left out of this report: {failure.describe()}.", warn=True))
@@ -151,7 +179,7 @@ def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFram
         sections.append(Section("What police.uk data means for forecasting", "data").add(
             note(POLICE_UK_NOTE, warn=True)))
     compare_section = Section("Model comparison", "comparison").add(note(DEFINITIONS)).add(
-        html_table(comparison_table(pooled), caption="Pooled over all test periods"))
+        html_table(comparison_table(pooled, info), caption="Pooled over all test periods"))
     if comparisons:
         frame = pd.DataFrame({
             "coverage": [_pct(c.coverage) for c in comparisons],
@@ -167,6 +195,8 @@ def build_report(result: BacktestResult, info: BacktestInfo, pooled: pd.DataFram
         compare_section.add("<ul>" + "".join(f"<li>{esc(verdict(c))}</li>" for c in comparisons)
                             + "</ul>")
     sections.append(compare_section)
+    if result.choices:
+        sections.append(auto_section(result))
     if room is not None:
         sections.append(headroom_section(room))
     near_one = min(result.coverage, key=lambda c: abs(c - 0.01))

@@ -17,11 +17,10 @@ import shapely
 from pyproj import Transformer
 
 from crimeplan.forecast.grid import Grid, default_crs, project
+from crimeplan.forecast.periods import horizon_unit, parse_horizon
 from crimeplan.sources.api import read_boundary as read_wgs84_boundary
 from crimeplan.standard.forces import find_force
 from crimeplan.store.events import EventData, load_events
-
-FREQS = ("D", "W", "M")
 
 
 @dataclass(frozen=True)
@@ -55,15 +54,15 @@ class Study:
                 "unmapped_events": self.data.unmapped, "events_outside_area": self.outside}
 
 
-def check_freq(freq: str, data: EventData) -> str:
-    """The frequency in upper case; D and W are refused for monthly police.uk data."""
-    freq = freq.strip().upper()
-    if freq not in FREQS:
-        raise ValueError(f"--freq {freq!r}: use D (day), W (7 days) or M (calendar month)")
-    if data.resolution == "month" and freq != "M":
+def check_horizon(horizon: str, data: EventData) -> str:
+    """The horizon in normal form (``1W``, ``3M``); days and weeks are refused for monthly
+    police.uk data."""
+    horizon = parse_horizon(horizon)
+    if data.resolution == "month" and horizon_unit(horizon) != "M":
         raise ValueError(f"{data.dataset} is police.uk data, published by month with no dates: "
-                         f"it can only be forecast by month (--freq M), not {freq}")
-    return freq
+                         f"it can only be forecast by calendar month (1M, 2M, 3M), not "
+                         f"{horizon}")
+    return horizon
 
 
 def read_boundary(path: Path, crs: str) -> shapely.Geometry:
@@ -99,7 +98,7 @@ def load_study(con: duckdb.DuckDBPyConnection, dataset: str, *, cell_size: float
                boundary: Path | None = None) -> Study:
     """Events of a data set on the grid of its study area."""
     if not cell_size > 0:
-        raise ValueError("--cell-size must be a positive number of metres")
+        raise ValueError("--cell-size must be a positive number (in the grid CRS's units)")
     data = load_events(con, dataset, category)
     frame = data.frame
     if frame.empty:

@@ -189,7 +189,8 @@ def dataset_cards(run: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def model_card(run: dict[str, Any]) -> dict[str, Any]:
-    """What was run and its quantitative results, from the record and its output files."""
+    """What was run and its quantitative results, from the record and its output files; for
+    a forecast by ``auto``, the model it chose and its validation scores (``model_choice``)."""
     results: dict[str, Any] = {"recorded": run.get("results", {})}
     if results["recorded"].get("scorecard"):  # a risk scorecard: its points and totals tables
         results["scorecard"] = results["recorded"]["scorecard"]
@@ -200,8 +201,11 @@ def model_card(run: dict[str, Any]) -> dict[str, Any]:
             metrics = json.loads(path.read_text(encoding="utf-8"))
             results["overall"] = metrics.get("overall")
             results["by_group"] = metrics.get("groups")
-    return {"tool_kind": str(run.get("kind", "")), "parameters": run.get("parameters", {}),
+    card = {"tool_kind": str(run.get("kind", "")), "parameters": run.get("parameters", {}),
             "outputs": [str(p) for p in output_files(run)], "quantitative_results": results}
+    if run.get("results", {}).get("auto"):  # which model auto chose, on what evidence
+        card["model_choice"] = run["results"]["auto"]
+    return card
 
 
 def forecast_scores(path: Path) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from crimeplan.forecast.base import ForecastModel
 from crimeplan.forecast.models.all_past import AllPastMean
+from crimeplan.forecast.models.auto import Auto
 from crimeplan.forecast.models.ensemble import Ensemble
 from crimeplan.forecast.models.historical_mean import HistoricalMean
 from crimeplan.forecast.models.kde import KernelDensity
@@ -16,7 +17,7 @@ from crimeplan.forecast.models.sepp import SEPP
 
 MODELS: dict[str, type[ForecastModel]] = {
     m.name: m for m in (Naive, HistoricalMean, AllPastMean, KernelDensity, ProspectiveHotspot,
-                       SEPP, LearnedGrid, Ensemble)
+                       SEPP, LearnedGrid, Ensemble, Auto)
 }
 #: The simple reference models a forecasting model must beat.
 BASELINES = ("naive", "historical-mean", "all-past-mean", "kde")

@@ -20,8 +20,13 @@ from crimeplan.forecast.periods import period_counts, periods_covered
 
 def gaussian_cell_mass(grid: Grid, x: np.ndarray, y: np.ndarray, weights: np.ndarray,
                        bandwidth: float) -> np.ndarray:
-    """Mass of a Gaussian kernel (sd ``bandwidth`` metres) around each weighted point, per cell."""
-    sub = int(np.clip(math.ceil(2 * grid.cell_size / max(bandwidth, 1e-9)), 1, 6))
+    """Mass of a Gaussian kernel (sd ``bandwidth`` metres) around each weighted point, per cell.
+
+    Points are in the grid CRS's units; the bandwidth is converted to them."""
+    # pixels per cell side, from the ratio in metres (the tolerance keeps 2.0 from rounding
+    # up to 3 when the cell size is in feet)
+    sub = int(np.clip(math.ceil(2 * grid.cell_size_m / max(bandwidth, 1e-9) - 1e-9), 1, 6))
+    bandwidth = bandwidth / grid.unit_m
     res = grid.cell_size / sub
     sigma = bandwidth / res
     pad = math.ceil(4 * sigma) + 1

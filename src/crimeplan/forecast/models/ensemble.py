@@ -53,7 +53,8 @@ class Ensemble(ForecastModel):
 
         out = []
         for name in self.members:
-            out.append(make_model(name).fit(self.events_, until).predict(grid, horizon))
+            out.append(make_model(name).fit(self.events_, until, self.unit_m_
+                                            ).predict(grid, horizon))
         return np.array(out)
 
     def _predict(self, grid: Grid, horizon: pd.DateOffset) -> np.ndarray:

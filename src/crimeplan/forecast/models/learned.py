@@ -92,6 +92,8 @@ class LearnedGrid(ForecastModel):
         hist = history(targets, grid, until, horizon)
         context = history(self.events_, grid, until, horizon) if self.target else None
         P = hist.n_periods
+        if P < 2:  # one period of history gives no training anchor: its counts are the forecast
+            return hist.window_mean(P, P).astype(float)
         first = max(1, P - self.anchors)
         # category mix from events before the earliest training anchor: no label leaks in
         cutoff = until - horizon * (P - first)

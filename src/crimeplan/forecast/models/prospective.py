@@ -37,10 +37,11 @@ class ProspectiveHotspot(ForecastModel):
     def _predict(self, grid: Grid, horizon: pd.DateOffset) -> np.ndarray:
         ev = self.recent_
         weighted = grid.counts(ev["x"].to_numpy(float), ev["y"].to_numpy(float), self.weights_)
-        reach = int(self.bandwidth // grid.cell_size)
+        cells = self.bandwidth / grid.cell_size_m * (1 + 1e-9)  # reach in cells (feet: no
+        reach = int(cells)                                       # rounding 4.0 down to 3)
         di, dj = np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1))
         dist = np.hypot(di, dj)
-        kernel = np.where(dist * grid.cell_size <= self.bandwidth, 1.0 / (1.0 + dist), 0.0)
+        kernel = np.where(dist <= cells, 1.0 / (1.0 + dist), 0.0)
         risk = grid.from_raster(ndimage.convolve(grid.to_raster(weighted), kernel,
                                                  mode="constant"))
         return scale_to_total(risk, recent_total(self.events_, grid, self.until_, horizon))

@@ -180,7 +180,8 @@ class SEPP(ForecastModel):
             return
         start = events["time"].min()
         t = ((events["time"] - start).dt.total_seconds() / 86400.0).to_numpy()
-        x, y = events["x"].to_numpy(float), events["y"].to_numpy(float)
+        # the EM works in metres, as the distance parameters are
+        x, y = (events[c].to_numpy(float) * self.unit_m_ for c in ("x", "y"))
         span = max((until - start).total_seconds() / 86400.0, 1.0)
         self._em(t, x, y, span)
         self.t_ = t
@@ -239,7 +240,7 @@ class SEPP(ForecastModel):
             # where the background is now: recent background events weigh more, the total kept
             decayed = weight * np.exp(-age / self.background_decay_days)
             weight = decayed * (weight.sum() / max(decayed.sum(), 1e-12))
-        bg = gaussian_cell_mass(grid, x, y, weight, self.background_bandwidth)
+        bg = gaussian_cell_mass(grid, x, y, weight, self.background_bandwidth)  # x, y: grid units
         live = age * self.omega_ < 30
         weight = self.theta_ * (np.exp(-self.omega_ * age[live])
                                 - np.exp(-self.omega_ * (age[live] + days)))
