@@ -52,8 +52,10 @@ def test_code_lists_are_the_stable_ids_of_the_service(published: Path) -> None:
     assert all(len({c["const"] for c in d["oneOf"]}) == len(d["oneOf"]) for d in codes.values())
     person = Draft202012Validator(json.loads((published / "person.schema.json").read_text()))
     record = {"id": "p1", "agency_id": "a1", "given_name": "A", "family_name": "B",
-              "date_of_birth": None, "pnc_id": None, "category": "victim",
-              "sensitivity": "standard", "redacted": []}
+              "date_of_birth": None, "sex": None, "pnc_id": None, "cro_number": None,
+              "probation_crn": None, "nhs_number": None, "prison_number": None,
+              "local_reference": None, "category": "victim", "sensitivity": "standard",
+              "redacted": []}
     assert person.is_valid(record)
     assert not person.is_valid({**record, "category": "Victim"})  # labels are not codes
 
@@ -66,8 +68,13 @@ def test_openapi_covers_the_exchange_endpoints(published: Path) -> None:
         "/api/v1/exchange/subscriptions/{subscription_id}",
         "/api/v1/exchange/subscriptions/{subscription_id}/rotate-secret",
         "/api/v1/exchange/dead-letters", "/api/v1/exchange/dead-letters/{delivery_id}/redeliver",
-        "/api/v1/exchange/inbox", "/api/v1/oauth/token", "/api/v1/people/{person_id}"}
-    assert set(document["paths"]["/api/v1/people/{person_id}"]) == {"get"}
+        "/api/v1/exchange/inbox", "/api/v1/oauth/token", "/api/v1/people/{person_id}",
+        "/api/v1/locations/{location_id}", "/api/v1/events/{event_id}",
+        "/api/v1/cases/{case_id}"}
+    for record in ("people/{person_id}", "locations/{location_id}", "events/{event_id}",
+                   "cases/{case_id}"):
+        assert set(document["paths"][f"/api/v1/{record}"]) == {"get"}
+    assert set(document["paths"]["/api/v1/events"]) == {"get"}  # the feed, not event creation
 
 
 @pytest.mark.parametrize("name", sorted(entities()))
