@@ -193,7 +193,8 @@ def card(
                       f"table: a {card.model} model is not a sum of whole points; fit with "
                       "--model scorecard for a card to apply by hand.")
         return
-    console.print(render_card(card.scorecard, title=f"Scorecard: {title}", note=note), end="")
+    console.print(render_card(card.scorecard, title=f"Scorecard: {title}", note=note), end="",
+                  soft_wrap=True)
 
 
 @app.command("synth")

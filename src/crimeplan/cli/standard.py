@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from crimeplan.app import standard as use
 from crimeplan.cli.common import HomeOption, PurposeOption, actor, console, home_dir
@@ -57,8 +57,8 @@ def check(
     results = use.check(actor(purpose), url, client_id, client_secret, purpose, webhook_wait)
     for r in results:
         colour = {"passed": "green", "failed": "red", "skipped": "yellow"}[r.status]
-        console.print(f"[{colour}]{r.status:8}[/] {escape(r.name)}: {escape(r.detail)}",
-                      markup=True, highlight=False)
+        console.print(Text.assemble((f"{r.status:8}", colour), f" {r.name}: {r.detail}"),
+                      highlight=False)
     failed = sum(r.status == "failed" for r in results)
     console.print(f"{len(results) - failed} of {len(results)} checks did not fail")
     if failed:

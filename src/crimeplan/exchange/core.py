@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crimeplan.cases.casework import Case, CaseNote, CaseShare, Task
@@ -58,6 +59,13 @@ subject(SubjectKind("event", "/api/v1/events/{id}", Action.EVENT_READ, _event,
 subject(SubjectKind("case", "/api/v1/cases/{id}", Action.CASE_READ, _case, schema=CaseOut))
 
 
+def _event_people(db: Session, event: Event) -> list[str]:
+    """Its participants, read from the table: loading ``event.participants`` here would fix
+    the collection before participants added by id are flushed, and hide them later."""
+    return list(db.scalars(select(Participant.person_id).where(
+        Participant.event_id == event.id)))
+
+
 def _case_people(db: Session, case_id: str) -> Iterable[str]:
     case = db.get(Case, case_id)
     return [case.person_id] if case is not None and case.person_id else []
@@ -77,7 +85,7 @@ exchanged(Exchanged(Relation, "person.relation", lambda r: ("person", r.person_i
                     lambda db, r: [r.person_id, r.other_id]))
 exchanged(Exchanged(Location, "location", lambda loc: ("location", loc.id), lambda db, r: []))
 exchanged(Exchanged(Event, lambda e: f"event.{e.kind}", lambda e: ("event", e.id),
-                    lambda db, e: [p.person_id for p in e.participants]))
+                    _event_people))
 exchanged(Exchanged(Participant, "event.participant", lambda p: ("event", p.event_id),
                     lambda db, p: [p.person_id]))
 exchanged(Exchanged(Case, "case", lambda c: ("case", c.id),

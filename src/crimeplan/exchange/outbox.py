@@ -168,10 +168,14 @@ def append(session: Session, changes: list[Change],
         .group_by(OutboxEvent.subject)).all())
     audiences = dict(gone or {})
     rows, now = [], utcnow()
+    # Records are looked up in a session of their own on the same connection (it sees this
+    # transaction): loading a relationship of the flushing session's objects here would fix
+    # it before rows added by foreign key alone are flushed, and hide them afterwards.
+    view = Session(bind=connection, autoflush=False)
     for n, change in enumerate(changes, start=1):
         sequence[change.subject] = sequence.get(change.subject, 0) + 1
         if change.subject not in audiences:
-            audiences[change.subject] = _audience(session, change.subject)
+            audiences[change.subject] = _audience(view, change.subject)
         rows.append({
             "seq": last + n, "id": str(uuid.uuid4()), "type": change.type,
             "subject": change.subject, "sequence": sequence[change.subject], "time": now,
@@ -179,6 +183,7 @@ def append(session: Session, changes: list[Change],
             "audience": audiences[change.subject],
             "data": {"recordtype": change.record[0], "recordid": change.record[1],
                      "change": change.change, "fields": list(change.fields)}})
+    view.close()
     connection.execute(OutboxEvent.__table__.insert(), rows)
     connection.execute(update(OutboxHead).where(OutboxHead.id == 1)
                        .values(last_seq=last + len(rows)))

@@ -258,6 +258,8 @@ RULES: dict[Action, tuple[Grant, ...]] = {
         _g(roles="case-worker", rel="allocated", purposes=CARE),
         _g(roles="case-worker", rel="agency shared", sens="standard", purposes=CARE),
         _g(roles="dpo", rel="agency", purposes=OVERSIGHT),
+        # an agency's system fetching a case shared with it (the exchange's detailurl)
+        _g(scopes="people:read", rel="agency shared", sens="standard", purposes=CARE),
     ),
     Action.CASE_UPDATE: (
         _g(roles="case-worker", rel="allocated", purposes=CARE),

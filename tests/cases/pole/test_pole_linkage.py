@@ -84,7 +84,7 @@ def test_proposals_are_made_confirmed_and_rejected_never_merged(db: Database) ->
         before = s.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
         result = proposals.run(s, dpo)
         consulted = s.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
-        assert result.records == len(recs) and result.proposed == result.matches > 20
+        assert result.records == len(recs) and result.proposed == result.matches >= 10
         assert len(consulted) == len(recs)
         assert {e.category for e in consulted} == {"consultation"}
         assert s.scalars(select(Link)).all() == []           # nothing merged or linked

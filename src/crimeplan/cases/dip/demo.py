@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import random
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from crimeplan.cases.actor import Actor
@@ -56,9 +56,13 @@ def seed_demo(s: Session, agencies: dict[str, Agency], rng: random.Random,
     treatment = worker(s, agencies["drug-alcohol-treatment"], "case-management")
     today = today or dt.datetime.now(dt.UTC).date()
     now = dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC)
+    # People old enough to be tested on every day of the year seeded (PACE s.63B: 18).
+    adult_by = dt.date(today.year - 19, today.month, min(today.day, 28))
     known = list(s.scalars(select(Person).where(
         Person.agency_id == police.agency_id,
-        Person.local_reference.startswith(DEMO_REFERENCE)).order_by(Person.id)))
+        Person.local_reference.startswith(DEMO_REFERENCE),
+        or_(Person.date_of_birth.is_(None), Person.date_of_birth <= adult_by))
+        .order_by(Person.id)))
     places = list(s.scalars(select(Location).where(Location.agency_id == police.agency_id,
                                                    Location.lsoa11_code.is_not(None))
                             .order_by(Location.lsoa11_code))) or essex_places(

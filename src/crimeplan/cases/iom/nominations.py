@@ -28,6 +28,7 @@ from crimeplan.cases.iom import history, journey
 from crimeplan.cases.iom.models import IomRecord, NominationDecision
 from crimeplan.cases.iom.rulebook import IomRules, rules
 from crimeplan.cases.people import Person
+from crimeplan.csvsafe import to_csv_text
 from crimeplan.errors import BadInput, FieldProblem
 from crimeplan.risk.cohorts import OffenceHistory, score_people
 from crimeplan.risk.errors import RiskInputError
@@ -126,7 +127,7 @@ def score(db: Session, table: HarmTable, period_from: dt.date, period_to: dt.dat
     frame = pd.DataFrame({"person": [o.person_id for o in found],
                           "date": pd.to_datetime([o.at.replace(tzinfo=None) for o in found]),
                           "offence": [o.offence for o in found]})
-    digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+    digest = hashlib.sha256(to_csv_text(frame).encode()).hexdigest()
     try:
         people = score_people(OffenceHistory(SOURCE, digest, frame), table)
         weights = table.weigh(frame["offence"], where=str(SOURCE))
