@@ -90,9 +90,10 @@ def test_seed_demo_prints_the_same_accounts_twice(tmp_path: Path) -> None:
     again = json.loads(_run("service", "seed-demo", "--json", "--home", str(tmp_path)))
     assert first == again
     roles = sorted(u["role"] for u in first["users"])
-    assert roles == ["agency-admin", "analyst", "case-worker", "case-worker", "case-worker",
-                     "case-worker",  # the DIP worker of the drug and alcohol service (#13)
-                     "dpo", "pcc-viewer", "system-admin"]
+    # case workers of police, probation, housing, the victim service, drug and alcohol
+    # treatment (DIP), youth justice and the council (issue #13's programmes)
+    assert roles == ["agency-admin", "analyst", *["case-worker"] * 7, "dpo", "pcc-viewer",
+                     "system-admin"]
     # Victims' Code (issue #13 item 5): a case worker of the victim service.
     assert "victims-caseworker@demo.crimeplan.test" in {u["email"] for u in first["users"]}
     assert all(len(u["password"]) >= 12 and len(u["totp_secret"]) >= 26 for u in first["users"])
