@@ -21,28 +21,23 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from crimeplan.sources.police_uk import SourceFile, decompressed
 from crimeplan.store import validation as v
 from crimeplan.store.ingest import (
     LINE,
-    FileReport,
     IngestReport,
-    PreparedFile,
     Progress,
-    read_header,
-    run_ingest,
     staged_rows,
-    unpack_folder,
 )
+from crimeplan.store.mapped import ingest_mapped
 from crimeplan.store.points import reprojector
-from crimeplan.store.staging import scan_file
-from crimeplan.store.warehouse import Warehouse, register_frame
+from crimeplan.store.warehouse import register_frame
 
 #: Where a workspace keeps the key of its caller pseudonyms.
 PSEUDONYM_KEY = Path("keys") / "pseudonyms.key"
@@ -193,13 +188,14 @@ def _builder(spec: CallsSpec, mapping: dict[str, str]):  # type: ignore[no-untyp
     return build
 
 
-def _post(spec: CallsSpec, key: bytes) -> Callable[[duckdb.DuckDBPyConnection, str], None]:
+def _post(spec: CallsSpec, home: Path) -> Callable[[duckdb.DuckDBPyConnection, str], None]:
     """Post-stage step: every caller reference replaced by its pseudonym (before anything is
     written), then coordinates reprojected."""
     locate = reprojector(spec.crs, spec.x) if spec.crs and spec.x else None
 
     def post(con: duckdb.DuckDBPyConnection, cand: str) -> None:
         if spec.caller:
+            key = pseudonym_key(home)
             refs = con.execute(f"SELECT DISTINCT caller_key FROM {cand} "
                                "WHERE caller_key IS NOT NULL").df()
             refs["pseudonym"] = [pseudonym(key, r) for r in refs["caller_key"]]
@@ -220,38 +216,12 @@ def ingest_calls(home: Path, path: Path, spec: CallsSpec, progress: Progress | N
     ``before_commit`` gets the filled-in report just before the COMMIT, which it stops by
     raising."""
     check_spec(spec)
-    path = Path(path)
-    report = FileReport(path=str(path), status="error", dataset="calls", force=spec.name)
-    if not path.is_file():
-        report.message = "no such file"
-        return IngestReport([report])
-    key = pseudonym_key(home)
-    with Warehouse(home).writing("ingest-calls") as con, \
-            unpack_folder(Path(home), "calls") as unpack:
-        try:
-            disk = decompressed(path, unpack)
-            report.size = disk.stat().st_size
-            names = read_header(disk)
-        except (ValueError, OSError) as exc:
-            report.message = str(exc)
-            return IngestReport([report])
-        missing = [c for c in spec.columns() if c not in names]
-        if missing:
-            report.message = f"column(s) {missing} not in the header {names}"
-            return IngestReport([report])
-        mapping = {n: f"c{k}" for k, n in enumerate(names)}
-        scan = scan_file(disk)
-        report.sha256 = scan.sha256
-        prepared = PreparedFile(SourceFile(disk, str(path), None), report,
-                                tuple(mapping.values()), spec.name, None, 0, scan)
 
-        def finish() -> None:
-            if spec.caller:  # a line the CSV reader could not split may hold a reference
-                con.execute("UPDATE quarantine SET raw = ? WHERE file_id = ? AND detail IS "
-                            "NOT NULL", [WITHHELD, prepared.file_id])
-            if before_commit is not None:
-                before_commit(IngestReport([report]))
+    def withhold(con: duckdb.DuckDBPyConnection, file_id: int) -> None:
+        if spec.caller:  # a line the CSV reader could not split may hold a reference
+            con.execute("UPDATE quarantine SET raw = ? WHERE file_id = ? AND detail IS NOT NULL",
+                        [WITHHELD, file_id])
 
-        run_ingest(con, [prepared], {"calls": _builder(spec, mapping)},
-                   post=_post(spec, key), progress=progress, total=1, before_commit=finish)
-    return IngestReport([report])
+    return ingest_mapped(home, path, dataset="calls", name=spec.name, columns=spec.columns(),
+                         builder=partial(_builder, spec), post=_post(spec, home),
+                         finish=withhold, progress=progress, before_commit=before_commit)

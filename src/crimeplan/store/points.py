@@ -17,22 +17,16 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from crimeplan.sources.police_uk import SourceFile, decompressed
 from crimeplan.store import validation as v
 from crimeplan.store.ingest import (
     LINE,
-    FileReport,
     IngestReport,
-    PreparedFile,
     Progress,
-    read_header,
-    run_ingest,
     staged_rows,
-    unpack_folder,
 )
+from crimeplan.store.mapped import ingest_mapped
 from crimeplan.store.spatial import reproject
-from crimeplan.store.staging import scan_file
-from crimeplan.store.warehouse import Warehouse, register_frame
+from crimeplan.store.warehouse import register_frame
 
 
 @dataclass(frozen=True)
@@ -122,32 +116,7 @@ def ingest_points(home: Path, path: Path, spec: PointsSpec, progress: Progress |
     the workspace's one writer (``Warehouse.writing``). ``before_commit`` gets the filled-in
     report just before the COMMIT, which it stops by raising."""
     _check_spec(spec)
-    path = Path(path)
-    report = FileReport(path=str(path), status="error", dataset="points", force=spec.name)
-    if not path.is_file():
-        report.message = "no such file"
-        return IngestReport([report])
-    with Warehouse(home).writing("ingest-points") as con, \
-            unpack_folder(Path(home), "points") as unpack:
-        try:
-            disk = decompressed(path, unpack)
-            report.size = disk.stat().st_size
-            names = read_header(disk)
-        except (ValueError, OSError) as exc:
-            report.message = str(exc)
-            return IngestReport([report])
-        wanted = [spec.time, spec.x, spec.y] + ([spec.category] if spec.category else [])
-        missing = [c for c in wanted if c not in names]
-        if missing:
-            report.message = f"column(s) {missing} not in the header {names}"
-            return IngestReport([report])
-        mapping = {n: f"c{k}" for k, n in enumerate(names)}
-        scan = scan_file(disk)
-        report.sha256 = scan.sha256
-        prepared = PreparedFile(SourceFile(disk, str(path), None), report,
-                                tuple(mapping.values()), spec.name, None, 0, scan)
-        run_ingest(con, [prepared], {"points": _builder(spec, mapping)},
-                   post=reprojector(spec.crs, spec.x), progress=progress, total=1,
-                   before_commit=partial(before_commit, IngestReport([report]))
-                   if before_commit else None)
-    return IngestReport([report])
+    columns = [spec.time, spec.x, spec.y] + ([spec.category] if spec.category else [])
+    return ingest_mapped(home, path, dataset="points", name=spec.name, columns=columns,
+                         builder=partial(_builder, spec), post=reprojector(spec.crs, spec.x),
+                         progress=progress, before_commit=before_commit)
