@@ -50,24 +50,43 @@ def source_key(citation: str) -> str:
 R = TypeVar("R", bound=RuleFile)
 
 
-def load(path: Path, model: type[R]) -> R:
-    """One rule file, validated; a bad file is a bad-input error naming file, line and field."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(path: Path, model: type[M], name: str | None = None) -> M:
+    """A YAML file (read with the safe loader: no code runs from data) validated by
+    ``model``; a bad file is a bad-input error naming the file (as ``name``, default its
+    path), the line and the field."""
+    name = str(path) if name is None else name
     text = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
-        raise BadInput(f"{path}{line}: not valid YAML ({exc})") from exc
+        raise BadInput(f"{name}{line}: not valid YAML ({exc})") from exc
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = tuple(FieldProblem(".".join(str(p) for p in err["loc"]) or "file",
-                                      err["type"], err["msg"]) for err in exc.errors())
+        problems = tuple(FieldProblem(dotted(err["loc"]), err["type"], err["msg"])
+                         for err in exc.errors())
         first = exc.errors()[0]
         line = _line_of(text, first["loc"])
-        raise BadInput(f"{path} line {line}, field {problems[0].field}: {first['msg']}",
+        raise BadInput(f"{name} line {line}, field {problems[0].field}: {first['msg']}",
                        fields=problems) from exc
+
+
+def load(path: Path, model: type[R]) -> R:
+    """One rule file, validated; a bad file is a bad-input error naming file, line and field."""
+    return validated(path, model)
+
+
+def dotted(loc: tuple[Any, ...]) -> str:
+    """A validation error's location as a field path: ``rules[2].trigger.kinds``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "file"
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int:

@@ -18,17 +18,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from crimeplan.cases.agencies import AGENCY_KINDS
+from crimeplan.cases.rulebook import validated
 from crimeplan.errors import BadInput, FieldProblem
 from crimeplan.standard.pole import EVENT_KINDS
 
@@ -207,51 +206,12 @@ class RuleSet(_Strict):
 
 def load(path: Path) -> RuleSet:
     """Read and check one rules file; a bad one is refused naming the file, line and field."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise BadInput(f"{path.name}{line}: not valid YAML ({exc})") from exc
-    try:
-        rules = RuleSet.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = _dotted(err["loc"])
-        line = _line(yaml.compose(text), err["loc"])
-        raise BadInput(f"{path.name} line {line}, field {where}: {err['msg']}",
-                       fields=(FieldProblem(where, "invalid", err["msg"]),)) from exc
+    rules = validated(path, RuleSet, path.name)
     if rules.id != path.stem:
         raise BadInput(f"{path.name}: its id {rules.id!r} must be the file name "
                        f"{path.stem!r} (a new version of the rules is a new file)",
                        fields=(FieldProblem("id", "invalid", "must match the file name"),))
     return rules
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(the whole file)"
-
-
-def _line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
-    """The 1-based line of the deepest YAML node on the error's path."""
-    if node is None:
-        return 1
-    line = node.start_mark.line + 1
-    for part in loc:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if str(k.value) == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and (
-                part < len(node.value)):
-            child = node.value[part]
-        if child is None:
-            break
-        node, line = child, child.start_mark.line + 1
-    return line
 
 
 @lru_cache(maxsize=1)
