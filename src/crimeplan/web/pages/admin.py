@@ -11,12 +11,12 @@ from sqlalchemy import select
 from crimeplan.cases.accounts import ROLES, SCOPES, ApiClient, User
 from crimeplan.cases.actor import Actor
 from crimeplan.cases.agencies import AGENCY_KINDS, Agency
-from crimeplan.errors import CrimeplanError, ErrorKind, FieldProblem
+from crimeplan.errors import CrimeplanError, FieldProblem
 from crimeplan.web.api.admin import user_resource
 from crimeplan.web.api.schemas import PRINTABLE
 from crimeplan.web.deps import DB, Authorise, authorise
 from crimeplan.web.identity import accounts
-from crimeplan.web.pages.render import check_csrf, field_errors, page
+from crimeplan.web.pages.render import check_csrf, field_errors, form_errors, page
 from crimeplan.web.policy import Action, Resource, may
 
 router = APIRouter(prefix="/admin")
@@ -37,11 +37,6 @@ def _choose(what: str, agencies: list[Agency]) -> list[tuple[str, str]]:
 def _choose_agency() -> list[dict[str, str]]:
     return field_errors([FieldProblem("agency_id", "required", "Choose an agency")])
 
-
-def _form_failed(exc: CrimeplanError) -> list[dict[str, str]]:
-    if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
-        raise exc
-    return field_errors(exc.fields) or [{"text": exc.message, "href": "#main-content"}]
 
 
 @router.get("/agencies")
@@ -66,7 +61,7 @@ def add_agency(request: Request, db: DB,
     try:
         agency = accounts.create_agency(db, actor, name, kind)
     except CrimeplanError as exc:
-        return _agencies_view(request, db, 400, errors=_form_failed(exc), name=name, kind=kind)
+        return _agencies_view(request, db, 400, errors=form_errors(exc), name=name, kind=kind)
     return _agencies_view(request, db, 201, created=agency.name)
 
 
@@ -105,7 +100,7 @@ def add_user(request: Request, db: DB,
         authorise(actor, Action.USER_CREATE, Resource("agency", agency_id, agency_id, role=role))
         user, password = accounts.create_user(db, actor, agency_id, email, name, role)
     except CrimeplanError as exc:
-        return _users_view(request, db, actor, 400, errors=_form_failed(exc), form=form)
+        return _users_view(request, db, actor, 400, errors=form_errors(exc), form=form)
     return _users_view(request, db, actor, 201, created=user, password=password)
 
 
@@ -140,6 +135,6 @@ def add_client(request: Request, db: DB,
         client, secret = accounts.create_client(db, actor, agency_id, name,
                                                 frozenset(scopes or ()))
     except CrimeplanError as exc:
-        return _clients_view(request, db, actor, 400, errors=_form_failed(exc),
+        return _clients_view(request, db, actor, 400, errors=form_errors(exc),
                              form={"agency_id": agency_id, "name": name})
     return _clients_view(request, db, actor, 201, created=client, secret=secret)

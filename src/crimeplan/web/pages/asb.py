@@ -21,7 +21,7 @@ from crimeplan.cases.asb.models import APPLICANT_ROLES, VICTIM_TYPES, Applicatio
 from crimeplan.cases.asb.rules import rulebook
 from crimeplan.cases.months import UK, uk_date
 from crimeplan.cases.people import Person
-from crimeplan.errors import BadInput, CrimeplanError, ErrorKind, FieldProblem
+from crimeplan.errors import BadInput, CrimeplanError, FieldProblem
 from crimeplan.web.api.asb import (
     figure_rows,
     load_review,
@@ -33,7 +33,7 @@ from crimeplan.web.api.asb import (
 )
 from crimeplan.web.api.schemas import PRINTABLE, RecordId
 from crimeplan.web.deps import DB, Authorise, authorise, now
-from crimeplan.web.pages.render import check_csrf, field_errors, page, redirect
+from crimeplan.web.pages.render import check_csrf, form_errors, page, redirect
 from crimeplan.web.policy import ASB_BODIES, Action, Resource, may
 
 router = APIRouter(prefix="/asb")
@@ -51,11 +51,6 @@ STEPS = (("acknowledged", "Application acknowledged"),
 def _acting(actor: Actor) -> Actor:
     return replace(actor, purpose=PURPOSE)
 
-
-def _failed(exc: CrimeplanError) -> list[dict[str, str]]:
-    if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
-        raise exc
-    return field_errors(exc.fields) or [{"text": exc.message, "href": "#main-content"}]
 
 
 @router.get("")
@@ -134,7 +129,7 @@ def apply(request: Request, db: DB,
             field: person.id, "applicant_role": applicant_role, "victim_type": victim_type,
             "local_area": local_area.strip()}, list(parties or ()), now())
     except CrimeplanError as exc:
-        return _new_view(request, db, actor, person, 400, errors=_failed(exc), form=form)
+        return _new_view(request, db, actor, person, 400, errors=form_errors(exc), form=form)
     return redirect(f"/asb/reviews/{application.id}")
 
 
@@ -195,7 +190,7 @@ def record_step(review_id: RecordId, request: Request, db: DB,
         service.record_step(db, actor, application, step, _moment(on), met=yes,
                             reason=reason or None, upheld=yes)
     except CrimeplanError as exc:
-        return _review_view(request, db, actor, application, 400, errors=_failed(exc))
+        return _review_view(request, db, actor, application, 400, errors=form_errors(exc))
     return redirect(f"/asb/reviews/{review_id}")
 
 
@@ -214,7 +209,7 @@ def recommend(review_id: RecordId, request: Request, db: DB,
         due = uk_date(_moment(due_on)) if due_on else None
         service.recommend(db, actor, application, title.strip(), owner_agency_id, due)
     except CrimeplanError as exc:
-        return _review_view(request, db, actor, application, 400, errors=_failed(exc))
+        return _review_view(request, db, actor, application, 400, errors=form_errors(exc))
     return redirect(f"/asb/reviews/{review_id}")
 
 

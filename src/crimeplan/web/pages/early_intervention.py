@@ -20,13 +20,13 @@ from crimeplan.cases.early_intervention.models import Referral
 from crimeplan.cases.early_intervention.rules import rulebook
 from crimeplan.cases.months import uk_date
 from crimeplan.cases.people import Person
-from crimeplan.errors import BadInput, CrimeplanError, ErrorKind, FieldProblem, NotFound
+from crimeplan.errors import BadInput, CrimeplanError, FieldProblem, NotFound
 from crimeplan.standard.pole import EVENT_KINDS
 from crimeplan.web.api.early_intervention import count, reader, referral_resource
 from crimeplan.web.api.people import person_resource
 from crimeplan.web.api.schemas import PRINTABLE, RecordId
 from crimeplan.web.deps import DB, Authorise, authorise, now
-from crimeplan.web.pages.render import check_csrf, field_errors, page, redirect
+from crimeplan.web.pages.render import check_csrf, form_errors, page, redirect
 from crimeplan.web.policy import Action, may
 
 router = APIRouter(prefix="/early-intervention")
@@ -39,11 +39,6 @@ SOON = dt.timedelta(days=14)
 def _acting(actor: Actor) -> Actor:
     return replace(actor, purpose=PURPOSE)
 
-
-def _failed(exc: CrimeplanError) -> list[dict[str, str]]:
-    if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
-        raise exc
-    return field_errors(exc.fields) or [{"text": exc.message, "href": "#main-content"}]
 
 
 @router.get("")
@@ -102,7 +97,7 @@ def refer(person_id: RecordId, request: Request, db: DB,
     try:
         service.refer(db, actor, person, reader(actor), now())
     except CrimeplanError as exc:
-        return _child_view(request, db, actor, person, 400, errors=_failed(exc))
+        return _child_view(request, db, actor, person, 400, errors=form_errors(exc))
     return redirect(f"/early-intervention/children/{person_id}")
 
 
@@ -120,7 +115,7 @@ def record_status(person_id: RecordId, request: Request, db: DB,
         end = _day(to_date, "to_date") if to_date else None
         service.record_status(db, actor, person, kind, start, end)
     except CrimeplanError as exc:
-        return _child_view(request, db, actor, person, 400, errors=_failed(exc), form=form)
+        return _child_view(request, db, actor, person, 400, errors=form_errors(exc), form=form)
     return redirect(f"/early-intervention/children/{person_id}")
 
 
@@ -147,7 +142,7 @@ def record_step(referral_id: RecordId, request: Request, db: DB,
         service.record_step(db, actor, referral, step, now(), reason or None)
     except CrimeplanError as exc:
         person = records.get(db, referral.person_id)
-        return _child_view(request, db, actor, person, 400, errors=_failed(exc))
+        return _child_view(request, db, actor, person, 400, errors=form_errors(exc))
     return redirect(f"/early-intervention/children/{referral.person_id}")
 
 

@@ -24,13 +24,13 @@ from crimeplan.cases.agencies import Agency
 from crimeplan.cases.iom import cohort as cohort_list
 from crimeplan.cases.iom import journey, nominations, outcomes
 from crimeplan.cases.iom.rulebook import rules
-from crimeplan.errors import BadInput, CrimeplanError, ErrorKind, FieldProblem
+from crimeplan.errors import BadInput, CrimeplanError, FieldProblem
 from crimeplan.risk.harm import available_tables
 from crimeplan.web.api import iom as api
 from crimeplan.web.api.people import load as load_person
 from crimeplan.web.api.schemas import PRINTABLE, RecordId
 from crimeplan.web.deps import DB, Authorise, authorise, now
-from crimeplan.web.pages.render import check_csrf, field_errors, page, redirect
+from crimeplan.web.pages.render import check_csrf, form_errors, page, redirect
 from crimeplan.web.policy import Action, may
 
 router = APIRouter(prefix="/iom")
@@ -57,10 +57,7 @@ def failed(db: Session, exc: CrimeplanError, rename: dict[str, str] | None = Non
     """Undo the form's work and turn its problem into error-summary entries, fields renamed
     to the form's own (a record the caller may not see stays not found)."""
     db.rollback()
-    if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
-        raise exc
-    fields = [replace(f, field=(rename or {}).get(f.field, f.field)) for f in exc.fields]
-    return field_errors(fields) or [{"text": exc.message, "href": "#main-content"}]
+    return form_errors(exc, rename)
 
 
 def parse_date(day: str, month: str, year: str, field: str,

@@ -7,6 +7,7 @@ needs a signed-in user redirects to the sign-in page.
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,16 @@ def field_errors(fields: tuple[FieldProblem, ...] | list[FieldProblem]) -> list[
     """Errors for the GOV.UK error summary: text and the field's anchor."""
     return [{"text": f.message or f.code, "href": f"#{f.field.replace('_', '-')}",
              "field": f.field} for f in fields]
+
+
+def form_errors(exc: CrimeplanError, rename: dict[str, str] | None = None
+                ) -> list[dict[str, str]]:
+    """A form's failure as error-summary entries, fields renamed to the form's own; a record
+    the caller may not see stays not found (raised again)."""
+    if exc.kind in (ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN):
+        raise exc
+    fields = [replace(f, field=(rename or {}).get(f.field, f.field)) for f in exc.fields]
+    return field_errors(fields) or [{"text": exc.message, "href": "#main-content"}]
 
 
 def render_error(request: Request, exc: Exception) -> Response:
