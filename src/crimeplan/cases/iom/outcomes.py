@@ -58,8 +58,24 @@ CAVEATS = (
 SMALL_COHORT = 30
 
 
+class _PerYear:
+    """Offending rates per 365 days at liberty (None with no time at liberty)."""
+
+    offences: int
+    harm: float
+    liberty_days: float
+
+    @property
+    def offences_per_year(self) -> float | None:
+        return self.offences / self.liberty_days * YEAR if self.liberty_days else None
+
+    @property
+    def harm_per_year(self) -> float | None:
+        return self.harm / self.liberty_days * YEAR if self.liberty_days else None
+
+
 @dataclass(frozen=True)
-class Window:
+class Window(_PerYear):
     """Recorded offending in ``[start, end)``, and the time spent in custody then."""
 
     start: dt.datetime
@@ -73,17 +89,8 @@ class Window:
         return (self.end - self.start).total_seconds() / 86400
 
     @property
-    def liberty_days(self) -> float:
+    def liberty_days(self) -> float:  # type: ignore[override]
         return max(self.days - self.custody_days, 0.0)
-
-    @property
-    def offences_per_year(self) -> float | None:
-        """Offences per 365 days at liberty (None with no time at liberty)."""
-        return self.offences / self.liberty_days * YEAR if self.liberty_days else None
-
-    @property
-    def harm_per_year(self) -> float | None:
-        return self.harm / self.liberty_days * YEAR if self.liberty_days else None
 
 
 @dataclass(frozen=True)
@@ -151,20 +158,12 @@ def for_cases(db: Session, table: HarmTable, now: dt.datetime,
 
 
 @dataclass(frozen=True)
-class Pooled:
+class Pooled(_PerYear):
     """A group's offending in one of the two windows, summed over its people."""
 
     offences: int
     harm: float
     liberty_days: float
-
-    @property
-    def offences_per_year(self) -> float | None:
-        return self.offences / self.liberty_days * YEAR if self.liberty_days else None
-
-    @property
-    def harm_per_year(self) -> float | None:
-        return self.harm / self.liberty_days * YEAR if self.liberty_days else None
 
 
 @dataclass(frozen=True)
