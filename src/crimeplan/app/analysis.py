@@ -56,19 +56,16 @@ def _scoped(actor: Actor, home: Path, kind: str, where: Where, dataset: str = "s
             **parameters: Any) -> Iterator[tuple[duckdb.DuckDBPyConnection, Scope, str]]:
     """The warehouse (read only), the resolved scope and the id of the run recording the
     computation: the selection read and its coverage; a bad scope is BadInput."""
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        with bad_input(ScopeError, OSError), RunRecorder(
-                home, kind, actor, parameters={**where.parameters(), **parameters}) as run:
-            scope = resolve_scope(con, force=where.force, area=where.area, start=where.start,
-                                  end=where.end, dataset=dataset)
-            run.add_input_data("warehouse selection", selection_hash(con, scope),
-                               forces=list(scope.forces), district=scope.lad_code,
-                               months=[month_text(scope.start), month_text(scope.end)])
-            run.set_coverage({dataset: coverage(con, scope, dataset).to_dict()})
-            yield con, scope, run.run_id
-    finally:
-        con.close()
+    with Warehouse(home).connect(read_only=True) as con, \
+            bad_input(ScopeError, OSError), RunRecorder(
+            home, kind, actor, parameters={**where.parameters(), **parameters}) as run:
+        scope = resolve_scope(con, force=where.force, area=where.area, start=where.start,
+                              end=where.end, dataset=dataset)
+        run.add_input_data("warehouse selection", selection_hash(con, scope),
+                           forces=list(scope.forces), district=scope.lad_code,
+                           months=[month_text(scope.start), month_text(scope.end)])
+        run.set_coverage({dataset: coverage(con, scope, dataset).to_dict()})
+        yield con, scope, run.run_id
 
 
 @use_case("analysis.trends", run_kind="analysis.trends")
@@ -154,13 +151,10 @@ def cost(actor: Actor, home: Path, where: Where, costs: CostTable | None = None)
 def peers(actor: Actor, home: Path, area: str, area_type: str = "force", n: int = 5) -> Peers:
     """The areas most similar to a force or district on population, density, deprivation."""
     parameters = {"area": area, "type": area_type, "top": n}
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        with bad_input(ScopeError), RunRecorder(home, "analysis.peers", actor,
-                                                parameters=parameters):
-            return an.peer_group(con, area, area_type, n)
-    finally:
-        con.close()
+    with Warehouse(home).connect(read_only=True) as con, \
+            bad_input(ScopeError), RunRecorder(home, "analysis.peers", actor,
+                                            parameters=parameters):
+        return an.peer_group(con, area, area_type, n)
 
 
 @use_case("analysis.official", run_kind="analysis.official")
@@ -184,15 +178,12 @@ def official_rank(actor: Actor, home: Path, path: Path,
     (default the latest), beside its police.uk counts."""
     from crimeplan.sources.home_office import RecordedCrimeError, read_recorded_crime
 
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        with bad_input(RecordedCrimeError, ScopeError), RunRecorder(
-                home, "analysis.official-benchmark", actor,
-                parameters={"path": str(path), "year": financial_year}) as run:
-            run.add_input(path)
-            return official_benchmark(con, read_recorded_crime(path), financial_year)
-    finally:
-        con.close()
+    with Warehouse(home).connect(read_only=True) as con, \
+            bad_input(RecordedCrimeError, ScopeError), RunRecorder(
+            home, "analysis.official-benchmark", actor,
+            parameters={"path": str(path), "year": financial_year}) as run:
+        run.add_input(path)
+        return official_benchmark(con, read_recorded_crime(path), financial_year)
 
 
 @dataclass(frozen=True)

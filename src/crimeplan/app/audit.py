@@ -126,11 +126,8 @@ def audit_places(actor: Actor, home: Path, run: str, *, imd: Path | None = None,
             raise ValueError(f"--weighting {weighting!r}: use one of {', '.join(WEIGHTINGS)}")
         if imd is not None and not imd.is_file():
             raise ValueError(f"--imd {imd}: no such file")
-        con = Warehouse(home).connect(read_only=True)
-        try:
+        with Warehouse(home).connect(read_only=True) as con:
             audit = run_place_audit(con, record, imd, coverage=coverage, weighting=weighting)
-        finally:
-            con.close()
     parameters = {"run": record["run_id"], "imd": str(imd) if imd else None,
                   "coverage": coverage, "weighting": weighting}
     with RunRecorder(home, "audit.places", actor, parameters=parameters) as rec:

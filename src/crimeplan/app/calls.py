@@ -33,19 +33,16 @@ def _named(actor: Actor, home: Path, kind: str, dataset: str, name: str,
     """The warehouse (read only) and the run of an analysis of the user-named data set
     ``name`` (of ``dataset``: points or calls), recording the partitions it reads (their
     months, file hashes and rows); ``errors`` are the caller's bad input."""
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        with bad_input(errors), RunRecorder(home, kind, actor, parameters={
-                "dataset": name, **parameters}) as run:
-            parts = rows(con, "SELECT month, sha256, rows FROM partitions WHERE dataset = "
-                              "$dataset AND force = $name ORDER BY month",
-                         {"dataset": dataset, "name": name})
-            text = "\n".join("|".join(str(v) for v in p) for p in parts)
-            run.add_input_data("warehouse selection", hashlib.sha256(text.encode()).hexdigest(),
-                               dataset=name, months=len(parts))
-            yield con, run
-    finally:
-        con.close()
+    with Warehouse(home).connect(read_only=True) as con, \
+            bad_input(errors), RunRecorder(home, kind, actor, parameters={
+            "dataset": name, **parameters}) as run:
+        parts = rows(con, "SELECT month, sha256, rows FROM partitions WHERE dataset = "
+                          "$dataset AND force = $name ORDER BY month",
+                     {"dataset": dataset, "name": name})
+        text = "\n".join("|".join(str(v) for v in p) for p in parts)
+        run.add_input_data("warehouse selection", hashlib.sha256(text.encode()).hexdigest(),
+                           dataset=name, months=len(parts))
+        yield con, run
 
 
 @use_case("ingest-calls", run_kind="ingest-calls")

@@ -61,11 +61,8 @@ def ingest_points(actor: Actor, home: Path, file: Path, spec: PointsSpec) -> Ing
 def coverage(actor: Actor, home: Path) -> Coverage:
     """Force × month × dataset row counts, with months missing inside each force's span."""
     with RunRecorder(home, "coverage", actor) as run:
-        con = Warehouse(home).connect(read_only=True)
-        try:
+        with Warehouse(home).connect(read_only=True) as con:
             found = coverage_of(con)
-        finally:
-            con.close()
         run.set_result("series", len(found.series))
         run.set_result("series_with_gaps", len(found.gaps))
     return found
@@ -94,13 +91,10 @@ def quarantine(actor: Actor, home: Path, *, file: str | None = None,
            f"WHERE {' AND '.join(where)} ORDER BY file_id, line")
     with RunRecorder(home, "quarantine", actor,
                      parameters={"file": file, "reason": reason, "limit": limit}) as run:
-        con = Warehouse(home).connect(read_only=True)
-        try:
+        with Warehouse(home).connect(read_only=True) as con:
             total = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
             rows = (con.execute(sql + " LIMIT ?", [*params, limit]) if limit > 0
                     else con.execute(sql, params)).fetchall()
-        finally:
-            con.close()
         run.set_result("rows", total)
     return Quarantined(total, [dict(zip(QUARANTINE_FIELDS, r, strict=True)) for r in rows])
 
@@ -109,11 +103,8 @@ def quarantine(actor: Actor, home: Path, *, file: str | None = None,
 def summary(actor: Actor, home: Path) -> WarehouseSummary:
     """What the warehouse holds: rows per dataset, files, quarantine, enrichment."""
     with RunRecorder(home, "summary", actor) as run:
-        con = Warehouse(home).connect(read_only=True)
-        try:
+        with Warehouse(home).connect(read_only=True) as con:
             found = summarise(con)
-        finally:
-            con.close()
         run.set_result("street_rows", found.street_rows)
         run.set_result("files_ingested", found.files_ingested)
     return found
@@ -126,12 +117,8 @@ def export_parquet(actor: Actor, home: Path, out: Path) -> ParquetExport:
     from crimeplan.store.parquet import export_parquet as write
 
     with RunRecorder(home, "export.parquet", actor, parameters={"out": str(out)}) as run:
-        con = Warehouse(home).connect(read_only=True)
-        try:
-            with bad_input(ValueError):
-                done = write(con, out)
-        finally:
-            con.close()
+        with Warehouse(home).connect(read_only=True) as con, bad_input(ValueError):
+            done = write(con, out)
         run.add_output(out)
         for name, rows in done.rows.items():
             run.set_result(name, rows)

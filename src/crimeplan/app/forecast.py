@@ -258,8 +258,5 @@ def _named_areas(home: Path, study: Study, areas: Path | None,
     """The user's named areas, else the reference data's districts and neighbourhoods."""
     if areas is not None:
         return file_areas(areas, study.grid, name_field)
-    con = Warehouse(home).connect(read_only=True)
-    try:
+    with Warehouse(home).connect(read_only=True) as con:
         return reference_areas(con, study.grid, study.boundary)
-    finally:
-        con.close()

@@ -150,8 +150,7 @@ def _reference_outlines(home: Path, cells: dict[str, Any]) -> dict[str, Any]:
     if not shapes:
         return _empty()
     lon0, lat0, lon1, lat1 = shapely.union_all(shapes).bounds
-    con = Warehouse(home).connect(read_only=True)
-    try:
+    with Warehouse(home).connect(read_only=True) as con:
         if not table_exists(con, "ref_lsoa_geom"):
             return _empty()
         rows = con.execute("""
@@ -159,8 +158,6 @@ def _reference_outlines(home: Path, cells: dict[str, Any]) -> dict[str, Any]:
                    coalesce(l.lad19_name, l.lad19_code), g.wkb
             FROM ref_lsoa_geom g LEFT JOIN ref_lsoa l USING (lsoa11_code)
             ORDER BY g.lsoa11_code""").fetchall()
-    finally:
-        con.close()
     if not rows:
         return _empty()
     geoms = shapely.from_wkb(np.array([bytes(r[4]) for r in rows], dtype=object))

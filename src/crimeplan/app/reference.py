@@ -41,10 +41,7 @@ def load(actor: Actor, home: Path, folder: Path) -> ReferenceLoad:
 def status(actor: Actor, home: Path) -> ReferenceSummary | None:
     """Which reference files are loaded and how complete the LSOA table is (None: none)."""
     with RunRecorder(home, "reference.status", actor) as run:
-        con = Warehouse(home).connect(read_only=True)
-        try:
+        with Warehouse(home).connect(read_only=True) as con:
             found = reference_summary(con)
-        finally:
-            con.close()
         run.set_result("loaded", found is not None)
     return found

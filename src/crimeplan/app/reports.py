@@ -39,23 +39,20 @@ def report(actor: Actor, home: Path, out: Path, *, force: str | None = None,
            inputs: ReportInputs | None = None) -> ReportRun:
     """Build and write the report for a force, an area or every force loaded."""
     parameters = {"force": force, "area": area, "from": start, "to": end, "out": str(out)}
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        with bad_input(ScopeError, OSError), RunRecorder(home, "report", actor,
-                                                          parameters=parameters) as run:
-            scope = resolve_scope(con, force=force, area=area, start=start, end=end)
-            digest = selection_hash(con, scope)
-            run.add_input_data("warehouse selection", digest, forces=list(scope.forces),
-                               months=[month_text(scope.start), month_text(scope.end)],
-                               district=scope.lad_code)
-            built = build_report(con, scope, inputs)
-            html_path, csv_path = built.write(out)
-            run.add_output(html_path)
-            run.add_output(csv_path)
-            run.set_coverage({name: cov.to_dict() for name, cov in built.coverage.items()})
-            run.set_result("indicator_rows", len(built.rows))
-    finally:
-        con.close()
+    with Warehouse(home).connect(read_only=True) as con, \
+            bad_input(ScopeError, OSError), RunRecorder(home, "report", actor,
+                                                      parameters=parameters) as run:
+        scope = resolve_scope(con, force=force, area=area, start=start, end=end)
+        digest = selection_hash(con, scope)
+        run.add_input_data("warehouse selection", digest, forces=list(scope.forces),
+                           months=[month_text(scope.start), month_text(scope.end)],
+                           district=scope.lad_code)
+        built = build_report(con, scope, inputs)
+        html_path, csv_path = built.write(out)
+        run.add_output(html_path)
+        run.add_output(csv_path)
+        run.set_coverage({name: cov.to_dict() for name, cov in built.coverage.items()})
+        run.set_result("indicator_rows", len(built.rows))
     return ReportRun(html_path, csv_path, digest, run.run_id, built)
 
 
@@ -78,24 +75,21 @@ def stop_search_pack(actor: Actor, home: Path, out: Path, *, force: str, quarter
     parameters = {"force": force, "quarter": quarter, "out": str(out),
                   "population": population_label if population else None,
                   "reference_group": reference_group, "sample": sample_size}
-    con = Warehouse(home).connect(read_only=True)
-    try:
-        with bad_input(ScopeError, OSError), RunRecorder(
-                home, "report.stop-search-pack", actor, parameters=parameters) as run:
-            start, end = quarter_months(quarter)
-            scope = resolve_scope(con, force=force, start=start, end=end,
-                                  dataset="stop-and-search")
-            run.add_input_data("warehouse selection", selection_hash(con, scope),
-                               forces=list(scope.forces),
-                               months=[month_text(scope.start), month_text(scope.end)])
-            pack = review_pack(con, scope, quarter, population=population,
-                               reference_group=reference_group,
-                               population_label=population_label, sample_size=sample_size)
-            run.set_coverage({"stop-and-search": pack.overall.coverage.to_dict()})
-            files = write_pack(pack, out)
-            for path in (files.html, files.figures, files.sample):
-                run.add_output(path)
-            run.set_result("searches", int(pack.overall.table["searches"].sum()))
-    finally:
-        con.close()
+    with Warehouse(home).connect(read_only=True) as con, \
+            bad_input(ScopeError, OSError), RunRecorder(
+            home, "report.stop-search-pack", actor, parameters=parameters) as run:
+        start, end = quarter_months(quarter)
+        scope = resolve_scope(con, force=force, start=start, end=end,
+                              dataset="stop-and-search")
+        run.add_input_data("warehouse selection", selection_hash(con, scope),
+                           forces=list(scope.forces),
+                           months=[month_text(scope.start), month_text(scope.end)])
+        pack = review_pack(con, scope, quarter, population=population,
+                           reference_group=reference_group,
+                           population_label=population_label, sample_size=sample_size)
+        run.set_coverage({"stop-and-search": pack.overall.coverage.to_dict()})
+        files = write_pack(pack, out)
+        for path in (files.html, files.figures, files.sample):
+            run.add_output(path)
+        run.set_result("searches", int(pack.overall.table["searches"].sum()))
     return PackRun(pack, files, run.run_id)
