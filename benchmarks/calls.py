@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from crimeplan.analysis.calls import calls_demand
-from crimeplan.sources.calls_synth import generate_calls, write_calls
+from crimeplan.csvsafe import write_large_csv
+from crimeplan.sources.calls_synth import generate_calls
 from crimeplan.store import Warehouse
 from crimeplan.store.calls import CallsSpec, ingest_calls
 
@@ -45,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home, path = Path(tmp) / "home", Path(tmp) / "calls.csv"
-        _, gen_s, _ = _timed(lambda: write_calls(generate_calls(args.calls, seed=1), path))
+        _, gen_s, _ = _timed(lambda: write_large_csv(generate_calls(args.calls, seed=1), path))
         file_mib = round(path.stat().st_size / 2**20, 1)
         report, ingest_s, ingest_cpu = _timed(lambda: ingest_calls(home, path, SPEC))
         assert report.ok and report.totals()["rows_loaded"] == args.calls, report.to_dict()

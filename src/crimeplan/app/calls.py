@@ -78,7 +78,8 @@ def simulate_calls(actor: Actor, home: Path, out: Path, *, calls: int = 100_000,
     shape: see ``crimeplan.sources.calls_synth``), recorded with its SHA-256."""
     import datetime as dt
 
-    from crimeplan.sources.calls_synth import generate_calls, write_calls
+    from crimeplan.csvsafe import write_large_csv
+    from crimeplan.sources.calls_synth import generate_calls
 
     with bad_input(ValueError):
         first = dt.date.fromisoformat(start)
@@ -86,7 +87,7 @@ def simulate_calls(actor: Actor, home: Path, out: Path, *, calls: int = 100_000,
             raise ValueError("--calls and --days must be at least 1")
     with RunRecorder(home, "simulate.calls", actor, parameters={
             "out": str(out), "calls": calls, "start": start, "days": days, "seed": seed}) as run:
-        write_calls(generate_calls(calls, start=first, days=days, seed=seed), out)
+        write_large_csv(generate_calls(calls, start=first, days=days, seed=seed), out)
         run.add_output(out)
     return out
 

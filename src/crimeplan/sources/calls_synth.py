@@ -14,12 +14,9 @@ real force.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from crimeplan.csvsafe import write_large_csv
 
 #: Call types and their shares of calls (illustrative).
 TYPES = {"Concern for safety": 0.14, "Anti-social behaviour": 0.13, "Suspicious activity": 0.09,
@@ -103,9 +100,3 @@ def generate_calls(n: int, *, start: dt.date = dt.date(2024, 1, 1), days: int = 
         "ArrivedDateTime": np.where(np.isnan(minutes), "", _text(arrived)),
         "MH_Flag": np.where(mh, "Y", "N"),
     })
-
-
-def write_calls(frame: pd.DataFrame, path: Path) -> Path:
-    """Write generated calls as a CSV export (safe against spreadsheet formulas)."""
-    write_large_csv(frame, path)
-    return path

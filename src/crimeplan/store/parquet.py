@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from crimeplan.standard.records import RECORD_TYPES
+from crimeplan.store import validation as v
 
 #: Data sets exported: warehouse table, record type, and the column naming the partition owner.
 EXPORTED: dict[str, tuple[str, str, str]] = {
@@ -40,9 +41,6 @@ class ParquetExport:
         return {"folder": str(self.folder), "rows": self.rows}
 
 
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
 
 def export_parquet(con: duckdb.DuckDBPyConnection, out: Path) -> ParquetExport:
     """Write every data set of the warehouse under ``out`` (which must be empty or absent)."""
@@ -57,13 +55,13 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out: Path) -> ParquetExport:
             continue
         fields = [f for f in RECORD_TYPES[record].model_fields if f not in (owner, "month")]
         con.execute(f"""COPY (SELECT {', '.join(fields)}, {owner}, month FROM {table})
-            TO {_quoted(out / name)}
+            TO {v.literal(str(out / name))}
             (FORMAT parquet, PARTITION_BY ({owner}, month), COMPRESSION zstd)""")
         written[name] = int(rows)
     coverage = con.execute("SELECT count(*) FROM partitions").fetchone()[0]
     con.execute(f"""COPY (SELECT dataset, force, month, rows, sha256, release, loaded_at
                           FROM partitions ORDER BY dataset, force, month)
-                    TO {_quoted(out / 'coverage.parquet')} (FORMAT parquet)""")
+                    TO {v.literal(str(out / 'coverage.parquet'))} (FORMAT parquet)""")
     written["coverage"] = int(coverage)
     (out / MANIFEST).write_text(json.dumps({"format": "crimeplan-parquet", "version": 1,
                                             "rows": written}, indent=2) + "\n")
